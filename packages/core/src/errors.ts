@@ -1,0 +1,43 @@
+/**
+ * Typed errors. Every error names the thing that is wrong and, where there is one, the fix.
+ * @module
+ */
+
+/** Base class of every error this project throws on purpose. */
+export class MomentumSmoeError extends Error {
+  override name = 'MomentumSmoeError';
+}
+
+/**
+ * A tensor had the wrong shape, rank or dtype.
+ * @example
+ * ```ts
+ * throw new ShapeError('router input', [4096, 256], [4096, 128]);
+ * ```
+ */
+export class ShapeError extends MomentumSmoeError {
+  override name = 'ShapeError';
+  constructor(
+    readonly what: string,
+    readonly expected: ReadonlyArray<number | string | null>,
+    readonly actual: readonly number[],
+  ) {
+    super(`${what}: expected shape [${expected.map((d) => d ?? '*').join(', ')}], got [${actual.join(', ')}]`);
+  }
+}
+
+/** A configuration value is out of range or inconsistent with another one. */
+export class ConfigError extends MomentumSmoeError {
+  override name = 'ConfigError';
+}
+
+/** A file could not be read as the format it claims to be (safetensors, a checkpoint, a data set). */
+export class FileFormatError extends MomentumSmoeError {
+  override name = 'FileFormatError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
