@@ -10,3 +10,12 @@ export { assertShape } from './shapes.js';
 export { Rng, type RngState } from './rng.js';
 export { uniformInit, normalInit, torchLinearInit, fastmoeExpertInit } from './init.js';
 export { Module } from './module.js';
+export { writeFileAtomic } from './atomic.js';
+export {
+  parseSafetensors,
+  serializeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  type TensorData,
+  type Safetensors,
+} from './safetensors.js';
