@@ -51,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`msmoe: ${(e as Error).message}`);
       return 1;
     }
-    throw e;
+    // Printed here rather than thrown: the wasm backend's process handlers would dump its whole source.
+    console.error(`msmoe: internal error: ${(e as Error).stack ?? String(e)}`);
+    return 1;
   }
 }

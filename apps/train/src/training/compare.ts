@@ -1,0 +1,84 @@
+/**
+ * Trains several language-model variants on the same data and seeds and evaluates each on clean and attacked
+ * valid/test with the official full evaluation: the engine behind `msmoe` (default run) and `msmoe compare`.
+ * @module
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { evaluateLm, lmPreset, type LmConfig } from '@momentum-smoe/models';
+import type { LmData } from '../data/lm-data.js';
+import { trainLm, type LmRunConfig } from './lm-trainer.js';
+
+/** The training budget shared by every variant. */
+export interface CompareBudget {
+  steps: number;
+  batch: number;
+  batchSplit: number;
+  lr: number;
+  warmup: number;
+  evalEvery: number;
+  evalBatch: number;
+}
+
+/** One trained (variant, seed). */
+export interface VariantResult {
+  variant: string;
+  seed: number;
+  trainLoss: number[];
+  valid: { step: number; ppl: number }[];
+  ppl: { valid: number; test: number; validAttacked?: number; testAttacked?: number };
+  tokensPerSecond: number;
+  parameters: number;
+}
+
+/** Options of {@link compareVariants}. */
+export interface CompareOptions {
+  /** Preset names, e.g. `smoe-tiny`, `momentum-smoe-tiny`. */
+  variants: string[];
+  seeds: number[];
+  data: LmData;
+  budget: CompareBudget;
+  outDir: string;
+  /** Overrides applied to every preset's model config (besides `vocab`, which comes from the data). */
+  modelOverrides?: Partial<LmConfig>;
+  resume?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Runs every variant × seed in turn (each in `outDir/<variant>/seed-<s>`) and returns the results. */
+export async function compareVariants(options: CompareOptions): Promise<VariantResult[]> {
+  const { data, budget } = options;
+  const results: VariantResult[] = [];
+  for (const variant of options.variants) {
+    const preset = lmPreset(variant, { ...options.modelOverrides, vocab: data.vocab });
+    for (const seed of options.seeds) {
+      const run: LmRunConfig = { name: `${variant} seed ${seed}`, model: preset.model, seed, ...budget };
+      const dir = join(options.outDir, variant, `seed-${seed}`);
+      const r = await trainLm(run, data.clean.train, data.clean.valid, dir, {
+        resume: options.resume ?? false,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (options.signal?.aborted) {
+        r.model.dispose();
+        throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
+      }
+      const ev = (ids: Int32Array) => evaluateLm(r.model, ids, { batch: budget.evalBatch }).ppl;
+      results.push({
+        variant,
+        seed,
+        trainLoss: r.trainLoss,
+        valid: r.valid.map(({ step, ppl }) => ({ step, ppl })),
+        ppl: {
+          valid: ev(data.clean.valid),
+          test: ev(data.clean.test),
+          ...(data.attacked ? { validAttacked: ev(data.attacked.valid), testAttacked: ev(data.attacked.test) } : {}),
+        },
+        tokensPerSecond: r.tokensPerSecond,
+        parameters: r.model.parameterCount(),
+      });
+      r.model.dispose();
+      if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs an {@link ExpertBank} on the rows a {@link RoutingPlan} sends it, choosing the dispatch path from the plan.
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { ConfigError, ShapeError } from '@momentum-smoe/core';
+import type { RoutingPlan } from '@momentum-smoe/routers';
+import type { ExpertBank } from './expert-bank.js';
+import { droplessMoE } from './dropless.js';
+import { capacityMoE } from './capacity.js';
+import { expertChoiceMoE } from './expert-choice.js';
+import { softMoE } from './soft.js';
+
+/** Throws a {@link ShapeError} unless `x` is `[T, bank.dIn]`. */
+export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
+  if (x.rank !== 2 || x.shape[1] !== bank.dIn) {
+    throw new ShapeError(`MoE input x (tokens × dIn; the expert bank was built with dIn=${bank.dIn}: reshape x to [T, ${bank.dIn}] or build the bank with dIn=${x.shape.at(-1)})`, [null, bank.dIn], x.shape);
+  }
+}
+
+/**
+ * Dispatch, expert compute and combine for any plan kind:
+ * token choice without capacity → dropless (grouped per-expert matMuls, one host read of the expert ids);
+ * token choice with capacity → `[E, C, d]` buffers and one batched matMul (no host sync);
+ * expert choice → gather the chosen tokens, batched matMul, scatter-add by weight;
+ * soft → slots = dispatchᵀ·x, batched matMul, y = combine·outputs.
+ * Never computes an expert on rows not routed to it.
+ * @param x `[T, bank.dIn]`.
+ * @returns `[T, bank.dOut]`.
+ * @throws {@link ShapeError} if `x` is not `[T, dIn]` or the plan's tensors do not match `T`;
+ *   {@link ConfigError} if the plan's expert count differs from the bank's.
+ * @example
+ * ```ts
+ * const plan = router.route(x);            // x: [T, 256]
+ * const y = applyPlan(bank, x, plan);      // y: [T, 256]
+ * ```
+ */
+export function applyPlan(bank: ExpertBank, x: tf.Tensor2D, plan: RoutingPlan): tf.Tensor2D {
+  assertTokens(bank, x);
+  if (plan.experts !== bank.experts) {
+    throw new ConfigError(`routing plan has ${plan.experts} experts but the expert bank has ${bank.experts}: build the router and the ExpertBank with the same number of experts`);
+  }
+  const t = x.shape[0];
+  switch (plan.kind) {
+    case 'token-choice': {
+      if (plan.indices.shape[0] !== t) throw new ShapeError('token-choice plan indices (one row per token of x)', [t, null], plan.indices.shape);
+      if (plan.capacity === null) return droplessMoE(x, plan, bank);
+      if (!Number.isInteger(plan.capacity) || plan.capacity < 1) throw new ConfigError(`token-choice plan capacity must be a positive integer or null (dropless), got ${plan.capacity}`);
+      return capacityMoE(x, plan, bank, plan.capacity);
+    }
+    case 'expert-choice':
+      if (plan.tokenIndices.shape[0] !== bank.experts) throw new ShapeError('expert-choice plan tokenIndices (one row per expert)', [bank.experts, null], plan.tokenIndices.shape);
+      return expertChoiceMoE(x, plan, bank);
+    case 'soft':
+      if (plan.dispatch.shape[0] !== t || plan.dispatch.shape[1] !== bank.experts * plan.slotsPerExpert) {
+        throw new ShapeError('soft plan dispatch (tokens × experts·slotsPerExpert)', [t, bank.experts * plan.slotsPerExpert], plan.dispatch.shape);
+      }
+      return softMoE(x, plan, bank);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Soft MoE routing (Puigcerver et al. 2023): no discrete choice, every slot mixes all tokens.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, assertShape, normalInit } from '@momentum-smoe/core';
+import type { SoftPlan } from './plan.js';
+import { Router, type RouteOptions } from './router.js';
+import { readMask } from './mask.js';
+import { tidyPlan } from './plan-lifetime.js';
+import { meanEntropy } from './metrics.js';
+import { maskedSum } from './losses/masked.js';
+import { positiveInt } from './validate.js';
+
+/** Configuration of a {@link SoftMoERouter}. */
+export interface SoftMoERouterConfig {
+  /** Token width d. */
+  dModel: number;
+  /** Number of experts E. */
+  experts: number;
+  /** Slots per expert S. Default 1. */
+  slotsPerExpert?: number;
+  /** Generator for the initial slot parameters (N(0, 1/d)); `new Rng(0)` when absent. */
+  rng?: Rng;
+}
+
+/** Large negative logit that takes padding out of the dispatch softmax. */
+const PADDING_LOGIT = -1e9;
+
+/**
+ * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`); `dispatch` = softmax over real tokens for each slot,
+ * `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
+ * token's combine mass per expert, and `dropRate` is 0.
+ * @example
+ * ```ts
+ * const router = new SoftMoERouter({ dModel: 8, experts: 4, slotsPerExpert: 2, rng: new Rng(5) });
+ * const plan = router.route(tf.randomNormal([10, 8])); // dispatch, combine: [10, 8]
+ * ```
+ */
+export class SoftMoERouter extends Router {
+  readonly experts: number;
+  /** Token width d. */
+  readonly dModel: number;
+  /** Slots per expert S. */
+  readonly slotsPerExpert: number;
+  /** Slot parameters `[d, E·S]`, slot `e·S + s` belongs to expert e. */
+  readonly phi: tf.Variable<tf.Rank.R2>;
+
+  constructor(config: SoftMoERouterConfig) {
+    super(config.rng);
+    positiveInt('SoftMoERouter', 'dModel', config.dModel);
+    positiveInt('SoftMoERouter', 'experts', config.experts);
+    this.slotsPerExpert = config.slotsPerExpert ?? 1;
+    positiveInt('SoftMoERouter', 'slotsPerExpert', this.slotsPerExpert);
+    this.experts = config.experts;
+    this.dModel = config.dModel;
+    const slots = config.experts * this.slotsPerExpert;
+    this.phi = this.param('phi', normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+  }
+
+  /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: logits, dispatch, combine [T, E·S]. */
+  route(x: tf.Tensor2D, options: RouteOptions = {}): SoftPlan {
+    assertShape(x, [null, this.dModel], 'SoftMoERouter input x (tokens × dModel)');
+    const tokens = x.shape[0];
+    readMask(options.mask, tokens, 'SoftMoERouter');
+    const { experts, slotsPerExpert } = this;
+    return tidyPlan(() => {
+      const logits = tf.matMul<tf.Tensor2D>(x, this.phi); // [T, E·S]
+      const real = options.mask === undefined ? null : tf.reshape(tf.cast(options.mask, 'float32'), [tokens, 1]); // [T, 1]
+      const dispatchLogits = real === null ? logits : tf.add(logits, tf.mul(tf.sub(1, real), PADDING_LOGIT));
+      const dispatch = tf.transpose(tf.softmax(tf.transpose(dispatchLogits))) as tf.Tensor2D; // softmax over tokens
+      const logCombine: tf.Tensor2D = tf.logSoftmax(logits); // over slots
+      const combine = real === null ? tf.exp(logCombine) : tf.mul(tf.exp(logCombine), real);
+      const perExpert = maskedSum(tf.sum(tf.reshape(combine, [tokens, experts, slotsPerExpert]), 2), options.mask); // [E]
+      return {
+        kind: 'soft' as const,
+        experts,
+        dispatch,
+        combine: combine as tf.Tensor2D,
+        slotsPerExpert,
+        losses: {},
+        auxLoss: tf.scalar(0),
+        metrics: {
+          tokensPerExpert: perExpert as tf.Tensor1D,
+          routingEntropy: meanEntropy(logCombine, options.mask),
+          dropRate: tf.scalar(0),
+          maxLoad: tf.max(perExpert) as tf.Scalar,
+          meanLoad: tf.mean(perExpert) as tf.Scalar,
+        },
+      };
+    });
+  }
+}
