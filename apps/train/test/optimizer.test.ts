@@ -57,14 +57,17 @@ describe('Adam', () => {
 
   it('keeps the tensor count flat across steps', () => {
     const w = tf.variable(tf.randomNormal([8, 8], 0, 1, 'float32', 3));
+    const start = tf.memory().numTensors;
     const opt = new Adam(new Map([['w', w]]));
+    expect(tf.memory().numTensors).toBe(start + 2); // exactly the two moment buffers
     const step = () => tf.tidy(() => opt.apply({ [w.name]: tf.onesLike(w) }, 1e-3)).dispose();
     step();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) step();
     expect(tf.memory().numTensors).toBe(before);
-    w.dispose();
     opt.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    w.dispose();
   });
 });
 

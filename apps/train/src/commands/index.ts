@@ -2,7 +2,12 @@
  * The command registry of `msmoe`.
  * @module
  */
+import { benchCommand } from './bench.js';
+import { compareCommand } from './compare.js';
+import { dataCommand } from './data.js';
 import { defaultCommand } from './default.js';
+import { evalCommand } from './eval.js';
+import { trainCommand } from './train.js';
 
 /** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
 export interface Command {
@@ -13,4 +18,9 @@ export interface Command {
 /** Every command by name; `default` runs when msmoe is called without one. */
 export const COMMANDS: Record<string, Command> = {
   default: defaultCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  compare: compareCommand,
+  bench: benchCommand,
+  data: dataCommand,
 };

@@ -18,6 +18,8 @@ export interface CompareBudget {
   warmup: number;
   evalEvery: number;
   evalBatch: number;
+  /** Evaluate on only the first N tokens of each split (a reduced budget; omit for the full official evaluation). */
+  evalTokens?: number;
 }
 
 /** One trained (variant, seed). */
@@ -48,13 +50,15 @@ export interface CompareOptions {
 /** Runs every variant × seed in turn (each in `outDir/<variant>/seed-<s>`) and returns the results. */
 export async function compareVariants(options: CompareOptions): Promise<VariantResult[]> {
   const { data, budget } = options;
+  const head = (ids: Int32Array) => (budget.evalTokens === undefined ? ids : ids.subarray(0, budget.evalTokens));
   const results: VariantResult[] = [];
   for (const variant of options.variants) {
     const preset = lmPreset(variant, { ...options.modelOverrides, vocab: data.vocab });
     for (const seed of options.seeds) {
-      const run: LmRunConfig = { name: `${variant} seed ${seed}`, model: preset.model, seed, ...budget };
+      const { evalTokens: _, ...trainBudget } = budget;
+      const run: LmRunConfig = { name: `${variant} seed ${seed}`, model: preset.model, seed, ...trainBudget };
       const dir = join(options.outDir, variant, `seed-${seed}`);
-      const r = await trainLm(run, data.clean.train, data.clean.valid, dir, {
+      const r = await trainLm(run, data.clean.train, head(data.clean.valid), dir, {
         resume: options.resume ?? false,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -62,7 +66,7 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
         r.model.dispose();
         throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
       }
-      const ev = (ids: Int32Array) => evaluateLm(r.model, ids, { batch: budget.evalBatch }).ppl;
+      const ev = (ids: Int32Array) => evaluateLm(r.model, head(ids), { batch: budget.evalBatch }).ppl;
       results.push({
         variant,
         seed,

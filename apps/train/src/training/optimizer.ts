@@ -43,8 +43,9 @@ export class Adam {
     this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decay: () => false, ...options };
     for (const [name, p] of params) {
       if (!p.trainable) continue;
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      // tidy frees the zeros each variable was copied from
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     }
   }
 

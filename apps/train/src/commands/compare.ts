@@ -1,0 +1,82 @@
+import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
+import { loadLmData } from '../data/lm-data.js';
+import { pplTable, writeCompareReport } from '../report/compare-report.js';
+import { compareVariants } from '../training/compare.js';
+import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
+import type { Command } from './index.js';
+
+/** Short variant names → the preset family they select (`<family>-<size>`). */
+export const VARIANT_PRESETS: Record<string, string> = {
+  smoe: 'smoe',
+  momentum: 'momentum-smoe',
+  adam: 'adam-smoe',
+  robust: 'robust-smoe',
+};
+
+const FLAGS: FlagSpecs = {
+  variants: { type: 'string', help: `comma-separated, of ${Object.keys(VARIANT_PRESETS).join(', ')}`, default: 'smoe,momentum,adam' },
+  seeds: { type: 'string', help: 'seeds per variant (1..N)', default: '3' },
+  size: { type: 'string', help: 'preset size', choices: ['tiny', 'small', 'medium', 'large'], default: 'tiny' },
+  data: { type: 'string', help: 'WikiText-format folder (default: the embedded SOTU corpus)' },
+  steps: { type: 'string', help: 'training steps per run', default: '300' },
+  batch: { type: 'string', help: 'parallel streams', default: '16' },
+  lr: { type: 'string', help: 'peak learning rate', default: '0.002' },
+  warmup: { type: 'string', help: 'warm-up steps', default: '60' },
+  'max-vocab': { type: 'string', help: 'vocabulary cap', default: '8192' },
+  attack: { type: 'string', help: 'word-swap rate for the attacked columns', default: '0.015' },
+  out: { type: 'string', help: 'output folder', default: 'runs/compare' },
+  resume: { type: 'boolean', help: 'continue runs interrupted in --out' },
+  ...BACKEND_FLAG,
+};
+
+/** `msmoe compare`: several variants × seeds on the same data; a table of clean and attacked PPL, mean ± std. */
+export const compareCommand: Command = {
+  summary: 'train variants (smoe, momentum, adam, robust) × seeds on the same data and tabulate PPL',
+  async run(argv) {
+    const flags = parseFlags('compare', argv, FLAGS);
+    if (!flags) return console.log(helpText('usage: msmoe compare --variants smoe,momentum,adam[,robust] --seeds 3 [flags]', this.summary, FLAGS));
+    const variants = String(flags.variants).split(',').map((v) => v.trim());
+    for (const v of variants) {
+      if (!(v in VARIANT_PRESETS)) throw new UsageError(`msmoe compare: unknown variant '${v}' (variants: ${Object.keys(VARIANT_PRESETS).join(', ')})`);
+    }
+    const size = String(flags.size);
+    if (size !== 'tiny' && variants.includes('robust')) throw new UsageError(`msmoe compare: the robust variant has only a tiny preset (our extension); use --size tiny`);
+    const seeds = Array.from({ length: intFlag('compare', 'seeds', flags.seeds)! }, (_, i) => i + 1);
+    const steps = intFlag('compare', 'steps', flags.steps)!;
+    const batch = intFlag('compare', 'batch', flags.batch)!;
+    const budget = {
+      steps,
+      batch,
+      batchSplit: 1,
+      lr: numberFlag('compare', 'lr', flags.lr)!,
+      warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 })!,
+      evalEvery: Math.max(1, Math.ceil(steps / 5)),
+      evalBatch: batch,
+    };
+    const attackRate = numberFlag('compare', 'attack', flags.attack)!;
+    const backend = await startBackend(String(flags.backend));
+    const data = await loadLmData({
+      ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
+      cacheDir: '.cache/msmoe',
+      maxVocab: intFlag('compare', 'max-vocab', flags['max-vocab'], { min: 2 })!,
+      attackRate,
+    });
+    const out = String(flags.out);
+    const results = await compareVariants({
+      variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`),
+      seeds,
+      data,
+      budget,
+      outDir: out,
+      resume: flags.resume === true,
+      signal: interruptSignal(),
+    });
+    const files = writeCompareReport(out, results, {
+      backend: backend.backend,
+      data: `${data.source}, vocabulary ${data.vocab}`,
+      budget: `${steps} steps × ${batch} streams, lr ${budget.lr}, seeds ${seeds.join(', ')}`,
+      attack: `word swap at rate ${attackRate}`,
+    });
+    console.log(`\n${pplTable(results)}\n\nreport: ${files.report}`);
+  },
+};

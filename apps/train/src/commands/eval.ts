@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { SmoeLanguageModel, evaluateLm, loadWeights } from '@momentum-smoe/models';
+import { Rng } from '@momentum-smoe/core';
+import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
+import { loadLmData } from '../data/lm-data.js';
+import { resolveModel } from '../data/model-config.js';
+import { BACKEND_FLAG, startBackend } from './common.js';
+import type { Command } from './index.js';
+
+const FLAGS: FlagSpecs = {
+  config: { type: 'string', help: 'model config JSON (official field names)' },
+  preset: { type: 'string', help: 'or a model preset' },
+  weights: { type: 'string', help: 'weights (.safetensors, official state_dict names)' },
+  data: { type: 'string', help: 'WikiText-format folder' },
+  corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu'] },
+  split: { type: 'string', help: 'split to evaluate', choices: ['valid', 'test'], default: 'valid' },
+  batch: { type: 'string', help: 'parallel streams', default: '8' },
+  attack: { type: 'string', help: 'word-swap:RATE evaluates on attacked text (e.g. word-swap:0.015)' },
+  'max-vocab': { type: 'string', help: 'the vocabulary cap the model was trained with' },
+  json: { type: 'boolean', help: 'print {"loss","ppl","tokens"} as JSON' },
+  ...BACKEND_FLAG,
+};
+
+/** Parses `--attack word-swap:RATE`. */
+export function parseAttack(spec: string): number {
+  const m = /^word-swap:([0-9.]+)$/.exec(spec);
+  const rate = m ? Number(m[1]) : NaN;
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`msmoe eval: --attack '${spec}' is not word-swap:RATE with 0 ≤ RATE ≤ 1 (e.g. word-swap:0.015)`);
+  return rate;
+}
+
+/** `msmoe eval`: the official full evaluation of a language model's weights on a split, clean or attacked. */
+export const evalCommand: Command = {
+  summary: 'evaluate weights with the official full-evaluation protocol (clean or word-swap attacked)',
+  async run(argv) {
+    const flags = parseFlags('eval', argv, FLAGS);
+    if (!flags) return console.log(helpText('usage: msmoe eval --config model.json --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]', this.summary, FLAGS));
+    if (flags.weights === undefined) throw new UsageError('msmoe eval: --weights W.safetensors is required');
+    if (!existsSync(String(flags.weights))) throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
+    if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu');
+    const attackRate = flags.attack === undefined ? undefined : parseAttack(String(flags.attack));
+    const batch = intFlag('eval', 'batch', flags.batch)!;
+    const maxVocab = intFlag('eval', 'max-vocab', flags['max-vocab'], { min: 2 });
+    await startBackend(String(flags.backend));
+    const data = await loadLmData({
+      ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
+      cacheDir: '.cache/msmoe',
+      ...(maxVocab ? { maxVocab } : {}),
+      ...(attackRate !== undefined ? { attackRate } : {}),
+    });
+    const { model: config } = resolveModel('eval', flags.preset, flags.config);
+    if (config.vocab !== data.vocab) {
+      throw new UsageError(`msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`);
+    }
+    const model = new SmoeLanguageModel(config, { rng: new Rng(0) });
+    await loadWeights(model, String(flags.weights));
+    const split = String(flags.split) as 'valid' | 'test';
+    const ids = attackRate !== undefined ? data.attacked![split] : data.clean[split];
+    const result = evaluateLm(model, ids, { batch });
+    model.dispose();
+    if (flags.json) console.log(JSON.stringify(result));
+    else console.log(`${split}${attackRate !== undefined ? ` (word swap ${attackRate})` : ''}: loss ${result.loss.toFixed(4)}  PPL ${result.ppl.toFixed(2)}  over ${result.tokens} tokens`);
+  },
+};
