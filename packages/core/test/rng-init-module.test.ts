@@ -51,7 +51,7 @@ describe('Rng', () => {
 describe('initialisers', () => {
   it('torchLinearInit draws U(±1/√fanIn) for weight and bias', () => {
     const { weight, bias } = torchLinearInit(new Rng(SEED), 400, 300);
-    const w = weight.dataSync();
+    const w = weight.dataSync() as Float32Array;
     const bound = 1 / Math.sqrt(400);
     expect(weight.shape).toEqual([400, 300]);
     expect(bias.shape).toEqual([300]);
@@ -63,7 +63,7 @@ describe('initialisers', () => {
   it('fastmoeExpertInit uses the stacked-tensor fan-in 1/√(in·out)', () => {
     const w = fastmoeExpertInit(new Rng(SEED), 4, 32, 64);
     const bound = 1 / Math.sqrt(32 * 64);
-    const d = w.dataSync();
+    const d = w.dataSync() as Float32Array;
     expect(w.shape).toEqual([4, 32, 64]);
     expect(d.reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeLessThanOrEqual(bound);
     const variance = d.reduce((s, x) => s + x * x, 0) / d.length;
