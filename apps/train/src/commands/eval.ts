@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { SmoeLanguageModel, evaluateLm, loadWeights } from '@momentum-smoe/models';
-import { Rng } from '@momentum-smoe/core';
+import { Rng, readSafetensors } from '@momentum-smoe/core';
+import { loadCheckpoint } from '../training/checkpoint.js';
+import { assignFrom } from '../training/tensor-data.js';
+import type { LmRunConfig } from '../training/lm-trainer.js';
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { resolveModel } from '../data/model-config.js';
@@ -10,7 +13,7 @@ import type { Command } from './index.js';
 const FLAGS: FlagSpecs = {
   config: { type: 'string', help: 'model config JSON (official field names)' },
   preset: { type: 'string', help: 'or a model preset' },
-  weights: { type: 'string', help: 'weights (.safetensors, official state_dict names)' },
+  weights: { type: 'string', help: 'official-name weights (.safetensors) or a checkpoint written by msmoe train' },
   data: { type: 'string', help: 'WikiText-format folder' },
   corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu'] },
   split: { type: 'string', help: 'split to evaluate', choices: ['valid', 'test'], default: 'valid' },
@@ -34,7 +37,7 @@ export const evalCommand: Command = {
   summary: 'evaluate weights with the official full-evaluation protocol (clean or word-swap attacked)',
   async run(argv) {
     const flags = parseFlags('eval', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe eval --config model.json --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]', this.summary, FLAGS));
+    if (!flags) return console.log(helpText('usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]', this.summary, FLAGS));
     if (flags.weights === undefined) throw new UsageError('msmoe eval: --weights W.safetensors is required');
     if (!existsSync(String(flags.weights))) throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
     if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu');
@@ -48,12 +51,20 @@ export const evalCommand: Command = {
       ...(maxVocab ? { maxVocab } : {}),
       ...(attackRate !== undefined ? { attackRate } : {}),
     });
-    const { model: config } = resolveModel('eval', flags.preset, flags.config);
+    const weights = String(flags.weights);
+    const isCheckpoint = (await readSafetensors(weights)).metadata.format === 'msmoe-checkpoint-1';
+    const ckpt = isCheckpoint ? await loadCheckpoint<{ run: LmRunConfig }>(weights) : null;
+    // A checkpoint carries its model config; official weights need --config or --preset.
+    const config =
+      ckpt && flags.preset === undefined && flags.config === undefined
+        ? ckpt.state.run.model
+        : resolveModel('eval', flags.preset, flags.config, ckpt?.state.run.model.vocab).model;
     if (config.vocab !== data.vocab) {
       throw new UsageError(`msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`);
     }
     const model = new SmoeLanguageModel(config, { rng: new Rng(0) });
-    await loadWeights(model, String(flags.weights));
+    if (ckpt) assignFrom(model.namedParameters(), ckpt.model, `checkpoint ${weights}`);
+    else await loadWeights(model, weights);
     const split = String(flags.split) as 'valid' | 'test';
     const ids = attackRate !== undefined ? data.attacked![split] : data.clean[split];
     const result = evaluateLm(model, ids, { batch });
