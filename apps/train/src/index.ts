@@ -11,3 +11,46 @@ export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './training/chec
 export { linePlot, groupedBars, type Series } from './report/svg.js';
 export { ProgressBar, formatDuration } from './report/progress.js';
 export { meanStd, formatMeanStd, markdownTable } from './report/table.js';
+export { trainLm, type LmRunConfig, type LmRunResult, type LmTrainOptions } from './training/lm-trainer.js';
+export { compareVariants, type CompareBudget, type CompareOptions, type VariantResult } from './training/compare.js';
+export { loadLmData, type LmData, type LmDataOptions } from './data/lm-data.js';
+export { capVocabulary, applyVocabCap, type VocabCap } from './data/vocab-cap.js';
+export { MetricsLog, type MetricsRecord } from './report/metrics-log.js';
+export { writeCompareReport, pplTable, type CompareReportFiles } from './report/compare-report.js';
+export { toTensorData, assignFrom } from './training/tensor-data.js';
+export {
+  loadVisionData,
+  digitsToInput,
+  digitSplit,
+  folderSplit,
+  type VisionData,
+  type VisionDataSpec,
+  type VisionDataState,
+  type VisionBatch,
+  type TrainStream,
+  type EvalSplit,
+} from './data/vision-data.js';
+export { trainVision, type VisionRunConfig, type VisionRunResult, type VisionTrainOptions, type VisionEvalRecord } from './training/vision-trainer.js';
+export {
+  evaluateVision,
+  evaluateSplit,
+  evaluateMnistRobustness,
+  evaluateImageNetRobustness,
+  corruptionMCE,
+  type SplitAccuracy,
+  type CorruptionBaseline,
+  type MnistRobustness,
+  type MnistRobustnessOptions,
+  type ImageNetRobustness,
+  type ImageNetRobustnessOptions,
+  type VisionEvalOptions,
+  type VisionEvaluation,
+} from './training/vision-eval.js';
+export { compareVision, VISION_VARIANT_PRESETS, type VisionVariantResult, type VisionCompareOptions } from './vision/compare-vision.js';
+export { visionRecipe, type VisionRecipe } from './vision/recipe.js';
+export { corruptDigits, MNIST_CORRUPTIONS, MNIST_CORRUPTION_PARAMETERS, type MnistCorruption } from './vision/mnist-corruptions.js';
+export { isKernel, kernelDecayMask } from './vision/weight-decay.js';
+export { labelRanks, addTopK, accuracies, type TopKCounts } from './vision/top-k.js';
+export { modelRngs, modelRngStates, setModelRngStates } from './vision/model-rngs.js';
+export { VARIANT_PRESETS } from './commands/compare.js';
+export { DEFAULT_VARIANTS } from './commands/default.js';

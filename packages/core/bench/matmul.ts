@@ -1,7 +1,7 @@
 /**
  * matMul speed on wasm, stock kernels against the project's patches, in one process (the stock kernels are
  * registered back to measure "before"); cpu for reference. Also times the patched UnsortedSegmentSum and
- * Conv2DBackpropFilter on wasm. Run: `pnpm --filter @momentum-smoe/core bench` → bench/results/matmul.json.
+ * Conv2DBackpropFilter on wasm, and gather / slice-per-expert / split, stock against patched. Run: `pnpm --filter @momentum-smoe/core bench` → bench/results/matmul.json.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -9,9 +9,12 @@ import { initBackend } from '@momentum-smoe/core';
 import { medianMs, writeResult } from '../../../bench/harness.js';
 
 const PATCHED_MATMULS = [tf.BatchMatMul, tf._FusedMatMul];
+const PATCHED_COPIES = [tf.GatherV2, tf.Slice, tf.SplitV];
 const stock = PATCHED_MATMULS.map((name) => ({ ...tf.getKernel(name, 'wasm') }));
+const stockCopies = PATCHED_COPIES.map((name) => ({ ...tf.getKernel(name, 'wasm') }));
 await initBackend({ backend: 'wasm' });
 const patched = PATCHED_MATMULS.map((name) => ({ ...tf.getKernel(name, 'wasm') }));
+const patchedCopies = PATCHED_COPIES.map((name) => ({ ...tf.getKernel(name, 'wasm') }));
 
 function useKernels(configs: tf.KernelConfig[]): void {
   for (const config of configs) {
@@ -63,15 +66,17 @@ const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.len
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Stock and patched wasm timings (ms), interleaved round by round so that both see the same machine load. */
-async function stockVsPatched(s: Shape, rounds = 3): Promise<{ stockMs: number; patchedMs: number }> {
-  await tf.setBackend('wasm');
-  const { run, dispose } = prepare(s);
+async function stockVsPatched(
+  { run, dispose }: { run: () => void; dispose: () => void },
+  kernels = { stock, patched },
+  rounds = 3,
+): Promise<{ stockMs: number; patchedMs: number }> {
   const stockMs: number[] = [];
   const patchedMs: number[] = [];
   for (let r = 0; r <= rounds; r++) {
-    useKernels(stock);
+    useKernels(kernels.stock);
     const t1 = await medianMs(run, { warmup: 0, reps: 1 });
-    useKernels(patched);
+    useKernels(kernels.patched);
     const t2 = await medianMs(run, { warmup: 0, reps: 3 });
     if (r > 0) {
       // round 0 warms both up
@@ -85,7 +90,8 @@ async function stockVsPatched(s: Shape, rounds = 3): Promise<{ stockMs: number; 
 
 const matmul = [];
 for (const s of SHAPES) {
-  const { stockMs, patchedMs } = await stockVsPatched(s);
+  await tf.setBackend('wasm');
+  const { stockMs, patchedMs } = await stockVsPatched(prepare(s));
   await tf.setBackend('cpu');
   const cpu = prepare(s);
   const cpuMs = await medianMs(cpu.run, { warmup: 0, reps: 1 });
@@ -103,7 +109,34 @@ for (const s of SHAPES) {
   matmul.push(row);
 }
 
+// data movement: the MoE dispatch (gather rows by token id, slice each expert's block) and the embedding forward
 await tf.setBackend('wasm');
+/** `run` on [rows, 256] float32 data made once; `op` picks the kernel under test. */
+function copyCase(rows: number, op: (x: tf.Tensor2D) => tf.Tensor | tf.Tensor[]): { run: () => void; dispose: () => void } {
+  const x = tf.randomUniform([rows, 256], -1, 1, 'float32', 8) as tf.Tensor2D;
+  return { run: () => tf.dispose(op(x)), dispose: () => x.dispose() };
+}
+const gatherIds = tf.randomUniform([8192], 0, 8192, 'int32', 9) as tf.Tensor1D;
+const copyKernels = { stock: stockCopies, patched: patchedCopies };
+const COPY_CASES = [
+  { name: 'gather 8192 of [8192,256] rows', rows: 8192, op: (x: tf.Tensor2D) => tf.gather(x, gatherIds) },
+  {
+    name: 'slice [4096,256] per expert, 64 pieces',
+    rows: 4096,
+    op: (x: tf.Tensor2D) => Array.from({ length: 64 }, (_, e) => tf.slice(x, [e * 64, 0], [64, 256])),
+  },
+  { name: 'split [4096,256] into 64', rows: 4096, op: (x: tf.Tensor2D) => tf.split(x, 64) },
+  { name: 'slice [4096,256] columns 64:192', rows: 4096, op: (x: tf.Tensor2D) => tf.slice(x, [0, 64], [4096, 128]) },
+];
+const dataMovement = [];
+for (const c of COPY_CASES) {
+  const { stockMs, patchedMs } = await stockVsPatched(copyCase(c.rows, c.op), copyKernels);
+  const row = { op: c.name, stockMs: round(stockMs, 2), patchedMs: round(patchedMs, 2), speedup: round(stockMs / patchedMs) };
+  console.log(JSON.stringify(row));
+  dataMovement.push(row);
+}
+gatherIds.dispose();
+
 const [rows, width, segments] = [4096, 256, 10_000];
 const x = tf.randomUniform([rows, width], -1, 1, 'float32', 4);
 const ids = tf.randomUniform([rows], 0, segments, 'int32', 5) as tf.Tensor1D;
@@ -139,4 +172,5 @@ writeResult('matmul', {
   matmul,
   unsortedSegmentSum: { shape: [rows, width], segments, wasmMs: round(segmentSumMs, 2) },
   conv2dBackpropFilter,
+  dataMovement,
 });

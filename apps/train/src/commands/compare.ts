@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { VISION_VARIANT_PRESETS } from '../vision/compare-vision.js';
+import { compareVisionCommand } from './vision.js';
 import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { pplTable, writeCompareReport } from '../report/compare-report.js';
@@ -14,10 +17,14 @@ export const VARIANT_PRESETS: Record<string, string> = {
 };
 
 const FLAGS: FlagSpecs = {
-  variants: { type: 'string', help: `comma-separated, of ${Object.keys(VARIANT_PRESETS).join(', ')}`, default: 'smoe,momentum,adam' },
+  variants: {
+    type: 'string',
+    help: `comma-separated, of ${Object.keys(VARIANT_PRESETS).join(', ')} (language) or ${Object.keys(VISION_VARIANT_PRESETS).join(', ')} (vision)`,
+    default: 'smoe,momentum,adam',
+  },
   seeds: { type: 'string', help: 'seeds per variant (1..N)', default: '3' },
-  size: { type: 'string', help: 'preset size', choices: ['tiny', 'small', 'medium', 'large'], default: 'tiny' },
-  data: { type: 'string', help: 'WikiText-format folder (default: the embedded SOTU corpus)' },
+  size: { type: 'string', help: 'preset size (vision: mnist, s32, b32)', choices: ['tiny', 'small', 'medium', 'large', 'mnist', 's32', 'b32'], default: 'tiny' },
+  data: { type: 'string', help: 'WikiText-format folder, or an ImageNet folder for vision variants (default: the embedded SOTU corpus / MNIST)' },
   steps: { type: 'string', help: 'training steps per run', default: '300' },
   batch: { type: 'string', help: 'parallel streams', default: '16' },
   lr: { type: 'string', help: 'peak learning rate', default: '0.002' },
@@ -36,12 +43,24 @@ export const compareCommand: Command = {
     const flags = parseFlags('compare', argv, FLAGS);
     if (!flags) return console.log(helpText('usage: msmoe compare --variants smoe,momentum,adam[,robust] --seeds 3 [flags]', this.summary, FLAGS));
     const variants = String(flags.variants).split(',').map((v) => v.trim());
+    const vision = variants.every((v) => v in VISION_VARIANT_PRESETS);
     for (const v of variants) {
-      if (!(v in VARIANT_PRESETS)) throw new UsageError(`msmoe compare: unknown variant '${v}' (variants: ${Object.keys(VARIANT_PRESETS).join(', ')})`);
+      if (!(v in (vision ? VISION_VARIANT_PRESETS : VARIANT_PRESETS))) {
+        throw new UsageError(
+          `msmoe compare: unknown variant '${v}' (language: ${Object.keys(VARIANT_PRESETS).join(', ')}; vision: ${Object.keys(VISION_VARIANT_PRESETS).join(', ')}; do not mix them)`,
+        );
+      }
+    }
+    const seeds = Array.from({ length: intFlag('compare', 'seeds', flags.seeds)! }, (_, i) => i + 1);
+    const out = String(flags.out);
+    if (vision) {
+      const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
+      await startBackend(String(flags.backend));
+      const table = await compareVisionCommand(variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`), seeds, flags, out);
+      return console.log(`\n${table}\n\nreport: ${join(out, 'report.md')}`);
     }
     const size = String(flags.size);
     if (size !== 'tiny' && variants.includes('robust')) throw new UsageError(`msmoe compare: the robust variant has only a tiny preset (our extension); use --size tiny`);
-    const seeds = Array.from({ length: intFlag('compare', 'seeds', flags.seeds)! }, (_, i) => i + 1);
     const steps = intFlag('compare', 'steps', flags.steps)!;
     const batch = intFlag('compare', 'batch', flags.batch)!;
     const budget = {
@@ -61,7 +80,6 @@ export const compareCommand: Command = {
       maxVocab: intFlag('compare', 'max-vocab', flags['max-vocab'], { min: 2 })!,
       attackRate,
     });
-    const out = String(flags.out);
     const results = await compareVariants({
       variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`),
       seeds,

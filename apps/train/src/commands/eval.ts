@@ -4,6 +4,8 @@ import { Rng, readSafetensors } from '@momentum-smoe/core';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
 import type { LmRunConfig } from '../training/lm-trainer.js';
+import type { VisionRunConfig } from '../training/vision-trainer.js';
+import { evalVisionCommand } from './vision.js';
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { resolveModel } from '../data/model-config.js';
@@ -15,7 +17,12 @@ const FLAGS: FlagSpecs = {
   preset: { type: 'string', help: 'or a model preset' },
   weights: { type: 'string', help: 'official-name weights (.safetensors) or a checkpoint written by msmoe train' },
   data: { type: 'string', help: 'WikiText-format folder' },
-  corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu'] },
+  corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu', 'mnist'] },
+  images: { type: 'string', help: 'vision: evaluate on the first N held-out images only' },
+  robustness: { type: 'string', help: 'vision: also evaluate corrupted images / the ImageNet-A/R/C folders', choices: ['on', 'off'], default: 'on' },
+  'imagenet-a': { type: 'string', help: 'vision: an ImageNet-A folder to evaluate too' },
+  'imagenet-r': { type: 'string', help: 'vision: an ImageNet-R folder to evaluate too' },
+  'imagenet-c': { type: 'string', help: 'vision: an ImageNet-C folder (mCE against AlexNet)' },
   split: { type: 'string', help: 'split to evaluate', choices: ['valid', 'test'], default: 'valid' },
   batch: { type: 'string', help: 'parallel streams', default: '8' },
   attack: { type: 'string', help: 'word-swap:RATE evaluates on attacked text (e.g. word-swap:0.015)' },
@@ -40,7 +47,22 @@ export const evalCommand: Command = {
     if (!flags) return console.log(helpText('usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]', this.summary, FLAGS));
     if (flags.weights === undefined) throw new UsageError('msmoe eval: --weights W.safetensors is required');
     if (!existsSync(String(flags.weights))) throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
-    if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu');
+    if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu|mnist');
+    const weights = String(flags.weights);
+    const isCheckpoint = (await readSafetensors(weights)).metadata.format === 'msmoe-checkpoint-1';
+    const ckpt = isCheckpoint ? await loadCheckpoint<{ run: LmRunConfig | VisionRunConfig }>(weights) : null;
+    if (ckpt && 'patchSize' in ckpt.state.run.model) {
+      await startBackend(String(flags.backend));
+      const result = await evalVisionCommand(weights, flags);
+      if (flags.json) return console.log(JSON.stringify(result));
+      const { top1, top5, count } = result.clean;
+      console.log(`${result.split}: top-1 ${(100 * top1).toFixed(2)}%  top-5 ${(100 * top5).toFixed(2)}%  over ${count} images`);
+      if (result.mnist) {
+        console.log(`corrupted digits: mean top-1 error ${result.mnist.meanError.toFixed(2)}%, CE relative to clean ${result.mnist.cleanNormalizedCE.toFixed(1)} (--json: per corruption and severity)`);
+      }
+      return;
+    }
+    const lmCkpt = ckpt as Awaited<ReturnType<typeof loadCheckpoint<{ run: LmRunConfig }>>> | null;
     const attackRate = flags.attack === undefined ? undefined : parseAttack(String(flags.attack));
     const batch = intFlag('eval', 'batch', flags.batch)!;
     const maxVocab = intFlag('eval', 'max-vocab', flags['max-vocab'], { min: 2 });
@@ -51,19 +73,16 @@ export const evalCommand: Command = {
       ...(maxVocab ? { maxVocab } : {}),
       ...(attackRate !== undefined ? { attackRate } : {}),
     });
-    const weights = String(flags.weights);
-    const isCheckpoint = (await readSafetensors(weights)).metadata.format === 'msmoe-checkpoint-1';
-    const ckpt = isCheckpoint ? await loadCheckpoint<{ run: LmRunConfig }>(weights) : null;
     // A checkpoint carries its model config; official weights need --config or --preset.
     const config =
-      ckpt && flags.preset === undefined && flags.config === undefined
-        ? ckpt.state.run.model
-        : resolveModel('eval', flags.preset, flags.config, ckpt?.state.run.model.vocab).model;
+      lmCkpt && flags.preset === undefined && flags.config === undefined
+        ? lmCkpt.state.run.model
+        : resolveModel('eval', flags.preset, flags.config, lmCkpt?.state.run.model.vocab).model;
     if (config.vocab !== data.vocab) {
       throw new UsageError(`msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`);
     }
     const model = new SmoeLanguageModel(config, { rng: new Rng(0) });
-    if (ckpt) assignFrom(model.namedParameters(), ckpt.model, `checkpoint ${weights}`);
+    if (lmCkpt) assignFrom(model.namedParameters(), lmCkpt.model, `checkpoint ${weights}`);
     else await loadWeights(model, weights);
     const split = String(flags.split) as 'valid' | 'test';
     const ids = attackRate !== undefined ? data.attacked![split] : data.clean[split];

@@ -5,14 +5,16 @@ import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs }
 import { loadLmData } from '../data/lm-data.js';
 import { resolveModel } from '../data/model-config.js';
 import { trainLm, type LmRunConfig } from '../training/lm-trainer.js';
+import type { VisionRunConfig } from '../training/vision-trainer.js';
+import { isVisionPreset, trainVisionCommand, visionRunFromFlags } from './vision.js';
 import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
 import type { Command } from './index.js';
 
 const FLAGS: FlagSpecs = {
-  preset: { type: 'string', help: 'model preset (e.g. momentum-smoe-tiny, smoe-medium)' },
+  preset: { type: 'string', help: 'model preset (e.g. momentum-smoe-tiny, smoe-medium, momentum-vmoe-mnist)' },
   config: { type: 'string', help: 'model config JSON with the official field names' },
   data: { type: 'string', help: 'WikiText-format folder (wiki.*.tokens or *.txt)' },
-  corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu'] },
+  corpus: { type: 'string', help: 'embedded corpus instead of --data (sotu text, mnist digits)', choices: ['sotu', 'mnist'] },
   ...BACKEND_FLAG,
   steps: { type: 'string', help: 'training steps (default: the preset’s)' },
   batch: { type: 'string', help: 'parallel streams per step (default: the preset’s)' },
@@ -27,10 +29,9 @@ const FLAGS: FlagSpecs = {
 };
 
 /** The JSON kept beside a run so that `--resume DIR` needs no other flag. */
-interface RunFile {
-  run: LmRunConfig;
-  data: { dir?: string; maxVocab?: number };
-}
+type RunFile =
+  | { vision?: false; run: LmRunConfig; data: { dir?: string; maxVocab?: number } }
+  | { vision: true; run: VisionRunConfig; data: { dir?: string } };
 
 /** `msmoe train`: one language model, with checkpoints, metrics and exact resume. */
 export const trainCommand: Command = {
@@ -49,6 +50,17 @@ export const trainCommand: Command = {
       if (flags.data !== undefined && flags.corpus !== undefined) throw new UsageError('msmoe train: give --data DIR or --corpus sotu, not both');
       if (flags.data !== undefined && !existsSync(String(flags.data))) throw new UsageError(`msmoe train: --data ${String(flags.data)}: no such folder`);
       out = String(flags.out);
+      const vision = isVisionPreset(flags.preset);
+      if (vision ? flags.corpus === 'sotu' : flags.corpus === 'mnist') {
+        throw new UsageError(`msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} (vision presets take --corpus mnist or an ImageNet --data DIR; language models take --corpus sotu or a WikiText --data DIR)`);
+      }
+      if (vision) {
+        const dir = flags.data === undefined ? {} : { dir: String(flags.data) };
+        runFile = { vision: true, run: visionRunFromFlags(flags), data: dir };
+        await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
+        await startBackend(String(flags.backend));
+        return trainVisionCommand(runFile.run, runFile.data.dir, out, false);
+      }
       const resolved = resolveModel('train', flags.preset, flags.config);
       const o = resolved.optim;
       const steps = intFlag('train', 'steps', flags.steps) ?? o.steps;
@@ -68,6 +80,7 @@ export const trainCommand: Command = {
       runFile = { run, data: { ...(flags.data !== undefined ? { dir: String(flags.data) } : {}), ...(maxVocab ? { maxVocab } : {}) } };
     }
     await startBackend(String(flags.backend));
+    if (runFile.vision) return trainVisionCommand(runFile.run, runFile.data.dir, out, true);
     const data = await loadLmData({ ...runFile.data, cacheDir: '.cache/msmoe' });
     runFile.run.model = { ...runFile.run.model, vocab: data.vocab };
     await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');

@@ -3,7 +3,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { LM_PRESET_NAMES, lmPreset, validateLmConfig, type LmConfig, type LmOptimSettings } from '@momentum-smoe/models';
+import { LM_PRESET_NAMES, VISION_PRESET_NAMES, lmPreset, validateLmConfig, type LmConfig, type LmOptimSettings } from '@momentum-smoe/models';
 import { UsageError, closest } from '../args.js';
 
 /** Defaults when a JSON config brings no optimiser settings: the tiny presets' recipe. */
@@ -25,8 +25,8 @@ export function resolveModel(command: string, preset: unknown, config: unknown, 
   if (preset !== undefined) {
     const name = String(preset);
     if (!LM_PRESET_NAMES.includes(name)) {
-      const guess = closest(name, LM_PRESET_NAMES);
-      throw new UsageError(`msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} (presets: ${LM_PRESET_NAMES.join(', ')})`);
+      const guess = closest(name, [...LM_PRESET_NAMES, ...VISION_PRESET_NAMES]);
+      throw new UsageError(`msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} (presets: ${[...LM_PRESET_NAMES, ...VISION_PRESET_NAMES].join(', ')})`);
     }
     const p = lmPreset(name, overrides);
     return { name, model: p.model, optim: p.optim };

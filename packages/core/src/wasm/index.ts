@@ -6,20 +6,35 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeFusedMatMulConfig } from './fused-mat-mul.js';
+import { makeGatherV2Config } from './gather-v2.js';
+import { makeSliceConfig, makeSplitVConfig, makeUnpackConfig } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
-/** The patch configs, built once (the fused one wraps tfjs-wasm's own kernel, captured before it is replaced). */
+/** The patch configs, built once (the wrapping ones hold tfjs-wasm's own kernels, captured before replacement). */
 let patches: tf.KernelConfig[] | null = null;
 
 function buildPatches(): tf.KernelConfig[] | null {
-  const stockFused = tf.getKernel(tf._FusedMatMul, 'wasm');
-  if (!stockFused) return null;
-  return [unsortedSegmentSumConfig, makeConv2DBackpropFilterConfig(), batchMatMulConfig, makeFusedMatMulConfig({ ...stockFused })];
+  const names = [tf._FusedMatMul, tf.GatherV2, tf.Slice, tf.Unpack, tf.SplitV];
+  const stock = names.map((name) => tf.getKernel(name, 'wasm'));
+  if (stock.some((config) => !config)) return null;
+  const [fused, gather, slice, unpack, splitV] = stock.map((config) => ({ ...config! }));
+  return [
+    unsortedSegmentSumConfig,
+    makeConv2DBackpropFilterConfig(),
+    batchMatMulConfig,
+    makeFusedMatMulConfig(fused!),
+    makeGatherV2Config(gather!),
+    makeSliceConfig(slice!),
+    makeUnpackConfig(unpack!),
+    makeSplitVConfig(splitV!),
+  ];
 }
 
 /**
  * Registers the project's wasm kernels: `UnsortedSegmentSum` and `Conv2DBackpropFilter` (missing from tfjs-wasm),
- * and `BatchMatMul` / `_FusedMatMul` that keep transposed, batched and broadcast products on the fast path.
+ * `BatchMatMul` / `_FusedMatMul` that keep transposed, batched and broadcast products on the fast path, and
+ * `GatherV2` / `Slice` / `Unpack` / `SplitV` that copy contiguous rows inside the heap instead of element by element
+ * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece).
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.
  * The kernels apply to the wasm backend only, whichever backend is active.
@@ -27,7 +42,7 @@ function buildPatches(): tf.KernelConfig[] | null {
  * ```ts
  * await import('@tensorflow/tfjs-backend-wasm');
  * await tf.setBackend('wasm');
- * installWasmPatches(); // ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']
+ * installWasmPatches(); // ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'GatherV2', …]
  * ```
  */
 export function installWasmPatches(): string[] {

@@ -1,0 +1,57 @@
+/**
+ * The optimiser recipe of a vision preset: V-MoE's (../shared/PAPER.md §4.2) for the ImageNet presets, a short
+ * CPU-sized schedule for the MNIST ones.
+ * @module
+ */
+
+/** Optimiser and schedule settings of a vision run. */
+export interface VisionRecipe {
+  /** Peak learning rate, reached after `warmup` steps, then decayed linearly to `endLr` at `steps`. */
+  lr: number;
+  /** Linear warm-up steps. */
+  warmup: number;
+  /** Learning rate at the last step. */
+  endLr: number;
+  /** Optimiser steps. */
+  steps: number;
+  /** Images per step. */
+  batch: number;
+  /** Decoupled weight decay on kernels only (scaled by the learning rate, as optax's `add_decayed_weights`). */
+  weightDecay: number;
+  /** Global gradient-norm clip. */
+  clipNorm: number;
+  /** Evaluate (and checkpoint) every this many steps. */
+  evalEvery: number;
+  /** Log routing statistics every this many steps. */
+  logEvery: number;
+}
+
+/** ILSVRC-2012 `train[:99%]` images, V-MoE's training split. */
+const IMAGENET_TRAIN_99 = 1_268_355;
+
+/**
+ * The recipe for a vision preset name. ImageNet (`*-s32`, `*-b32`): Adam, peak lr 3e-3 (the MomentumSMoE config's
+ * override), 10k warm-up steps, linear decay to 1e-5, weight decay 0.1, clip 1.0, batch 8192, 300 epochs. MNIST
+ * (`*-mnist`): peak lr 1e-3, 100 warm-up steps, 1500 steps of 64 digits, weight decay 0.01 (a short run needs less).
+ * @example
+ * ```ts
+ * visionRecipe('momentum-vmoe-mnist').lr; // 0.001
+ * ```
+ */
+export function visionRecipe(preset: string): VisionRecipe {
+  if (preset.endsWith('-mnist')) {
+    return { lr: 1e-3, warmup: 100, endLr: 1e-5, steps: 1500, batch: 64, weightDecay: 0.01, clipNorm: 1, evalEvery: 250, logEvery: 25 };
+  }
+  const batch = 8192;
+  return {
+    lr: 3e-3,
+    warmup: 10_000,
+    endLr: 1e-5,
+    steps: Math.round((300 * IMAGENET_TRAIN_99) / batch),
+    batch,
+    weightDecay: 0.1,
+    clipNorm: 1,
+    evalEvery: 1000,
+    logEvery: 100,
+  };
+}

@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@momentum-smoe/core';
+import { visionPreset } from '@momentum-smoe/models';
+import { loadVisionData, type VisionData } from '../src/data/vision-data.js';
+import { compareVision } from '../src/vision/compare-vision.js';
+import { visionRecipe } from '../src/vision/recipe.js';
+
+let data: VisionData;
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  data = await loadVisionData({ corpus: 'mnist', trainLimit: 32, testLimit: 24 });
+});
+
+describe('compareVision', () => {
+  it('trains each variant, evaluates robustness, and normalises mCE by the first variant (which reads 100)', async () => {
+    const base = visionPreset('vmoe-mnist');
+    const results = await compareVision({
+      variants: ['vmoe-mnist', 'momentum-vmoe-mnist'],
+      seeds: [1],
+      data,
+      budget: { ...visionRecipe('vmoe-mnist'), steps: 2, batch: 8, warmup: 1, evalEvery: 2, logEvery: 2, evalBatch: 24 },
+      outDir: mkdtempSync(join(tmpdir(), 'vision-compare-')),
+      modelOverrides: { hidden: 32, mlpDim: 64, heads: 2, blocks: 2, representationSize: 32, moe: { ...base.moe, blocks: [1], expertHidden: 64 } },
+    });
+    expect(results.map((r) => [r.variant, r.seed, r.trainLoss.length, r.clean.count])).toEqual([
+      ['vmoe-mnist', 1, 2, 24],
+      ['momentum-vmoe-mnist', 1, 2, 24],
+    ]);
+    const [plain, momentum] = results.map((r) => r.robustness!);
+    expect(plain!.mCE).toBeCloseTo(100, 9);
+    // By hand: ImageNet-C's formula with the baseline's per-corruption mean errors as the reference.
+    const mean = (e: number[]) => e.reduce((a, b) => a + b, 0) / 5;
+    const corruptions = Object.keys(plain!.errors);
+    const expected = (100 * corruptions.reduce((a, c) => a + mean(momentum!.errors[c]!) / Math.max(1e-6, mean(plain!.errors[c]!)), 0)) / corruptions.length;
+    expect(momentum!.mCE).toBeCloseTo(expected, 9);
+    expect(momentum!.baseline).toBe('vmoe-mnist (mean over 1 seeds)');
+  });
+});
