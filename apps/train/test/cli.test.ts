@@ -88,7 +88,7 @@ describe('the default run', () => {
       const log = readFileSync(join(out, v, 'seed-1', 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(log.filter((l) => JSON.parse(l).kind === 'train')).toHaveLength(2);
     }
-    for (const f of ['report.md', 'loss.svg', 'valid-ppl.svg', 'results.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['report.md', 'loss.svg', 'valid-ppl.svg', 'results.json', 'expert-load-momentum-smoe-tiny.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/attacked test PPL/);
   }, 600_000);
 });

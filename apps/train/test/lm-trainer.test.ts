@@ -58,12 +58,29 @@ describe('trainLm', () => {
     const r0 = { ...run('sgsm'), steps: 2, evalEvery: 100 };
     (await trainLm(r0, train, valid, mkdtempSync(join(tmpdir(), 'lm-d-')), { progressLabel: null })).model.dispose();
     const before = tf.memory().numTensors;
-    const r = await trainLm({ ...run('sgsm'), steps: 60, evalEvery: 60 }, train, valid, mkdtempSync(join(tmpdir(), 'lm-e-')), { progressLabel: null });
+    const dir = mkdtempSync(join(tmpdir(), 'lm-e-'));
+    const r = await trainLm({ ...run('sgsm'), steps: 60, evalEvery: 60, logEvery: 20 }, train, valid, dir, { progressLabel: null });
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const first = r.trainLoss.slice(0, 5).reduce((a, b) => a + b) / 5;
     const last = r.trainLoss.slice(-5).reduce((a, b) => a + b) / 5;
     expect(first, `seed ${SEED}`).toBeGreaterThan(Math.log(VOCAB) - 0.5);
     expect(last, `seed ${SEED}`).toBeLessThan(first - 1);
+    // Per-layer statistics on steps 1, 20, 40, 60: each MoE layer routes micro-batch tokens × k assignments.
+    const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const withLayers = log.filter((rec) => rec.layers);
+    expect(withLayers.map((rec) => rec.step)).toEqual([1, 20, 40, 60]);
+    const cfg = run('sgsm');
+    for (const rec of withLayers) {
+      expect(rec.layers.map((l: { layer: number }) => l.layer)).toEqual([0, 1]);
+      for (const l of rec.layers) {
+        const total = l.tokensPerExpert.reduce((a: number, b: number) => a + b, 0);
+        expect(total).toBe((cfg.batch / cfg.batchSplit) * cfg.model.blockSize * cfg.model.topK);
+        expect(l.routingEntropy).toBeGreaterThan(0);
+        expect(l.routingEntropy).toBeLessThanOrEqual(Math.log(cfg.model.experts) + 1e-6);
+      }
+      expect(rec.layers[0].stateNorm).toBe(0); // 'g' carries no momentum state
+      expect(rec.layers[1].stateNorm).toBeGreaterThan(0);
+    }
   });
 });

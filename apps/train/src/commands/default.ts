@@ -57,6 +57,6 @@ export const defaultCommand: Command = {
       evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);
-    console.log(`report: ${files.report}\nplots:  ${files.lossPlot}, ${files.validPlot}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`);
+    console.log(`report: ${files.report}\nplots:  ${[files.lossPlot, files.validPlot, ...files.loadPlots].join(', ')}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`);
   },
 };

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VariantResult } from '../training/compare.js';
-import { linePlot } from './svg.js';
+import { groupedBars, linePlot } from './svg.js';
 import { formatMeanStd, markdownTable } from './table.js';
 
 /** Paths of what {@link writeCompareReport} wrote. */
@@ -14,6 +14,8 @@ export interface CompareReportFiles {
   lossPlot: string;
   validPlot: string;
   json: string;
+  /** One expert-load chart per variant (its first seed), `expert-load-<variant>.svg`. */
+  loadPlots: string[];
 }
 
 const COLUMNS = [
@@ -51,7 +53,24 @@ export function writeCompareReport(outDir: string, results: VariantResult[], con
     lossPlot: join(outDir, 'loss.svg'),
     validPlot: join(outDir, 'valid-ppl.svg'),
     json: join(outDir, 'results.json'),
+    loadPlots: [] as string[],
   };
+  for (const variant of new Set(results.map((r) => r.variant))) {
+    const r = results.find((x) => x.variant === variant)!;
+    if (r.layers.length === 0) continue;
+    const experts = r.layers[0]!.tokensPerExpert.length;
+    const file = join(outDir, `expert-load-${variant}.svg`);
+    const chart = groupedBars(
+      `${variant}: tokens per expert (last logged step; state RMS ${r.layers.map((l) => l.stateNorm.toFixed(2)).join(', ')})`,
+      'MoE layer',
+      'assignments',
+      r.layers.map((l) => `layer ${l.layer}`),
+      Array.from({ length: experts }, (_, e) => `expert ${e}`),
+      r.layers.map((l) => l.tokensPerExpert),
+    );
+    writeFileSync(file, chart);
+    files.loadPlots.push(file);
+  }
   const window = Math.max(1, Math.round((results[0]?.trainLoss.length ?? 1) / 50));
   const series = results.map((r) => ({ name: `${r.variant} s${r.seed}`, points: smooth(r.trainLoss, window) }));
   writeFileSync(files.lossPlot, linePlot(`training NLL (moving average of ${window})`, 'step', 'NLL (nats)', series));
@@ -68,6 +87,7 @@ export function writeCompareReport(outDir: string, results: VariantResult[], con
     '',
     '![validation perplexity](valid-ppl.svg)',
     '',
+    ...files.loadPlots.map((f) => `![expert load](${f.slice(outDir.length + 1)})\n`),
   ].join('\n');
   writeFileSync(files.report, md);
   return files;

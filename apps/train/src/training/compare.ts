@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateLm, lmPreset, type LmConfig } from '@momentum-smoe/models';
+import { evaluateLm, lmPreset, type LmConfig, type LmLayerValues } from '@momentum-smoe/models';
+import { MetricsLog } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
 
@@ -31,6 +32,8 @@ export interface VariantResult {
   ppl: { valid: number; test: number; validAttacked?: number; testAttacked?: number };
   tokensPerSecond: number;
   parameters: number;
+  /** Per-MoE-layer routing and momentum statistics at the last logged step. */
+  layers: LmLayerValues[];
 }
 
 /** Options of {@link compareVariants}. */
@@ -73,12 +76,14 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
         trainLoss: r.trainLoss,
         valid: r.valid.map(({ step, ppl }) => ({ step, ppl })),
         ppl: {
-          valid: ev(data.clean.valid),
+          // trainLm evaluated the same tokens with the same batch at its last step: reuse that instead of recomputing.
+          valid: r.valid.at(-1)?.step === budget.steps ? r.valid.at(-1)!.ppl : ev(data.clean.valid),
           test: ev(data.clean.test),
           ...(data.attacked ? { validAttacked: ev(data.attacked.valid), testAttacked: ev(data.attacked.test) } : {}),
         },
         tokensPerSecond: r.tokensPerSecond,
         parameters: r.model.parameterCount(),
+        layers: (new MetricsLog(join(dir, 'metrics.jsonl')).read().findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
       });
       r.model.dispose();
       if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, type RngState } from '@momentum-smoe/core';
 import { batchify, TrainingBlocks, type TrainingBlocksState } from '@momentum-smoe/datasets';
-import { SmoeLanguageModel, evaluateLm, type LmCache, type LmConfig } from '@momentum-smoe/models';
+import {
+  SmoeLanguageModel,
+  disposeLayerReports,
+  evaluateLm,
+  keepLayerReports,
+  readLayerReports,
+  type LmCache,
+  type LmConfig,
+  type LmLayerReport,
+} from '@momentum-smoe/models';
 import { MetricsLog } from '../report/metrics-log.js';
 import { ProgressBar } from '../report/progress.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -34,6 +43,8 @@ export interface LmRunConfig {
   evalEvery: number;
   /** Streams for evaluation (default `batch`). */
   evalBatch?: number;
+  /** Log per-layer routing and momentum statistics every this many steps (default 10; also at the first and last). */
+  logEvery?: number;
 }
 
 /** The JSON part of a checkpoint. */
@@ -140,6 +151,9 @@ export async function trainLm(run: LmRunConfig, train: Int32Array, valid: Int32A
     let grads: tf.NamedTensorMap | null = null;
     let nllSum = 0;
     const nextCache: tf.Tensor3D[][] = [];
+    // Per-layer statistics cost a host read, so they are kept (from the first micro-batch) only on logging steps.
+    const logLayers = step === 0 || step + 1 === run.steps || (step + 1) % (run.logEvery ?? 10) === 0;
+    let reports: LmLayerReport[] = [];
     for (let j = 0; j < run.batchSplit; j++) {
       // Micro-batch j: streams [j·micro, (j+1)·micro) of x, y: [B, M] and of each layer's cache [B, L, H].
       const x = tf.tensor2d(block.x.subarray(j * micro * m, (j + 1) * micro * m), [micro, m], 'int32');
@@ -151,6 +165,7 @@ export async function trainLm(run: LmRunConfig, train: Int32Array, valid: Int32A
         const out = model.loss(x, y, past);
         kept = out.nextCache.map((t) => tf.keep(t));
         nll = tf.keep(out.nll);
+        if (logLayers && j === 0) reports = keepLayerReports(out.layers);
         return tf.div(out.loss, run.batchSplit) as tf.Scalar;
       });
       nextCache.push(kept);
@@ -176,7 +191,9 @@ export async function trainLm(run: LmRunConfig, train: Int32Array, valid: Int32A
     const loss = nllSum / run.batchSplit;
     trainLoss.push(loss);
     const tokensPerSecond = ((step - firstStep) * run.batch * m) / ((performance.now() - t0) / 1000);
-    log.write({ step, kind: 'train', loss, ppl: Math.exp(loss), lr, tokensPerSecond });
+    const layers = logLayers ? await readLayerReports(reports) : undefined;
+    disposeLayerReports(reports);
+    log.write({ step, kind: 'train', loss, ppl: Math.exp(loss), lr, tokensPerSecond, ...(layers ? { layers } : {}) });
     bar?.update(step, { loss: loss.toFixed(3), 'tok/s': Math.round(tokensPerSecond).toLocaleString('en-US') });
 
     if (step % run.evalEvery === 0 || step === run.steps) {
