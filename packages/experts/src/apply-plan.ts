@@ -11,7 +11,7 @@ import { capacityMoE } from './capacity.js';
 import { expertChoiceMoE } from './expert-choice.js';
 import { softMoE } from './soft.js';
 
-/** Throws a {@link ShapeError} unless `x` is `[T, bank.dIn]`. */
+/** Throws a {@link @momentum-smoe/core!ShapeError} unless `x` is `[T, bank.dIn]`. */
 export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
   if (x.rank !== 2 || x.shape[1] !== bank.dIn) {
     throw new ShapeError(`MoE input x (tokens × dIn; the expert bank was built with dIn=${bank.dIn}: reshape x to [T, ${bank.dIn}] or build the bank with dIn=${x.shape.at(-1)})`, [null, bank.dIn], x.shape);
@@ -27,7 +27,7 @@ export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
  * Never computes an expert on rows not routed to it.
  * @param x `[T, bank.dIn]`.
  * @returns `[T, bank.dOut]`.
- * @throws {@link ShapeError} if `x` is not `[T, dIn]` or the plan's tensors do not match `T`;
+ * @throws {@link @momentum-smoe/core!ShapeError} if `x` is not `[T, dIn]` or the plan's tensors do not match `T`;
  *   {@link ConfigError} if the plan's expert count differs from the bank's.
  * @example
  * ```ts

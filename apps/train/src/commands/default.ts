@@ -6,12 +6,18 @@ import { compareVariants } from '../training/compare.js';
 import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
 import type { Command } from './index.js';
 
+function unkShare(ids: Int32Array, unkId: number): number {
+  let n = 0;
+  for (const id of ids) if (id === unkId) n++;
+  return n / Math.max(1, ids.length);
+}
+
 /** The default run's variants: the paper's three WikiText models, CPU-sized. */
 export const DEFAULT_VARIANTS = ['smoe-tiny', 'momentum-smoe-tiny', 'adam-smoe-tiny'];
 
 const FLAGS: FlagSpecs = {
   ...BACKEND_FLAG,
-  steps: { type: 'string', help: 'training steps per variant', default: '80' },
+  steps: { type: 'string', help: 'training steps per variant', default: '64' },
   out: { type: 'string', help: 'output folder', default: 'runs/default' },
   seed: { type: 'string', help: 'random seed', default: '1' },
   'eval-tokens': { type: 'string', help: 'evaluate on the first N tokens of each split', default: '8192' },
@@ -54,6 +60,7 @@ export const defaultCommand: Command = {
       data: `SOTU, ${data.clean.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocab}`,
       budget: `${steps} steps × ${budget.batch} streams × 64 tokens, Adam lr ${budget.lr}, seed ${seed}`,
       attack: 'word swap to <unk> at rate 0.015, stop words protected',
+      '<unk> share': `${(100 * unkShare(data.clean.valid.subarray(0, budget.evalTokens), data.unkId)).toFixed(1)}% of the clean valid tokens evaluated: with the capped vocabulary <unk> is common, so a word swapped to <unk> is often easier to predict and attacked PPL can be lower than clean; compare variants within a column`,
       evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);

@@ -13,6 +13,8 @@ export interface LmData {
   /** Where the text came from. */
   source: string;
   vocab: number;
+  /** Id of `<unk>` (where capped-away words and the word-swap token go). */
+  unkId: number;
   clean: Record<WikiTextSplit, Int32Array>;
   /** Valid and test with the word-swap attack applied (present when an attack rate was given). */
   attacked?: Record<'valid' | 'test', Int32Array>;
@@ -44,11 +46,11 @@ export async function loadLmData(options: LmDataOptions): Promise<LmData> {
   const cap = capVocabulary(corpus.splits.train.ids, corpus.vocab.size, corpus.vocab.unkId, options.maxVocab ?? Infinity);
   const remap = (ids: Int32Array) => (cap.size === corpus.vocab.size ? ids : applyVocabCap(ids, cap));
   const clean = { train: remap(corpus.splits.train.ids), valid: remap(corpus.splits.valid.ids), test: remap(corpus.splits.test.ids) };
-  if (options.attackRate === undefined) return { source: dir, vocab: cap.size, clean };
+  if (options.attackRate === undefined) return { source: dir, vocab: cap.size, unkId: cap.unkId, clean };
   const attack = { rate: options.attackRate, seed: options.attackSeed ?? 0 };
   const attacked = {
     valid: remap((await tokenizeAttackedSplit(corpus, 'valid', attack)).ids),
     test: remap((await tokenizeAttackedSplit(corpus, 'test', attack)).ids),
   };
-  return { source: dir, vocab: cap.size, clean, attacked };
+  return { source: dir, vocab: cap.size, unkId: cap.unkId, clean, attacked };
 }
