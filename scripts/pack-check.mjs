@@ -1,10 +1,11 @@
 // Packs every library package, installs the tarballs (with tfjs as their peer) into an empty project outside the
-// workspace, and runs the ```js example block of each package's README there. Users install packages one by one:
+// workspace, and runs the example block (```ts example or ```js example) of each package's README there. Users install packages one by one:
 // this proves the published artefacts work on their own.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
@@ -24,9 +25,11 @@ run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--logleve
 let failed = 0;
 for (const p of packages) {
   const readme = readFileSync(join(root, 'packages', p, 'README.md'), 'utf8');
-  const example = readme.match(/```js example\n([\s\S]*?)```/)?.[1];
+  // The README's example block, in TypeScript or JavaScript, run as an ES module after type stripping.
+  const source = readme.match(/```(?:ts|js) example\n([\s\S]*?)```/)?.[1];
+  const example = source && ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   if (!example) {
-    console.error(`✗ ${p}: README has no \`\`\`js example block`);
+    console.error(`✗ ${p}: README has no \`\`\`ts example (or js example) block`);
     failed++;
     continue;
   }
