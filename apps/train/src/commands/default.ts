@@ -60,7 +60,7 @@ export const defaultCommand: Command = {
       data: `SOTU, ${data.clean.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocab}`,
       budget: `${steps} steps × ${budget.batch} streams × 64 tokens, Adam lr ${budget.lr}, seed ${seed}`,
       attack: 'word swap to <unk> at rate 0.015, stop words protected',
-      '<unk> share': `${(100 * unkShare(data.clean.valid.subarray(0, budget.evalTokens), data.unkId)).toFixed(1)}% of the clean valid tokens evaluated: with the capped vocabulary <unk> is common, so a word swapped to <unk> is often easier to predict and attacked PPL can be lower than clean; compare variants within a column`,
+      '<unk> share': `${(100 * unkShare(data.clean.valid.subarray(0, budget.evalTokens), data.unkId)).toFixed(1)}% of the clean valid tokens evaluated. A swapped word becomes <unk>, which a briefly trained model predicts more easily than the rare content word it replaced, so attacked PPL can be below clean PPL at this budget; compare variants within a column`,
       evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);
