@@ -17,7 +17,7 @@ export const DEFAULT_VARIANTS = ['smoe-tiny', 'momentum-smoe-tiny', 'adam-smoe-t
 
 const FLAGS: FlagSpecs = {
   ...BACKEND_FLAG,
-  steps: { type: 'string', help: 'training steps per variant', default: '64' },
+  steps: { type: 'string', help: 'training steps per variant', default: '56' },
   out: { type: 'string', help: 'output folder', default: 'runs/default' },
   seed: { type: 'string', help: 'random seed', default: '1' },
   'eval-tokens': { type: 'string', help: 'evaluate on the first N tokens of each split', default: '8192' },
