@@ -54,3 +54,4 @@ export { labelRanks, addTopK, accuracies, type TopKCounts } from './vision/top-k
 export { modelRngs, modelRngStates, setModelRngStates } from './vision/model-rngs.js';
 export { VARIANT_PRESETS } from './commands/compare.js';
 export { DEFAULT_VARIANTS } from './commands/default.js';
+export { BEST_CHECKPOINT, LAST_CHECKPOINT, type TrainOptions } from './training/run-options.js';

@@ -22,6 +22,7 @@ import {
 import { MetricsLog } from '../report/metrics-log.js';
 import { ProgressBar } from '../report/progress.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { BEST_CHECKPOINT, LAST_CHECKPOINT, type TrainOptions } from './run-options.js';
 import { Adam } from './optimizer.js';
 import { warmupConstant } from './schedule.js';
 import { assignFrom, toTensorData } from './tensor-data.js';
@@ -68,22 +69,9 @@ export interface LmRunResult {
   tokensPerSecond: number;
 }
 
-/** Options of {@link trainLm} that are not part of the run's identity. */
-export interface LmTrainOptions {
-  /** Continue from `outDir/last.safetensors` if it exists. */
-  resume?: boolean;
-  /** Stop once this step is reached, as if interrupted (for tests); see `checkpointOnStop`. */
-  stopAt?: number;
-  /** Stop at the end of the current step, e.g. on Ctrl-C. */
-  signal?: AbortSignal;
-  /** Write `last.safetensors` when stopping early (a graceful interrupt); `false` simulates a kill. Default true. */
-  checkpointOnStop?: boolean;
-  /** Progress bar label; `null` for none. */
-  progressLabel?: string | null;
-}
+/** Options of a run that are not part of its identity (shared by every trainer). */
+export type LmTrainOptions = TrainOptions;
 
-const LAST = 'last.safetensors';
-const BEST = 'best.safetensors';
 
 /**
  * Trains a language model on `train` ids, evaluating on `valid`, writing `metrics.jsonl`, `last.safetensors` (every
@@ -105,14 +93,14 @@ export async function trainLm(run: LmRunConfig, train: Int32Array, valid: Int32A
   let bestValidLoss: number | null = null;
   let savedBlocks: TrainingBlocksState | undefined;
 
-  if (options.resume && existsSync(join(outDir, LAST))) {
-    const ckpt = await loadCheckpoint<RunState>(join(outDir, LAST));
-    assignFrom(params, ckpt.model, `checkpoint ${join(outDir, LAST)}`);
+  if (options.resume && existsSync(join(outDir, LAST_CHECKPOINT))) {
+    const ckpt = await loadCheckpoint<RunState>(join(outDir, LAST_CHECKPOINT));
+    assignFrom(params, ckpt.model, `checkpoint ${join(outDir, LAST_CHECKPOINT)}`);
     optimizer.load(ckpt.optimizer, ckpt.state.step);
     tf.dispose(cache);
     cache = cache.map((_, i) => {
       const t = ckpt.buffers.get(`cache.${i}`);
-      if (!t) throw new Error(`checkpoint ${join(outDir, LAST)} lacks the attention cache of layer ${i}`);
+      if (!t) throw new Error(`checkpoint ${join(outDir, LAST_CHECKPOINT)} lacks the attention cache of layer ${i}`);
       return tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number]);
     });
     step = ckpt.state.step;
@@ -202,12 +190,12 @@ export async function trainLm(run: LmRunConfig, train: Int32Array, valid: Int32A
       log.write({ step, kind: 'valid', loss: v.loss, ppl: v.ppl });
       if (bestValidLoss === null || v.loss < bestValidLoss) {
         bestValidLoss = v.loss;
-        await checkpoint(join(outDir, BEST));
+        await checkpoint(join(outDir, BEST_CHECKPOINT));
       }
-      await checkpoint(join(outDir, LAST));
+      await checkpoint(join(outDir, LAST_CHECKPOINT));
     }
     if ((options.stopAt !== undefined && step >= options.stopAt) || options.signal?.aborted) {
-      if (options.checkpointOnStop !== false && step < run.steps) await checkpoint(join(outDir, LAST));
+      if (options.checkpointOnStop !== false && step < run.steps) await checkpoint(join(outDir, LAST_CHECKPOINT));
       break;
     }
   }

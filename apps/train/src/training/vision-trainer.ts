@@ -18,6 +18,7 @@ import { ProgressBar } from '../report/progress.js';
 import { kernelDecayMask } from '../vision/weight-decay.js';
 import { modelRngStates, setModelRngStates } from '../vision/model-rngs.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { BEST_CHECKPOINT, LAST_CHECKPOINT, type TrainOptions } from './run-options.js';
 import { Adam } from './optimizer.js';
 import { warmupLinearDecay } from './schedule.js';
 import { assignFrom, toTensorData } from './tensor-data.js';
@@ -86,22 +87,9 @@ export interface VisionRunResult {
   imagesPerSecond: number;
 }
 
-/** Options of {@link trainVision} that are not part of the run's identity. */
-export interface VisionTrainOptions {
-  /** Continue from `outDir/last.safetensors` if it exists. */
-  resume?: boolean;
-  /** Stop once this step is reached, as if interrupted (for tests); see `checkpointOnStop`. */
-  stopAt?: number;
-  /** Stop at the end of the current step, e.g. on Ctrl-C. */
-  signal?: AbortSignal;
-  /** Write `last.safetensors` when stopping early; `false` simulates a kill. Default true. */
-  checkpointOnStop?: boolean;
-  /** Progress bar label; `null` for none. */
-  progressLabel?: string | null;
-}
+/** Options of a run that are not part of its identity (shared by every trainer). */
+export type VisionTrainOptions = TrainOptions;
 
-const LAST = 'last.safetensors';
-const BEST = 'best.safetensors';
 
 /** Marks a block report's scalars and metrics to outlive the enclosing scope (dispose them after reading). */
 function keepRouting(b: BlockRouting): BlockRouting {
@@ -144,8 +132,8 @@ export async function trainVision(run: VisionRunConfig, data: VisionData, outDir
   let step = 0;
   let bestTop1: number | null = null;
 
-  if (options.resume && existsSync(join(outDir, LAST))) {
-    const file = join(outDir, LAST);
+  if (options.resume && existsSync(join(outDir, LAST_CHECKPOINT))) {
+    const file = join(outDir, LAST_CHECKPOINT);
     const ckpt = await loadCheckpoint<RunState>(file);
     assignFrom(params, ckpt.model, `checkpoint ${file}`);
     optimizer.load(ckpt.optimizer, ckpt.state.step);
@@ -209,12 +197,12 @@ export async function trainVision(run: VisionRunConfig, data: VisionData, outDir
       log.write({ step, kind: 'eval', split: data.eval.name, top1: v.top1, top5: v.top5, loss: v.loss, images: v.count });
       if (bestTop1 === null || v.top1 > bestTop1) {
         bestTop1 = v.top1;
-        await checkpoint(join(outDir, BEST));
+        await checkpoint(join(outDir, BEST_CHECKPOINT));
       }
-      await checkpoint(join(outDir, LAST));
+      await checkpoint(join(outDir, LAST_CHECKPOINT));
     }
     if ((options.stopAt !== undefined && step >= options.stopAt) || options.signal?.aborted) {
-      if (options.checkpointOnStop !== false && step < run.steps) await checkpoint(join(outDir, LAST));
+      if (options.checkpointOnStop !== false && step < run.steps) await checkpoint(join(outDir, LAST_CHECKPOINT));
       break;
     }
   }
