@@ -4,8 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { groupedExperts, gelu } from './grouped-experts.js';
-import { ConfigError, Module, ShapeError, fastmoeExpertInit, torchLinearInit, type Rng } from '@momentum-smoe/core';
+import { ConfigError, Module, ShapeError, fastmoeExpertInit, groupedMatMul, torchLinearInit, type Rng } from '@momentum-smoe/core';
 
 /** Hidden activation of every expert. `gelu` is the exact (erf) form, as `torch.nn.GELU()`. */
 export type ExpertActivation = 'relu' | 'gelu';
@@ -100,7 +99,8 @@ export class ExpertBank extends Module {
 
   /**
    * Runs expert e on the e-th group of rows, where `x` holds the groups back to back and `counts[e]` is the size of
-   * group e (Σ counts = rows of x). One matMul per layer and non-empty expert; empty experts cost nothing.
+   * group e (Σ counts = rows of x). Each layer is one `groupedMatMul` (one product per non-empty expert, on the
+   * stacked weights in place); empty experts cost nothing.
    * @param x `[Σ counts, dIn]`, rows sorted by expert.
    * @returns `[Σ counts, dOut]` in the same row order.
    */
@@ -113,14 +113,9 @@ export class ExpertBank extends Module {
         `ExpertBank.applyGrouped: counts must have one entry per expert (${this.experts}) and sum to the rows of x (${x.shape[0]}); got ${counts.length} entries summing to ${total}`,
       );
     }
-    return groupedExperts(x, counts, {
-      w1: this.w1,
-      b1: this.b1,
-      w2: this.w2,
-      b2: this.b2,
-      activation: this.activation,
-      dropout: this.dropoutActive() ? this.dropout : 0,
-      seed: this.dropoutActive() ? this.rng.nextSeed() : 0,
+    return tf.tidy(() => {
+      const pre = groupedMatMul(x, this.w1, counts, { bias: this.b1 }); // [N, dHidden]
+      return groupedMatMul(this.hidden(pre), this.w2, counts, { bias: this.b2 }); // [N, dOut]
     });
   }
 
@@ -157,6 +152,11 @@ export class ExpertBank extends Module {
       throw new ShapeError(`ExpertBank batched input (one buffer per expert)`, [this.experts, null, this.dIn], x.shape);
     }
   }
+}
+
+/** Exact GELU, `0.5·x·(1 + erf(x/√2))` (autograd through `erf`). */
+function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))) as T;
 }
 
 interface StackedWeights {

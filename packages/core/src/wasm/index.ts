@@ -7,17 +7,19 @@ import { batchMatMulConfig } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeFusedMatMulConfig } from './fused-mat-mul.js';
 import { makeGatherV2Config } from './gather-v2.js';
+import { makeIdentityConfig } from './identity.js';
 import { makeSliceConfig, makeSplitVConfig, makeUnpackConfig } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { groupedKernelConfigs } from './grouped-matmul.js';
 
 /** The patch configs, built once (the wrapping ones hold tfjs-wasm's own kernels, captured before replacement). */
 let patches: tf.KernelConfig[] | null = null;
 
 function buildPatches(): tf.KernelConfig[] | null {
-  const names = [tf._FusedMatMul, tf.GatherV2, tf.Slice, tf.Unpack, tf.SplitV];
+  const names = [tf._FusedMatMul, tf.GatherV2, tf.Slice, tf.Unpack, tf.SplitV, tf.Identity];
   const stock = names.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => !config)) return null;
-  const [fused, gather, slice, unpack, splitV] = stock.map((config) => ({ ...config! }));
+  const [fused, gather, slice, unpack, splitV, identity] = stock.map((config) => ({ ...config! }));
   return [
     unsortedSegmentSumConfig,
     makeConv2DBackpropFilterConfig(),
@@ -27,6 +29,8 @@ function buildPatches(): tf.KernelConfig[] | null {
     makeSliceConfig(slice!),
     makeUnpackConfig(unpack!),
     makeSplitVConfig(splitV!),
+    makeIdentityConfig(identity!),
+    ...groupedKernelConfigs,
   ];
 }
 
@@ -34,7 +38,9 @@ function buildPatches(): tf.KernelConfig[] | null {
  * Registers the project's wasm kernels: `UnsortedSegmentSum` and `Conv2DBackpropFilter` (missing from tfjs-wasm),
  * `BatchMatMul` / `_FusedMatMul` that keep transposed, batched and broadcast products on the fast path, and
  * `GatherV2` / `Slice` / `Unpack` / `SplitV` that copy contiguous rows inside the heap instead of element by element
- * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece).
+ * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece), `Identity`
+ * that shares data instead of copying it (the engine clones every tensor it saves for a gradient), and the grouped
+ * products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`, our SIMD gemm kernel).
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.
  * The kernels apply to the wasm backend only, whichever backend is active.

@@ -1,0 +1,221 @@
+;; SIMD float32 GEMM on the tfjs-wasm heap (imported memory), GotoBLAS style: blocks of A and B are first copied
+;; into contiguous panels (packA, packB: one pass, ~0.3 ns per element), then tile4x8 runs 4×8 register tiles over
+;; them. XNNPACK (tfjs-wasm's fast path) packs its right operand too, but at ~10 ns per element, which costs as much as
+;; the product itself when the left operand has ~100 rows, the size of one expert's token group.
+;;
+;; Addresses are byte offsets, strides are in bytes.
+;; packA: A(i, p), i < 4·m4, p < kc, at a + i·asI + p·asP  ->  strip ib at dst + ib·kc·16: for each p, A(4ib..4ib+3, p).
+;; packB: B(p, j), p < kc, j < 8·n8, at b + p·bsP + 4j     ->  panel jb at dst + jb·kc·32: for each p, B(p, 8jb..8jb+7).
+;; tile4x8: for every strip ib < m4 and panel jb < n8 of packed A and B,
+;;   C[4ib..4ib+4, 8jb..8jb+8] = (acc ? C : bias ? bias[8jb..] : 0) + Σ_p A[i, p]·B[p, j]   (p < kc)
+;;   C(i, j) at c + i·csI + j·csJ: csJ = 4 stores rows as vectors; otherwise csI must be 4 and the 4×4 blocks are
+;;   transposed in registers and stored as columns. bias: byte offset of floats indexed by j, or 0; read when acc = 0.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Three paths: rows contiguous at each p (asI = 4: one vector per p), columns contiguous (asP = 4: 4×4 blocks
+  ;; transposed in registers, then the odd p one by one), or any strides (element by element).
+  (func (export "packA") (param $a i32) (param $asI i32) (param $asP i32) (param $m4 i32) (param $kc i32) (param $dst i32)
+    (local $ib i32) (local $p i32) (local $src i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r1 (local.get $asI))
+    (local.set $r2 (i32.shl (local.get $asI) (i32.const 1)))
+    (local.set $r3 (i32.mul (local.get $asI) (i32.const 3)))
+    (loop $strips
+      (if (i32.lt_u (local.get $ib) (local.get $m4)) (then
+        (local.set $src (i32.add (local.get $a) (i32.mul (i32.shl (local.get $ib) (i32.const 2)) (local.get $asI))))
+        (local.set $p (local.get $kc))
+        (if (i32.eq (local.get $asI) (i32.const 4)) (then
+          (loop $contiguous
+            (if (local.get $p) (then
+              (v128.store (local.get $dst) (v128.load (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (local.get $asP)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+              (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+              (br $contiguous))))))
+        (if (i32.eq (local.get $asP) (i32.const 4)) (then
+          (loop $blocks
+            (if (i32.ge_u (local.get $p) (i32.const 4)) (then
+              (local.set $v0 (v128.load (local.get $src)))
+              (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $r1))))
+              (local.set $v2 (v128.load (i32.add (local.get $src) (local.get $r2))))
+              (local.set $v3 (v128.load (i32.add (local.get $src) (local.get $r3))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+              (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $src (i32.add (local.get $src) (i32.const 16)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+              (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+              (br $blocks))))))
+        (loop $elements
+          (if (local.get $p) (then
+            (f32.store (local.get $dst) (f32.load (local.get $src)))
+            (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $src) (local.get $r1))))
+            (f32.store offset=8 (local.get $dst) (f32.load (i32.add (local.get $src) (local.get $r2))))
+            (f32.store offset=12 (local.get $dst) (f32.load (i32.add (local.get $src) (local.get $r3))))
+            (local.set $src (i32.add (local.get $src) (local.get $asP)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $elements))))
+        (local.set $ib (i32.add (local.get $ib) (i32.const 1)))
+        (br $strips)))))
+
+  (func (export "packB") (param $b i32) (param $bsP i32) (param $kc i32) (param $n8 i32) (param $dst i32)
+    (local $jb i32) (local $p i32) (local $src i32)
+    (loop $panels
+      (if (i32.lt_u (local.get $jb) (local.get $n8)) (then
+        (local.set $src (i32.add (local.get $b) (i32.shl (local.get $jb) (i32.const 5))))
+        (local.set $p (local.get $kc))
+        (loop $depth
+          (if (local.get $p) (then
+            (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $bsP)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $depth))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 1)))
+        (br $panels)))))
+
+  ;; v, plus the 4 floats at p when acc ≠ 0, stored at p.
+  (func $put (param $p i32) (param $v v128) (param $acc i32)
+    (if (local.get $acc) (then (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $p))))))
+    (v128.store (local.get $p) (local.get $v)))
+
+  ;; Stores the 4×4 block whose rows are r0..r3 column by column: column l goes to p + l·stride.
+  (func $putTransposed (param $p i32) (param $stride i32) (param $r0 v128) (param $r1 v128) (param $r2 v128)
+        (param $r3 v128) (param $acc i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (call $put (local.get $p)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)) (local.get $acc))
+    (call $put (i32.add (local.get $p) (local.get $stride))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)) (local.get $acc))
+    (call $put (i32.add (local.get $p) (i32.shl (local.get $stride) (i32.const 1)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)) (local.get $acc))
+    (call $put (i32.add (local.get $p) (i32.mul (local.get $stride) (i32.const 3)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)) (local.get $acc)))
+
+  (func (export "tile4x8")
+        (param $a i32) (param $b i32) (param $c i32) (param $csI i32) (param $csJ i32)
+        (param $m4 i32) (param $n8 i32) (param $kc i32) (param $acc i32) (param $bias i32)
+    (local $ib i32) (local $jb i32) (local $p i32) (local $pa i32) (local $pb i32) (local $pc i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $av v128)
+    (loop $jloop
+      (if (i32.lt_u (local.get $jb) (local.get $n8)) (then
+        (local.set $ib (i32.const 0))
+        (loop $iloop
+          (if (i32.lt_u (local.get $ib) (local.get $m4)) (then
+            ;; accumulators start at 0, or at the bias of these 8 columns
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (if (i32.and (i32.eqz (local.get $acc)) (i32.ne (local.get $bias) (i32.const 0))) (then
+              (local.set $c00 (v128.load (i32.add (local.get $bias) (i32.shl (local.get $jb) (i32.const 5)))))
+              (local.set $c01 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $jb) (i32.const 5)))))))
+            (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+            (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+            (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))
+            (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $ib) (i32.shl (local.get $kc) (i32.const 4)))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $jb) (i32.shl (local.get $kc) (i32.const 5)))))
+            ;; two steps of p per iteration, then the odd one
+            (local.set $p (i32.shr_u (local.get $kc) (i32.const 1)))
+            (loop $ploop
+              (if (local.get $p) (then
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $av (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $b0 (v128.load offset=32 (local.get $pb)))
+                (local.set $b1 (v128.load offset=48 (local.get $pb)))
+                (local.set $av (v128.load32_splat offset=16 (local.get $pa)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=20 (local.get $pa)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=24 (local.get $pa)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=28 (local.get $pa)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+                (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                (br $ploop))))
+            (if (i32.and (local.get $kc) (i32.const 1)) (then
+              (local.set $b0 (v128.load offset=0 (local.get $pb)))
+              (local.set $b1 (v128.load offset=16 (local.get $pb)))
+              (local.set $av (v128.load32_splat offset=0 (local.get $pa)))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+              (local.set $av (v128.load32_splat offset=4 (local.get $pa)))
+              (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+              (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+              (local.set $av (v128.load32_splat offset=8 (local.get $pa)))
+              (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+              (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+              (local.set $av (v128.load32_splat offset=12 (local.get $pa)))
+              (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+              (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))))
+            ;; C block origin: row 4ib, column 8jb
+            (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (i32.shl (local.get $ib) (i32.const 2)) (local.get $csI)))
+                                    (i32.mul (i32.shl (local.get $jb) (i32.const 3)) (local.get $csJ))))
+            (if (i32.eq (local.get $csJ) (i32.const 4))
+              (then
+                (if (local.get $acc)
+                  (then
+                    (v128.store (local.get $pc) (f32x4.add (local.get $c00) (v128.load (local.get $pc))))
+                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $pc))))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (f32x4.add (local.get $c10) (v128.load (local.get $pc))))
+                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $pc))))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (f32x4.add (local.get $c20) (v128.load (local.get $pc))))
+                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $pc))))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (f32x4.add (local.get $c30) (v128.load (local.get $pc))))
+                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c31) (v128.load offset=16 (local.get $pc)))))
+                  (else
+                    (v128.store (local.get $pc) (local.get $c00))
+                    (v128.store offset=16 (local.get $pc) (local.get $c01))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (local.get $c10))
+                    (v128.store offset=16 (local.get $pc) (local.get $c11))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (local.get $c20))
+                    (v128.store offset=16 (local.get $pc) (local.get $c21))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                    (v128.store (local.get $pc) (local.get $c30))
+                    (v128.store offset=16 (local.get $pc) (local.get $c31)))))
+              (else
+                (call $putTransposed (local.get $pc) (local.get $csJ)
+                  (local.get $c00) (local.get $c10) (local.get $c20) (local.get $c30) (local.get $acc))
+                (call $putTransposed (i32.add (local.get $pc) (i32.shl (local.get $csJ) (i32.const 2))) (local.get $csJ)
+                  (local.get $c01) (local.get $c11) (local.get $c21) (local.get $c31) (local.get $acc))))
+            (local.set $ib (i32.add (local.get $ib) (i32.const 1)))
+            (br $iloop))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 1)))
+        (br $jloop))))
+  )
+)

@@ -1,0 +1,176 @@
+/**
+ * float32 matrix products on the wasm heap through our own SIMD kernels (gemm.wat), on tensors in place: the left
+ * operand and the result take arbitrary strides (a transposed operand needs no transposed copy), and blocks of both
+ * operands are packed into L2-sized panels by a SIMD copy as they are used.
+ *
+ * Why not XNNPACK (tfjs-wasm's fast path): it packs its right operand on every call at ~10 ns per element, which
+ * is as much as the product itself when the left operand has ~100 rows, the size of one expert's token group.
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { type WasmBackend, type WasmModule, f32At, offsetOf } from '../heap.js';
+import { GEMM_WASM_BASE64 } from './gemm-binary.js';
+
+/**
+ * `C = A·B (+ bias)` or `C += A·B`, all float32 on the heap. Offsets are in bytes, strides in elements.
+ * `A(i, p)` is at `a + 4·(i·aRow + p·aCol)`; `B(p, j)` at `b + 4·(p·bRow + j)` (rows of B contiguous);
+ * `C(i, j)` at `c + 4·(i·cRow + j·cCol)`, with `cCol = 1` (row-major) or `cRow = 1` (column-major).
+ */
+export interface GemmArgs {
+  /** Rows of A and C. */
+  m: number;
+  /** Columns of B and C. */
+  n: number;
+  /** Columns of A, rows of B; 0 gives C = bias (or 0). */
+  k: number;
+  a: number;
+  aRow: number;
+  aCol: number;
+  b: number;
+  bRow: number;
+  c: number;
+  cRow: number;
+  cCol: number;
+  /** Byte offset of `n` floats added to every row of C, or 0 for none. */
+  bias?: number;
+  /** Add the product to C instead of overwriting it (no bias then). */
+  accumulate?: boolean;
+}
+
+type KernelFn = (...args: number[]) => void;
+
+/** The exports of gemm.wat. */
+interface GemmKernels {
+  packA: KernelFn;
+  packB: KernelFn;
+  tile4x8: KernelFn;
+}
+
+/** Block sizes (GotoBLAS): a packed KC×NC block of B (256 KB) stays in L2, a packed MC×KC block of A (64 KB) too. */
+const KC = 256;
+const NC = 256;
+const MC = 64;
+
+const kernelsByModule = new WeakMap<WasmModule, GemmKernels | null>();
+
+/** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => { buffer: ArrayBufferLike };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+function decodeBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+}
+
+/** The kernels instantiated on the backend's memory, or null (no wasm SIMD, or a shared or unexported memory). */
+function gemmKernels(wasm: WasmModule): GemmKernels | null {
+  if (kernelsByModule.has(wasm)) return kernelsByModule.get(wasm)!;
+  let kernels: GemmKernels | null = null;
+  const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  const bytes = decodeBase64(GEMM_WASM_BASE64);
+  if (memory instanceof webAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer) && webAssembly.validate(bytes)) {
+    kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as unknown as GemmKernels;
+  }
+  kernelsByModule.set(wasm, kernels);
+  return kernels;
+}
+
+/** True when {@link simdGemm} can run on this backend. */
+export function hasSimdGemm(backend: WasmBackend): boolean {
+  return gemmKernels(backend.wasm) !== null;
+}
+
+/** Where one product's operands are (bytes; strides in elements), as in {@link GemmArgs}. */
+interface Operands {
+  a: number;
+  aRow: number;
+  aCol: number;
+  b: number;
+  bRow: number;
+  c: number;
+  cRow: number;
+  cCol: number;
+  bias: number;
+}
+
+/**
+ * The full 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's
+ * block is packed once, then each MC-row block of A is packed and run against it. `packs`: scratch bytes for both.
+ */
+function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, packs: number): void {
+  if (m4 === 0 || n8 === 0) return;
+  const aPack = packs;
+  const bPack = packs + 4 * MC * KC;
+  for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
+    const kc = Math.min(KC, k - p0);
+    for (let jb = 0; jb < n8; jb += NC / 8) {
+      const nb = Math.min(NC / 8, n8 - jb);
+      kernels.packB(o.b + 4 * (p0 * o.bRow + 8 * jb), 4 * o.bRow, kc, nb, bPack);
+      for (let ib = 0; ib < m4; ib += MC / 4) {
+        const mb = Math.min(MC / 4, m4 - ib);
+        kernels.packA(o.a + 4 * (4 * ib * o.aRow + p0 * o.aCol), 4 * o.aRow, 4 * o.aCol, mb, kc, aPack);
+        const c = o.c + 4 * (4 * ib * o.cRow + 8 * jb * o.cCol);
+        const bias = p0 === 0 && o.bias ? o.bias + 32 * jb : 0;
+        kernels.tile4x8(aPack, bPack, c, 4 * o.cRow, 4 * o.cCol, mb, nb, kc, p0 > 0 || accumulate ? 1 : 0, bias);
+      }
+    }
+  }
+}
+
+/**
+ * Runs one product (see {@link GemmArgs}); throws when the backend has no SIMD kernel ({@link hasSimdGemm}).
+ * Rows past the last multiple of 4 and columns past the last multiple of 8 go through zero-padded scratch tiles.
+ */
+export function simdGemm(backend: WasmBackend, g: GemmArgs): void {
+  const kernels = gemmKernels(backend.wasm);
+  if (!kernels) throw new Error('simdGemm: this wasm backend has no SIMD gemm kernel (check hasSimdGemm first)');
+  if (g.cCol !== 1 && g.cRow !== 1) throw new Error('simdGemm: C must be row-major (cCol = 1) or column-major (cRow = 1)');
+  if (g.accumulate && g.bias) throw new Error('simdGemm: bias and accumulate cannot be combined');
+  const { m, n, k } = g;
+  const m4 = Math.floor(m / 4);
+  const n8 = Math.floor(n / 8);
+  const mTail = m - 4 * m4;
+  const nTail = n - 8 * n8;
+
+  // scratch, row-major: the packed blocks; aPad [4, k] the last rows of A; bPad [k, 8] the last columns of B;
+  // biasPad [8]; rowOut [4, 8·n8] the last rows of C; colOut [4·(m4 + 1), 8] the last columns of C
+  const sizes = [MC * KC + KC * NC, mTail ? 4 * k : 0, nTail ? 8 * k : 0, 8, mTail ? 32 * n8 : 0, nTail ? 32 * (m4 + 1) : 0];
+  const scratch: tf.TensorInfo = backend.makeOutput([sizes.reduce((s, v) => s + v, 0)], 'float32');
+  try {
+    const base = offsetOf(backend, scratch);
+    const [packs, aPad, bPad, biasPad, rowOut, colOut] = sizes.map((_, i) => base + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number];
+    const main: Operands = { ...g, bias: g.bias ?? 0 };
+    blocks(kernels, main, m4, n8, k, g.accumulate ?? false, packs);
+    if (mTail === 0 && nTail === 0) return;
+
+    const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength >> 2);
+    const at = (byteOffset: number) => byteOffset >> 2;
+    const store = (i: number, j: number, v: number) => {
+      const to = at(g.c) + i * g.cRow + j * g.cCol;
+      heap[to] = g.accumulate ? heap[to]! + v : v;
+    };
+    if (mTail > 0) {
+      for (let r = 0; r < 4; r++) {
+        for (let p = 0; p < k; p++) heap[at(aPad) + r * k + p] = r < mTail ? heap[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
+      }
+      blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8, cCol: 1 }, 1, n8, k, false, packs);
+      for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, heap[at(rowOut) + r * 8 * n8 + j]!);
+    }
+    if (nTail > 0) {
+      for (let p = 0; p < k; p++) {
+        for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + 8 * n8 + j]! : 0;
+      }
+      for (let j = 0; j < 8; j++) heap[at(biasPad) + j] = g.bias && j < nTail ? heap[at(g.bias) + 8 * n8 + j]! : 0;
+      const columns: Operands = { ...main, b: bPad, bRow: 8, c: colOut, cRow: 8, cCol: 1, bias: g.bias ? biasPad : 0 };
+      blocks(kernels, columns, m4, 1, k, false, packs);
+      if (mTail > 0) blocks(kernels, { ...columns, a: aPad, aRow: k, aCol: 1, c: colOut + 4 * 32 * m4 }, 1, 1, k, false, packs);
+      for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, heap[at(colOut) + i * 8 + j]!);
+    }
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
