@@ -30,3 +30,28 @@ export function writeResult(name: string, result: Record<string, unknown>): void
   writeFileSync(file, json + '\n');
   console.log(json);
 }
+
+/**
+ * Medians (ms) of `reps` timed calls of each named function, after `warmup` untimed calls of each. The functions are
+ * interleaved, the order rotating every repetition, so machine load drifting over the run affects all alike; ratios
+ * of these medians are what the benchmarks report. Each repetition's times go to stderr.
+ */
+export async function interleavedMedians(
+  fns: Record<string, () => unknown>,
+  { warmup = 1, reps = 5 } = {},
+): Promise<Record<string, number>> {
+  const names = Object.keys(fns);
+  for (let i = 0; i < warmup; i++) for (const name of names) await fns[name]!();
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let rep = 0; rep < reps; rep++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + rep) % names.length]!;
+      const t0 = performance.now();
+      await fns[name]!();
+      times[name]!.push(performance.now() - t0);
+    }
+    console.error(`rep ${rep + 1}/${reps}: ${names.map((n) => `${n} ${times[n]!.at(-1)!.toFixed(0)} ms`).join(', ')}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return Object.fromEntries(names.map((n) => [n, median(times[n]!)]));
+}
