@@ -24,6 +24,8 @@ const CASES: Case[] = [
   { counts: [7, 1, 0, 12], k: 9, m: 11, transposeW: true, bias: false },
   { counts: [0, 0, 6], k: 300, m: 5, transposeW: true, bias: false }, // depth beyond one pass
   { counts: [33], k: 7, m: 13, transposeW: false, bias: true }, // one group: a dense layer
+  { counts: [16, 3, 8, 5], k: 10, m: 16, transposeW: false, bias: false }, // the largest group has no tail, others do
+  { counts: [16, 3, 8, 5], k: 10, m: 12, transposeW: true, bias: false },
 ];
 
 /** Float64 reference of the forward product: y[rows of g] = x_g · op(w_g) + b_g. */

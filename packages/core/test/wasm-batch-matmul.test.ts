@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend, installWasmPatches } from '@momentum-smoe/core';
 import { backendDataIds, expectClose, naiveMatMul, randomArray, runOn } from './wasm-helpers.js';
+import { asWasmBackend } from '../src/wasm/heap.js';
+import { fastBatchMatMul } from '../src/wasm/fast-batch-matmul.js';
 
 const SEED = 20241;
 
@@ -45,6 +47,19 @@ describe('BatchMatMul patch on wasm', () => {
     const f = () => tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.tA, c.tB);
     const [cpu, wasm] = [await runOn('cpu', f), await runOn('wasm', f)];
     expectClose(wasm, cpu, 1e-5, `${name(c)}, seed ${SEED}`);
+  });
+
+  it.each(CASES)('the XNNPACK path (used where the SIMD gemm cannot load) matches float64 loops: %#', async (c) => {
+    const rng = new Rng(SEED + 7);
+    const [av, bv] = [randomArray(rng, size(c.a)), randomArray(rng, size(c.b))];
+    await tf.setBackend('wasm');
+    const [a, b] = [tf.tensor(av, c.a), tf.tensor(bv, c.b)];
+    const info = fastBatchMatMul(asWasmBackend(tf.backend()), a, b, c.tA, c.tB);
+    const out = tf.engine().makeTensorFromTensorInfo(info);
+    const ref = naiveMatMul(av, c.a, bv, c.b, c.tA, c.tB);
+    expect(out.shape).toEqual(ref.shape);
+    expectClose([await out.data()], [ref.values], 1e-5, `${name(c)}, seed ${SEED + 7}`);
+    tf.dispose([a, b, out]);
   });
 
   it('broadcasts interleaved batch dims as numpy does ([2,1] with [3]; the cpu kernel gets this one wrong)', async () => {

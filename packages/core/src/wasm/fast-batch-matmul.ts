@@ -14,7 +14,7 @@ import { transpose2d } from './transpose.js';
 import { type Epilogue, PLAIN, xnnMatMul } from './xnn-matmul.js';
 
 /** For each flat output batch index, the flat batch index of an input broadcast to it (numpy rules). */
-function broadcastIndex(outShape: number[], inShape: number[]): Int32Array {
+export function broadcastIndex(outShape: number[], inShape: number[]): Int32Array {
   const total = tf.util.sizeFromShape(outShape);
   const index = new Int32Array(total);
   const offset = outShape.length - inShape.length;

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastBatchMatMul } from './fast-batch-matmul.js';
 import { asWasmBackend, tensorData } from './heap.js';
+import { hasSimdGemm } from './gemm/simd-gemm.js';
+import { simdBatchMatMul } from './simd-batch-matmul.js';
 
 /** tfjs-wasm's `FusableActivation` codes. */
 const ACTIVATION: Record<string, number> = { linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6 };
@@ -30,6 +32,8 @@ export function makeFusedMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
       throw new Error(`_FusedMatMul on wasm supports float32 only, got ${a.dtype} × ${b.dtype}: cast the inputs first`);
     }
     const backend = asWasmBackend(args.backend);
+    // a bias alone runs on our SIMD gemm; activations are fused by XNNPACK's call
+    if (attrs.activation === 'linear' && hasSimdGemm(backend)) return simdBatchMatMul(backend, a, b, attrs.transposeA, attrs.transposeB, bias);
     const activation = ACTIVATION[attrs.activation];
     if (activation === undefined) throw new Error(`_FusedMatMul on wasm: activation '${attrs.activation}' is not supported`);
     const biasId = bias == null ? 0 : tensorData(backend, bias.dataId).id;

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, asWasmBackend, f32At, offsetOf } from './heap.js';
-import { hasSimdGemm, simdGemm } from './gemm/simd-gemm.js';
+import { gemmWorkspaceFloats, hasSimdGemm, simdGemm } from './gemm/simd-gemm.js';
 import { transpose2d } from './transpose.js';
 
 /** Kernel name of `y[rows of g] = x[rows of g] · op(w[g]) (+ bias[g])`. */
@@ -35,10 +35,14 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
   const [rows, k] = x.shape as [number, number];
   const m = transposeW ? w.shape[1]! : w.shape[2]!;
   const out = backend.makeOutput([rows, m], 'float32');
-  // transposeW: each group's xᵀ [k, n] is materialised here, so that the product runs as w_g · x_gᵀ (B rows contiguous)
-  const xT = transposeW ? backend.makeOutput([k * Math.max(0, ...counts)], 'float32') : null;
+  const largest = Math.max(0, ...counts);
+  // scratch for the gemm calls (the most any group needs), then (transposeW) each group's xᵀ [k, n], so that the
+  // product runs as w_g · x_gᵀ
+  const workspaceFloats = Math.max(0, ...counts.map((n) => (transposeW ? gemmWorkspaceFloats(m, n, k) : gemmWorkspaceFloats(n, m, k))));
+  const scratch = backend.makeOutput([workspaceFloats + (transposeW ? k * largest : 0)], 'float32');
   try {
-    const [xAt, wAt, yAt] = [offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out)];
+    const [xAt, wAt, yAt, workspace] = [offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out), offsetOf(backend, scratch)];
+    const xT = workspace + 4 * workspaceFloats;
     const biasAt = bias ? offsetOf(backend, bias) : 0;
     let start = 0;
     counts.forEach((n, g) => {
@@ -47,14 +51,13 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
         simdGemm(backend, {
           m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, bRow: m,
           c: yAt + 4 * start * m, cRow: m, cCol: 1, bias: biasAt && biasAt + 4 * g * m,
-        });
+        }, workspace);
       } else if (n > 0) {
         // y_gᵀ [m, n] = w_g [m, k] · x_gᵀ [k, n], stored column-major, which is y_g [n, m] row-major
-        transposeInto(backend, xAt + 4 * start * k, offsetOf(backend, xT!), n, k);
+        transposeInto(backend, xAt + 4 * start * k, xT, n, k);
         simdGemm(backend, {
-          m, n, k, a: wAt + 4 * g * m * k, aRow: k, aCol: 1, b: offsetOf(backend, xT!), bRow: n,
-          c: yAt + 4 * start * m, cRow: 1, cCol: m,
-        });
+          m, n, k, a: wAt + 4 * g * m * k, aRow: k, aCol: 1, b: xT, bRow: n, c: yAt + 4 * start * m, cRow: 1, cCol: m,
+        }, workspace);
       }
       start += n;
     });
@@ -62,7 +65,7 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
     backend.disposeData(out.dataId);
     throw e;
   } finally {
-    if (xT) backend.disposeData(xT.dataId);
+    backend.disposeData(scratch.dataId);
   }
   return out;
 }
@@ -80,20 +83,23 @@ function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
   const p = a.shape[1]!;
   const q = b.shape[1]!;
   const out = backend.makeOutput([counts.length, p, q], 'float32');
+  const scratch = backend.makeOutput([Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(p, q, n)))], 'float32');
   try {
-    const [aAt, bAt, outAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
+    const [aAt, bAt, outAt, workspace] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), offsetOf(backend, scratch)];
     let start = 0;
     counts.forEach((n, g) => {
       // out_g [p, q] = a_gᵀ [p, n] · b_g [n, q]; an empty group (k = 0) writes zeros
       simdGemm(backend, {
         m: p, n: q, k: n, a: aAt + 4 * start * p, aRow: 1, aCol: p, b: bAt + 4 * start * q, bRow: q,
         c: outAt + 4 * g * p * q, cRow: q, cCol: 1,
-      });
+      }, workspace);
       start += n;
     });
   } catch (e) {
     backend.disposeData(out.dataId);
     throw e;
+  } finally {
+    backend.disposeData(scratch.dataId);
   }
   return out;
 }

@@ -97,14 +97,31 @@ interface Operands {
   bias: number;
 }
 
+/** Floats of packed A and B blocks a product of this size needs. */
+function packFloats(m: number, n: number, k: number): [number, number] {
+  const depth = Math.min(KC, k);
+  return [Math.min(MC, 4 * Math.ceil(m / 4)) * depth, depth * Math.min(NC, 8 * Math.ceil(n / 8))];
+}
+
+/**
+ * Scratch floats {@link simdGemm} needs for a product of this size: pass that much as its `workspace` to run many
+ * products on one allocation (otherwise each call allocates its own).
+ */
+export function gemmWorkspaceFloats(m: number, n: number, k: number): number {
+  const [aPack, bPack] = packFloats(m, n, k);
+  const m4 = Math.floor(m / 4);
+  const n8 = Math.floor(n / 8);
+  // the last rows of A [4, k] and of C [4, 8·n8]; the last columns of B [k, 8], of the bias [8] and of C [4·(m4+1), 8]
+  const tails = (m % 4 ? 4 * k + 32 * n8 : 0) + (n % 8 ? 8 * k + 8 + 32 * (m4 + 1) : 0);
+  return aPack + bPack + tails;
+}
+
 /**
  * The full 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's
- * block is packed once, then each MC-row block of A is packed and run against it. `packs`: scratch bytes for both.
+ * block is packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it.
  */
-function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, packs: number): void {
+function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number): void {
   if (m4 === 0 || n8 === 0) return;
-  const aPack = packs;
-  const bPack = packs + 4 * MC * KC;
   for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     for (let jb = 0; jb < n8; jb += NC / 8) {
@@ -124,53 +141,61 @@ function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: nu
 /**
  * Runs one product (see {@link GemmArgs}); throws when the backend has no SIMD kernel ({@link hasSimdGemm}).
  * Rows past the last multiple of 4 and columns past the last multiple of 8 go through zero-padded scratch tiles.
+ * `workspace`: byte offset of {@link gemmWorkspaceFloats} scratch floats on the heap, or omitted to allocate them here.
  */
-export function simdGemm(backend: WasmBackend, g: GemmArgs): void {
+export function simdGemm(backend: WasmBackend, g: GemmArgs, workspace?: number): void {
   const kernels = gemmKernels(backend.wasm);
   if (!kernels) throw new Error('simdGemm: this wasm backend has no SIMD gemm kernel (check hasSimdGemm first)');
   if (g.cCol !== 1 && g.cRow !== 1) throw new Error('simdGemm: C must be row-major (cCol = 1) or column-major (cRow = 1)');
   if (g.accumulate && g.bias) throw new Error('simdGemm: bias and accumulate cannot be combined');
+  let owned: tf.TensorInfo | null = null;
+  if (workspace === undefined) {
+    owned = backend.makeOutput([gemmWorkspaceFloats(g.m, g.n, g.k)], 'float32');
+    workspace = offsetOf(backend, owned);
+  }
+  try {
+    runGemm(backend, kernels, g, workspace);
+  } finally {
+    if (owned) backend.disposeData(owned.dataId);
+  }
+}
+
+function runGemm(backend: WasmBackend, kernels: GemmKernels, g: GemmArgs, workspace: number): void {
   const { m, n, k } = g;
   const m4 = Math.floor(m / 4);
   const n8 = Math.floor(n / 8);
   const mTail = m - 4 * m4;
   const nTail = n - 8 * n8;
+  // workspace, in order: packed A and B blocks; aPad [4, k] and rowOut [4, 8·n8] for the last rows;
+  // bPad [k, 8], biasPad [8] and colOut [4·(m4 + 1), 8] for the last columns
+  const [aPackFloats, bPackFloats] = packFloats(m, n, k);
+  const sizes = [aPackFloats, bPackFloats, mTail ? 4 * k : 0, mTail ? 32 * n8 : 0, nTail ? 8 * k : 0, nTail ? 8 : 0, nTail ? 32 * (m4 + 1) : 0];
+  const [aPack, bPack, aPad, rowOut, bPad, biasPad, colOut] = sizes.map((_, i) => workspace + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number, number];
+  const main: Operands = { ...g, bias: g.bias ?? 0 };
+  blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack);
+  if (mTail === 0 && nTail === 0) return;
 
-  // scratch, row-major: the packed blocks; aPad [4, k] the last rows of A; bPad [k, 8] the last columns of B;
-  // biasPad [8]; rowOut [4, 8·n8] the last rows of C; colOut [4·(m4 + 1), 8] the last columns of C
-  const sizes = [MC * KC + KC * NC, mTail ? 4 * k : 0, nTail ? 8 * k : 0, 8, mTail ? 32 * n8 : 0, nTail ? 32 * (m4 + 1) : 0];
-  const scratch: tf.TensorInfo = backend.makeOutput([sizes.reduce((s, v) => s + v, 0)], 'float32');
-  try {
-    const base = offsetOf(backend, scratch);
-    const [packs, aPad, bPad, biasPad, rowOut, colOut] = sizes.map((_, i) => base + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number];
-    const main: Operands = { ...g, bias: g.bias ?? 0 };
-    blocks(kernels, main, m4, n8, k, g.accumulate ?? false, packs);
-    if (mTail === 0 && nTail === 0) return;
-
-    const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength >> 2);
-    const at = (byteOffset: number) => byteOffset >> 2;
-    const store = (i: number, j: number, v: number) => {
-      const to = at(g.c) + i * g.cRow + j * g.cCol;
-      heap[to] = g.accumulate ? heap[to]! + v : v;
-    };
-    if (mTail > 0) {
-      for (let r = 0; r < 4; r++) {
-        for (let p = 0; p < k; p++) heap[at(aPad) + r * k + p] = r < mTail ? heap[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
-      }
-      blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8, cCol: 1 }, 1, n8, k, false, packs);
-      for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, heap[at(rowOut) + r * 8 * n8 + j]!);
+  const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength >> 2);
+  const at = (byteOffset: number) => byteOffset >> 2;
+  const store = (i: number, j: number, v: number) => {
+    const to = at(g.c) + i * g.cRow + j * g.cCol;
+    heap[to] = g.accumulate ? heap[to]! + v : v;
+  };
+  if (mTail > 0) {
+    for (let r = 0; r < 4; r++) {
+      for (let p = 0; p < k; p++) heap[at(aPad) + r * k + p] = r < mTail ? heap[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
     }
-    if (nTail > 0) {
-      for (let p = 0; p < k; p++) {
-        for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + 8 * n8 + j]! : 0;
-      }
-      for (let j = 0; j < 8; j++) heap[at(biasPad) + j] = g.bias && j < nTail ? heap[at(g.bias) + 8 * n8 + j]! : 0;
-      const columns: Operands = { ...main, b: bPad, bRow: 8, c: colOut, cRow: 8, cCol: 1, bias: g.bias ? biasPad : 0 };
-      blocks(kernels, columns, m4, 1, k, false, packs);
-      if (mTail > 0) blocks(kernels, { ...columns, a: aPad, aRow: k, aCol: 1, c: colOut + 4 * 32 * m4 }, 1, 1, k, false, packs);
-      for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, heap[at(colOut) + i * 8 + j]!);
+    blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8, cCol: 1 }, 1, n8, k, false, aPack, bPack);
+    for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, heap[at(rowOut) + r * 8 * n8 + j]!);
+  }
+  if (nTail > 0) {
+    for (let p = 0; p < k; p++) {
+      for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + 8 * n8 + j]! : 0;
     }
-  } finally {
-    backend.disposeData(scratch.dataId);
+    for (let j = 0; j < 8; j++) heap[at(biasPad) + j] = g.bias && j < nTail ? heap[at(g.bias) + 8 * n8 + j]! : 0;
+    const columns: Operands = { ...main, b: bPad, bRow: 8, c: colOut, cRow: 8, cCol: 1, bias: g.bias ? biasPad : 0 };
+    blocks(kernels, columns, m4, 1, k, false, aPack, bPack);
+    if (mTail > 0) blocks(kernels, { ...columns, a: aPad, aRow: k, aCol: 1, c: colOut + 4 * 32 * m4 }, 1, 1, k, false, aPack, bPack);
+    for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, heap[at(colOut) + i * 8 + j]!);
   }
 }
