@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { asWasmBackend, f32At, offsetOf } from '../src/wasm/heap.js';
-import { hasSimdGemm, simdGemm } from '../src/wasm/gemm/simd-gemm.js';
+import { hasSimdGemm, simdGemm } from '../src/wasm/simd/simd-gemm.js';
 import { backendDataIds, randomArray, relError } from './wasm-helpers.js';
 
 const SEED = 4093;
@@ -62,8 +62,8 @@ function reference(c: Case, a: number[], b: number[], bias: number[], c0: number
 }
 
 describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
-  it('runs the binary assembled from gemm.wat (the embedded copy is not stale)', () => {
-    const script = fileURLToPath(new URL('../scripts/build-gemm.mjs', import.meta.url));
+  it('runs the binary assembled from kernels.wat (the embedded copy is not stale)', () => {
+    const script = fileURLToPath(new URL('../scripts/build-wasm.mjs', import.meta.url));
     expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastBatchMatMul } from './fast-batch-matmul.js';
 import { asWasmBackend } from './heap.js';
-import { hasSimdGemm } from './gemm/simd-gemm.js';
+import { hasSimdGemm } from './simd/simd-gemm.js';
 import { simdBatchMatMul } from './simd-batch-matmul.js';
 
 function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {

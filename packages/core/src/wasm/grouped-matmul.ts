@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, asWasmBackend, f32At, offsetOf } from './heap.js';
-import { gemmWorkspaceFloats, hasSimdGemm, simdGemm } from './gemm/simd-gemm.js';
+import { gemmWorkspaceFloats, hasSimdGemm, simdGemm } from './simd/simd-gemm.js';
 import { transpose2d } from './transpose.js';
 
 /** Kernel name of `y[rows of g] = x[rows of g] · op(w[g]) (+ bias[g])`. */

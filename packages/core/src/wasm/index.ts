@@ -8,6 +8,7 @@ import { makeConv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { makeFusedMatMulConfig } from './fused-mat-mul.js';
 import { makeGatherV2Config } from './gather-v2.js';
 import { makeIdentityConfig } from './identity.js';
+import { makeExpConfig } from './simd/exp.js';
 import { makeSliceConfig, makeSplitVConfig, makeUnpackConfig } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { groupedKernelConfigs } from './grouped-matmul.js';
@@ -16,10 +17,10 @@ import { groupedKernelConfigs } from './grouped-matmul.js';
 let patches: tf.KernelConfig[] | null = null;
 
 function buildPatches(): tf.KernelConfig[] | null {
-  const names = [tf._FusedMatMul, tf.GatherV2, tf.Slice, tf.Unpack, tf.SplitV, tf.Identity];
+  const names = [tf._FusedMatMul, tf.GatherV2, tf.Slice, tf.Unpack, tf.SplitV, tf.Identity, tf.Exp];
   const stock = names.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => !config)) return null;
-  const [fused, gather, slice, unpack, splitV, identity] = stock.map((config) => ({ ...config! }));
+  const [fused, gather, slice, unpack, splitV, identity, exp] = stock.map((config) => ({ ...config! }));
   return [
     unsortedSegmentSumConfig,
     makeConv2DBackpropFilterConfig(),
@@ -30,6 +31,7 @@ function buildPatches(): tf.KernelConfig[] | null {
     makeUnpackConfig(unpack!),
     makeSplitVConfig(splitV!),
     makeIdentityConfig(identity!),
+    makeExpConfig(exp!),
     ...groupedKernelConfigs,
   ];
 }
@@ -39,8 +41,9 @@ function buildPatches(): tf.KernelConfig[] | null {
  * `BatchMatMul` / `_FusedMatMul` that keep transposed, batched and broadcast products on the fast path, and
  * `GatherV2` / `Slice` / `Unpack` / `SplitV` that copy contiguous rows inside the heap instead of element by element
  * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece), `Identity`
- * that shares data instead of copying it (the engine clones every tensor it saves for a gradient), and the grouped
- * products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`, our SIMD gemm kernel).
+ * that shares data instead of copying it (the engine clones every tensor it saves for a gradient), a SIMD `Exp`, and
+ * the grouped products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`). The matMuls, `Exp`
+ * and the grouped products run our own SIMD kernels (simd/kernels.wat) where the module allows it.
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.
  * The kernels apply to the wasm backend only, whichever backend is active.

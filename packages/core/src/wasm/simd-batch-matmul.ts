@@ -1,5 +1,5 @@
 /**
- * Batched, transposed and broadcast matMul on wasm through our SIMD gemm (gemm/simd-gemm.ts), which reads its left
+ * Batched, transposed and broadcast matMul on wasm through our SIMD gemm (simd/simd-gemm.ts), which reads its left
  * operand and writes its result through strides. So `C = op(A)·op(B)` needs a transposed copy only where B would be
  * read against its layout, and then computing `Cᵀ = op(B)ᵀ·op(A)ᵀ` (stored column-major) moves A instead: the
  * cheaper of the two is taken (A transposed and B plain cost nothing). When every batch shares B and A's rows are
@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, f32At, offsetOf } from './heap.js';
 import { broadcastIndex } from './fast-batch-matmul.js';
-import { type GemmArgs, gemmWorkspaceFloats, simdGemm } from './gemm/simd-gemm.js';
+import { type GemmArgs, gemmWorkspaceFloats, simdGemm } from './simd/simd-gemm.js';
 import { transpose2d } from './transpose.js';
 
 /** A new tensor holding each `rows × cols` batch of `info` transposed. */

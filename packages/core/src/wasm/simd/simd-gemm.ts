@@ -1,5 +1,5 @@
 /**
- * float32 matrix products on the wasm heap through our own SIMD kernels (gemm.wat), on tensors in place: the left
+ * float32 matrix products on the wasm heap through our own SIMD kernels (kernels.wat), on tensors in place: the left
  * operand and the result take arbitrary strides (a transposed operand needs no transposed copy), and blocks of both
  * operands are packed into L2-sized panels by a SIMD copy as they are used.
  *
@@ -8,8 +8,8 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs';
-import { type WasmBackend, type WasmModule, f32At, offsetOf } from '../heap.js';
-import { GEMM_WASM_BASE64 } from './gemm-binary.js';
+import { type WasmBackend, f32At, offsetOf } from '../heap.js';
+import { type SimdKernels, simdKernels } from './simd-module.js';
 
 /**
  * `C = A·B (+ bias)` or `C += A·B`, all float32 on the heap. Offsets are in bytes, strides in elements.
@@ -37,51 +37,14 @@ export interface GemmArgs {
   accumulate?: boolean;
 }
 
-type KernelFn = (...args: number[]) => void;
-
-/** The exports of gemm.wat. */
-interface GemmKernels {
-  packA: KernelFn;
-  packB: KernelFn;
-  tile4x8: KernelFn;
-}
-
 /** Block sizes (GotoBLAS): a packed KC×NC block of B (256 KB) stays in L2, a packed MC×KC block of A (64 KB) too. */
 const KC = 256;
 const NC = 256;
 const MC = 64;
 
-const kernelsByModule = new WeakMap<WasmModule, GemmKernels | null>();
-
-/** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
-interface WebAssemblyApi {
-  Memory: abstract new (...args: never[]) => { buffer: ArrayBufferLike };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-function decodeBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-}
-
-/** The kernels instantiated on the backend's memory, or null (no wasm SIMD, or a shared or unexported memory). */
-function gemmKernels(wasm: WasmModule): GemmKernels | null {
-  if (kernelsByModule.has(wasm)) return kernelsByModule.get(wasm)!;
-  let kernels: GemmKernels | null = null;
-  const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  const bytes = decodeBase64(GEMM_WASM_BASE64);
-  if (memory instanceof webAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer) && webAssembly.validate(bytes)) {
-    kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as unknown as GemmKernels;
-  }
-  kernelsByModule.set(wasm, kernels);
-  return kernels;
-}
-
 /** True when {@link simdGemm} can run on this backend. */
 export function hasSimdGemm(backend: WasmBackend): boolean {
-  return gemmKernels(backend.wasm) !== null;
+  return simdKernels(backend) !== null;
 }
 
 /** Where one product's operands are (bytes; strides in elements), as in {@link GemmArgs}. */
@@ -120,7 +83,7 @@ export function gemmWorkspaceFloats(m: number, n: number, k: number): number {
  * The full 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's
  * block is packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it.
  */
-function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number): void {
+function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number): void {
   if (m4 === 0 || n8 === 0) return;
   for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -144,7 +107,7 @@ function blocks(kernels: GemmKernels, o: Operands, m4: number, n8: number, k: nu
  * `workspace`: byte offset of {@link gemmWorkspaceFloats} scratch floats on the heap, or omitted to allocate them here.
  */
 export function simdGemm(backend: WasmBackend, g: GemmArgs, workspace?: number): void {
-  const kernels = gemmKernels(backend.wasm);
+  const kernels = simdKernels(backend);
   if (!kernels) throw new Error('simdGemm: this wasm backend has no SIMD gemm kernel (check hasSimdGemm first)');
   if (g.cCol !== 1 && g.cRow !== 1) throw new Error('simdGemm: C must be row-major (cCol = 1) or column-major (cRow = 1)');
   if (g.accumulate && g.bias) throw new Error('simdGemm: bias and accumulate cannot be combined');
@@ -160,7 +123,7 @@ export function simdGemm(backend: WasmBackend, g: GemmArgs, workspace?: number):
   }
 }
 
-function runGemm(backend: WasmBackend, kernels: GemmKernels, g: GemmArgs, workspace: number): void {
+function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, workspace: number): void {
   const { m, n, k } = g;
   const m4 = Math.floor(m / 4);
   const n8 = Math.floor(n / 8);

@@ -10,6 +10,7 @@
 ;;   C[4ib..4ib+4, 8jb..8jb+8] = (acc ? C : bias ? bias[8jb..] : 0) + Σ_p A[i, p]·B[p, j]   (p < kc)
 ;;   C(i, j) at c + i·csI + j·csJ: csJ = 4 stores rows as vectors; otherwise csI must be 4 and the 4×4 blocks are
 ;;   transposed in registers and stored as columns. bias: byte offset of floats indexed by j, or 0; read when acc = 0.
+;; expF32: dst[i] = e^src[i] for i < count (float32; src and dst may be the same).
 (module
   (import "env" "memory" (memory 1))
 
@@ -188,4 +189,42 @@
         (local.set $jb (i32.add (local.get $jb) (i32.const 1)))
         (br $jloop))))
   )
+
+  ;; e^x per lane: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by the Cephes expf
+  ;; polynomial (≤ 2 ulp), then 2^n applied as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), each a normal float, so results
+  ;; that are denormal come out right. x is clamped to [-104, 89] first: e^89 overflows to inf and e^-104 is 0 in
+  ;; float32; NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
+    (f32x4.mul
+      (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+      (i32x4.shl (i32x4.add (i32x4.sub (local.get $ni) (local.get $n1)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  (func (export "expF32") (param $src i32) (param $dst i32) (param $count i32)
+    (loop $vectors
+      (if (i32.ge_u (local.get $count) (i32.const 4)) (then
+        (v128.store (local.get $dst) (call $exp4 (v128.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+        (br $vectors))))
+    (loop $rest
+      (if (local.get $count) (then
+        (f32.store (local.get $dst) (f32x4.extract_lane 0 (call $exp4 (v128.load32_splat (local.get $src)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $rest)))))
 )
