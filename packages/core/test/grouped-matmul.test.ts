@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { counts: [33], k: 7, m: 13, transposeW: false, bias: true }, // one group: a dense layer
   { counts: [16, 3, 8, 5], k: 10, m: 16, transposeW: false, bias: false }, // the largest group has no tail, others do
   { counts: [16, 3, 8, 5], k: 10, m: 12, transposeW: true, bias: false },
+  { counts: [4, 0, 9], k: 7, m: 9, transposeW: true, bias: true },
 ];
 
 /** Float64 reference of the forward product: y[rows of g] = x_g · op(w_g) + b_g. */

@@ -19,24 +19,25 @@ interface Case {
   k: number;
   /** A stored [m, k] (`rows`), [k, m] (`cols`), or [k, 2m] using every other element (`strided`: neither stride 1). */
   a: 'rows' | 'cols' | 'strided';
-  /** C stored column-major ([n, m]) instead of [m, n]. */
-  cT: boolean;
+  /** B stored by columns ([n, k], a weight used transposed) instead of [k, n]. */
+  bT: boolean;
   bias: boolean;
   accumulate: boolean;
 }
 
 // sizes around the 4×8 tile and the 256-deep pass: full tiles, row tails, column tails, both, depth 0 and > 256
 const CASES: Case[] = [
-  { m: 8, n: 16, k: 5, a: 'rows', cT: false, bias: false, accumulate: false },
-  { m: 7, n: 13, k: 300, a: 'rows', cT: false, bias: true, accumulate: false },
-  { m: 3, n: 5, k: 9, a: 'cols', cT: false, bias: false, accumulate: true },
-  { m: 13, n: 24, k: 513, a: 'cols', cT: true, bias: false, accumulate: false },
-  { m: 12, n: 9, k: 17, a: 'rows', cT: true, bias: false, accumulate: true },
-  { m: 5, n: 8, k: 0, a: 'rows', cT: false, bias: true, accumulate: false },
-  { m: 4, n: 8, k: 0, a: 'cols', cT: true, bias: false, accumulate: false },
-  { m: 1, n: 1, k: 1, a: 'rows', cT: false, bias: true, accumulate: false },
-  { m: 9, n: 17, k: 6, a: 'strided', cT: false, bias: false, accumulate: false },
-  { m: 8, n: 8, k: 3, a: 'strided', cT: true, bias: false, accumulate: true },
+  { m: 8, n: 16, k: 5, a: 'rows', bT: false, bias: false, accumulate: false },
+  { m: 7, n: 13, k: 300, a: 'rows', bT: false, bias: true, accumulate: false },
+  { m: 3, n: 5, k: 9, a: 'cols', bT: false, bias: false, accumulate: true },
+  { m: 13, n: 24, k: 513, a: 'cols', bT: true, bias: false, accumulate: false },
+  { m: 12, n: 9, k: 17, a: 'rows', bT: true, bias: false, accumulate: true },
+  { m: 5, n: 8, k: 0, a: 'rows', bT: false, bias: true, accumulate: false },
+  { m: 4, n: 8, k: 0, a: 'cols', bT: true, bias: false, accumulate: false },
+  { m: 1, n: 1, k: 1, a: 'rows', bT: false, bias: true, accumulate: false },
+  { m: 9, n: 17, k: 6, a: 'strided', bT: false, bias: false, accumulate: false },
+  { m: 8, n: 8, k: 3, a: 'strided', bT: true, bias: false, accumulate: true },
+  { m: 6, n: 21, k: 263, a: 'rows', bT: true, bias: true, accumulate: false },
 ];
 
 /** Index of A(i, p) in its stored array, and the strides (in elements) that say the same to simdGemm. */
@@ -53,8 +54,8 @@ function reference(c: Case, a: number[], b: number[], bias: number[], c0: number
   const out = new Float64Array(c.m * c.n);
   for (let i = 0; i < c.m; i++) {
     for (let j = 0; j < c.n; j++) {
-      let s = c.accumulate ? c0[c.cT ? j * c.m + i : i * c.n + j]! : c.bias ? bias[j]! : 0;
-      for (let p = 0; p < c.k; p++) s += a[aIndex(c, i, p)]! * b[p * c.n + j]!;
+      let s = c.accumulate ? c0[i * c.n + j]! : c.bias ? bias[j]! : 0;
+      for (let p = 0; p < c.k; p++) s += a[aIndex(c, i, p)]! * b[c.bT ? j * c.k + p : p * c.n + j]!;
       out[i * c.n + j] = s;
     }
   }
@@ -80,21 +81,20 @@ describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
     simdGemm(backend, {
       m: c.m, n: c.n, k: c.k,
       a: offsetOf(backend, ta), aRow: aStrides(c).row, aCol: aStrides(c).col,
-      b: offsetOf(backend, tb), bRow: c.n,
-      c: offsetOf(backend, tc), cRow: c.cT ? 1 : c.n, cCol: c.cT ? c.m : 1,
+      b: offsetOf(backend, tb), bRow: c.bT ? 1 : c.n, bCol: c.bT ? c.k : 1,
+      c: offsetOf(backend, tc), cRow: c.n,
       bias: c.bias ? offsetOf(backend, tBias) : 0, accumulate: c.accumulate,
     });
-    const raw = f32At(backend, offsetOf(backend, tc), c.m * c.n);
-    const got = Float64Array.from({ length: c.m * c.n }, (_, t) => raw[c.cT ? (t % c.n) * c.m + Math.floor(t / c.n) : t]!);
+    const got = Float64Array.from(f32At(backend, offsetOf(backend, tc), c.m * c.n));
     expect(relError(got, reference(c, a, b, bias, c0)), `seed ${SEED + c.m * 1000 + c.k}`).toBeLessThan(1e-5);
     tf.dispose([ta, tb, tBias, tc]);
     expect(backendDataIds(), 'scratch released').toBe(ids);
   });
 
-  it('rejects a result layout that is neither row- nor column-major, and bias with accumulate', () => {
+  it('rejects a B with neither rows nor columns contiguous, and bias with accumulate', () => {
     const backend = asWasmBackend(tf.backend());
-    const base = { m: 4, n: 8, k: 2, a: 0, aRow: 2, aCol: 1, b: 0, bRow: 8, c: 0 };
-    expect(() => simdGemm(backend, { ...base, cRow: 16, cCol: 2 })).toThrow(/row-major .* or column-major/);
-    expect(() => simdGemm(backend, { ...base, cRow: 8, cCol: 1, bias: 64, accumulate: true })).toThrow(/bias and accumulate/);
+    const base = { m: 4, n: 8, k: 2, a: 0, aRow: 2, aCol: 1, b: 0, c: 0, cRow: 8 };
+    expect(() => simdGemm(backend, { ...base, bRow: 16, bCol: 2 })).toThrow(/contiguous rows .* or columns/);
+    expect(() => simdGemm(backend, { ...base, bRow: 8, bias: 64, accumulate: true })).toThrow(/bias and accumulate/);
   });
 });

@@ -1,13 +1,12 @@
 /**
  * wasm kernels of the grouped products behind `groupedMatMul` / `groupedWeightGrad`: one {@link simdGemm} call per
- * group of rows, on the tensors in place (group g's weights are a view at offset g·|w_g|, its rows a view at its
- * first row), so no per-expert copy, gather, stack or weight packing is made.
+ * group of rows, on the tensors in place (group g's weights at offset g·|w_g|, its rows from its first row), so no
+ * per-expert copy, gather, stack or transpose is made.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { type WasmBackend, asWasmBackend, f32At, offsetOf } from './heap.js';
+import { asWasmBackend, offsetOf } from './heap.js';
 import { gemmWorkspaceFloats, hasSimdGemm, simdGemm } from './simd/simd-gemm.js';
-import { transpose2d } from './transpose.js';
 
 /** Kernel name of `y[rows of g] = x[rows of g] · op(w[g]) (+ bias[g])`. */
 export const GROUPED_MAT_MUL = 'MsmoeGroupedMatMul';
@@ -35,28 +34,19 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
   const [rows, k] = x.shape as [number, number];
   const m = transposeW ? w.shape[1]! : w.shape[2]!;
   const out = backend.makeOutput([rows, m], 'float32');
-  const largest = Math.max(0, ...counts);
-  // scratch for the gemm calls (the most any group needs), then (transposeW) each group's xᵀ [k, n], so that the
-  // product runs as w_g · x_gᵀ
-  const workspaceFloats = Math.max(0, ...counts.map((n) => (transposeW ? gemmWorkspaceFloats(m, n, k) : gemmWorkspaceFloats(n, m, k))));
-  const scratch = backend.makeOutput([workspaceFloats + (transposeW ? k * largest : 0)], 'float32');
+  const scratch = backend.makeOutput([Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(n, m, k)))], 'float32');
   try {
     const [xAt, wAt, yAt, workspace] = [offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out), offsetOf(backend, scratch)];
-    const xT = workspace + 4 * workspaceFloats;
     const biasAt = bias ? offsetOf(backend, bias) : 0;
     let start = 0;
     counts.forEach((n, g) => {
-      if (n > 0 && !transposeW) {
-        // y_g [n, m] = x_g [n, k] · w_g [k, m] + bias_g
+      // y_g [n, m] = x_g [n, k] · op(w_g) [k, m] + bias_g; w_g is read in place either way ([k, m] by rows, or [m, k]
+      // by columns when transposed)
+      const b = transposeW ? { bRow: 1, bCol: k } : { bRow: m, bCol: 1 };
+      if (n > 0) {
         simdGemm(backend, {
-          m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, bRow: m,
-          c: yAt + 4 * start * m, cRow: m, cCol: 1, bias: biasAt && biasAt + 4 * g * m,
-        }, workspace);
-      } else if (n > 0) {
-        // y_gᵀ [m, n] = w_g [m, k] · x_gᵀ [k, n], stored column-major, which is y_g [n, m] row-major
-        transposeInto(backend, xAt + 4 * start * k, xT, n, k);
-        simdGemm(backend, {
-          m, n, k, a: wAt + 4 * g * m * k, aRow: k, aCol: 1, b: xT, bRow: n, c: yAt + 4 * start * m, cRow: 1, cCol: m,
+          m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, ...b,
+          c: yAt + 4 * start * m, cRow: m, bias: biasAt && biasAt + 4 * g * m,
         }, workspace);
       }
       start += n;
@@ -68,12 +58,6 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
     backend.disposeData(scratch.dataId);
   }
   return out;
-}
-
-/** Writes the transpose of the `rows × cols` matrix at byte `from` to byte `to`. */
-function transposeInto(backend: WasmBackend, from: number, to: number, rows: number, cols: number): void {
-  // views made now: an earlier gemm call may have grown the heap
-  transpose2d(f32At(backend, from, rows * cols), 0, f32At(backend, to, rows * cols), 0, rows, cols);
 }
 
 function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
@@ -91,7 +75,7 @@ function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
       // out_g [p, q] = a_gᵀ [p, n] · b_g [n, q]; an empty group (k = 0) writes zeros
       simdGemm(backend, {
         m: p, n: q, k: n, a: aAt + 4 * start * p, aRow: 1, aCol: p, b: bAt + 4 * start * q, bRow: q,
-        c: outAt + 4 * g * p * q, cRow: q, cCol: 1,
+        c: outAt + 4 * g * p * q, cRow: q,
       }, workspace);
       start += n;
     });

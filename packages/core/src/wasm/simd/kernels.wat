@@ -6,10 +6,11 @@
 ;; Addresses are byte offsets, strides are in bytes.
 ;; packA: A(i, p), i < 4·m4, p < kc, at a + i·asI + p·asP  ->  strip ib at dst + ib·kc·16: for each p, A(4ib..4ib+3, p).
 ;; packB: B(p, j), p < kc, j < 8·n8, at b + p·bsP + 4j     ->  panel jb at dst + jb·kc·32: for each p, B(p, 8jb..8jb+7).
+;; packBT: the same panels from B stored by columns, B(p, j) at b + 4p + j·bsJ (a weight used transposed).
 ;; tile4x8: for every strip ib < m4 and panel jb < n8 of packed A and B,
 ;;   C[4ib..4ib+4, 8jb..8jb+8] = (acc ? C : bias ? bias[8jb..] : 0) + Σ_p A[i, p]·B[p, j]   (p < kc)
-;;   C(i, j) at c + i·csI + j·csJ: csJ = 4 stores rows as vectors; otherwise csI must be 4 and the 4×4 blocks are
-;;   transposed in registers and stored as columns. bias: byte offset of floats indexed by j, or 0; read when acc = 0.
+;;   C(i, j) at c + i·csI + 4j (rows stored as vectors). bias: byte offset of floats indexed by j, or 0; read when
+;;   acc = 0.
 ;; expF32: dst[i] = e^src[i] for i < count (float32; src and dst may be the same).
 (module
   (import "env" "memory" (memory 1))
@@ -83,30 +84,59 @@
         (local.set $jb (i32.add (local.get $jb) (i32.const 1)))
         (br $panels)))))
 
-  ;; v, plus the 4 floats at p when acc ≠ 0, stored at p.
-  (func $put (param $p i32) (param $v v128) (param $acc i32)
-    (if (local.get $acc) (then (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $p))))))
-    (v128.store (local.get $p) (local.get $v)))
-
-  ;; Stores the 4×4 block whose rows are r0..r3 column by column: column l goes to p + l·stride.
-  (func $putTransposed (param $p i32) (param $stride i32) (param $r0 v128) (param $r1 v128) (param $r2 v128)
-        (param $r3 v128) (param $acc i32)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
-    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
-    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-    (call $put (local.get $p)
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)) (local.get $acc))
-    (call $put (i32.add (local.get $p) (local.get $stride))
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)) (local.get $acc))
-    (call $put (i32.add (local.get $p) (i32.shl (local.get $stride) (i32.const 1)))
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)) (local.get $acc))
-    (call $put (i32.add (local.get $p) (i32.mul (local.get $stride) (i32.const 3)))
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)) (local.get $acc)))
+  ;; Four p at a time: the 8 columns' next 4 floats are two 4×4 blocks, transposed in registers; then the odd p.
+  (func (export "packBT") (param $b i32) (param $bsJ i32) (param $kc i32) (param $n8 i32) (param $dst i32)
+    (local $jb i32) (local $p i32) (local $col i32) (local $r i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (loop $panels
+      (if (i32.lt_u (local.get $jb) (local.get $n8)) (then
+        (local.set $col (i32.add (local.get $b) (i32.mul (i32.shl (local.get $jb) (i32.const 3)) (local.get $bsJ))))
+        (local.set $p (local.get $kc))
+        (loop $blocks
+          (if (i32.ge_u (local.get $p) (i32.const 4)) (then
+            ;; columns 0-3 of the panel, then 4-7 (half = 0, 1)
+            (local.set $r (i32.const 0))
+            (loop $halves
+              (local.set $v0 (v128.load (i32.add (local.get $col) (i32.mul (local.get $r) (local.get $bsJ)))))
+              (local.set $v1 (v128.load (i32.add (local.get $col) (i32.mul (i32.add (local.get $r) (i32.const 1)) (local.get $bsJ)))))
+              (local.set $v2 (v128.load (i32.add (local.get $col) (i32.mul (i32.add (local.get $r) (i32.const 2)) (local.get $bsJ)))))
+              (local.set $v3 (v128.load (i32.add (local.get $col) (i32.mul (i32.add (local.get $r) (i32.const 3)) (local.get $bsJ)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+              ;; columns r..r+3 are bytes 4r..4r+15 of each 32-byte p-row
+              (v128.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store offset=32 (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store offset=64 (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store offset=96 (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $r (i32.add (local.get $r) (i32.const 4)))
+              (br_if $halves (i32.lt_u (local.get $r) (i32.const 8))))
+            (local.set $col (i32.add (local.get $col) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+            (br $blocks))))
+        (loop $rest
+          (if (local.get $p) (then
+            (local.set $r (i32.const 0))
+            (loop $lanes
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                (f32.load (i32.add (local.get $col) (i32.mul (local.get $r) (local.get $bsJ)))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $lanes (i32.lt_u (local.get $r) (i32.const 8))))
+            (local.set $col (i32.add (local.get $col) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $rest))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 1)))
+        (br $panels)))))
 
   (func (export "tile4x8")
-        (param $a i32) (param $b i32) (param $c i32) (param $csI i32) (param $csJ i32)
+        (param $a i32) (param $b i32) (param $c i32) (param $csI i32)
         (param $m4 i32) (param $n8 i32) (param $kc i32) (param $acc i32) (param $bias i32)
     (local $ib i32) (local $jb i32) (local $p i32) (local $pa i32) (local $pb i32) (local $pc i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -151,39 +181,32 @@
                 (br $ploop))))
             ;; C block origin: row 4ib, column 8jb
             (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (i32.shl (local.get $ib) (i32.const 2)) (local.get $csI)))
-                                    (i32.mul (i32.shl (local.get $jb) (i32.const 3)) (local.get $csJ))))
-            (if (i32.eq (local.get $csJ) (i32.const 4))
+                                    (i32.shl (local.get $jb) (i32.const 5))))
+            (if (local.get $acc)
               (then
-                (if (local.get $acc)
-                  (then
-                    (v128.store (local.get $pc) (f32x4.add (local.get $c00) (v128.load (local.get $pc))))
-                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $pc))))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (f32x4.add (local.get $c10) (v128.load (local.get $pc))))
-                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $pc))))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (f32x4.add (local.get $c20) (v128.load (local.get $pc))))
-                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $pc))))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (f32x4.add (local.get $c30) (v128.load (local.get $pc))))
-                    (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c31) (v128.load offset=16 (local.get $pc)))))
-                  (else
-                    (v128.store (local.get $pc) (local.get $c00))
-                    (v128.store offset=16 (local.get $pc) (local.get $c01))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (local.get $c10))
-                    (v128.store offset=16 (local.get $pc) (local.get $c11))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (local.get $c20))
-                    (v128.store offset=16 (local.get $pc) (local.get $c21))
-                    (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
-                    (v128.store (local.get $pc) (local.get $c30))
-                    (v128.store offset=16 (local.get $pc) (local.get $c31)))))
+                (v128.store (local.get $pc) (f32x4.add (local.get $c00) (v128.load (local.get $pc))))
+                (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $pc))))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (f32x4.add (local.get $c10) (v128.load (local.get $pc))))
+                (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $pc))))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (f32x4.add (local.get $c20) (v128.load (local.get $pc))))
+                (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $pc))))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (f32x4.add (local.get $c30) (v128.load (local.get $pc))))
+                (v128.store offset=16 (local.get $pc) (f32x4.add (local.get $c31) (v128.load offset=16 (local.get $pc)))))
               (else
-                (call $putTransposed (local.get $pc) (local.get $csJ)
-                  (local.get $c00) (local.get $c10) (local.get $c20) (local.get $c30) (local.get $acc))
-                (call $putTransposed (i32.add (local.get $pc) (i32.shl (local.get $csJ) (i32.const 2))) (local.get $csJ)
-                  (local.get $c01) (local.get $c11) (local.get $c21) (local.get $c31) (local.get $acc))))
+                (v128.store (local.get $pc) (local.get $c00))
+                (v128.store offset=16 (local.get $pc) (local.get $c01))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (local.get $c10))
+                (v128.store offset=16 (local.get $pc) (local.get $c11))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (local.get $c20))
+                (v128.store offset=16 (local.get $pc) (local.get $c21))
+                (local.set $pc (i32.add (local.get $pc) (local.get $csI)))
+                (v128.store (local.get $pc) (local.get $c30))
+                (v128.store offset=16 (local.get $pc) (local.get $c31))))
             (local.set $ib (i32.add (local.get $ib) (i32.const 1)))
             (br $iloop))))
         (local.set $jb (i32.add (local.get $jb) (i32.const 1)))

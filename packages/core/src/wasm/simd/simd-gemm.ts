@@ -1,7 +1,7 @@
 /**
  * float32 matrix products on the wasm heap through our own SIMD kernels (kernels.wat), on tensors in place: the left
- * operand and the result take arbitrary strides (a transposed operand needs no transposed copy), and blocks of both
- * operands are packed into L2-sized panels by a SIMD copy as they are used.
+ * operand takes any strides and the right one either layout, so a transposed operand needs no transposed copy; blocks
+ * of both are packed into L2-sized panels by a SIMD copy as they are used.
  *
  * Why not XNNPACK (tfjs-wasm's fast path): it packs its right operand on every call at ~10 ns per element, which
  * is as much as the product itself when the left operand has ~100 rows, the size of one expert's token group.
@@ -13,8 +13,8 @@ import { type SimdKernels, simdKernels } from './simd-module.js';
 
 /**
  * `C = A·B (+ bias)` or `C += A·B`, all float32 on the heap. Offsets are in bytes, strides in elements.
- * `A(i, p)` is at `a + 4·(i·aRow + p·aCol)`; `B(p, j)` at `b + 4·(p·bRow + j)` (rows of B contiguous);
- * `C(i, j)` at `c + 4·(i·cRow + j·cCol)`, with `cCol = 1` (row-major) or `cRow = 1` (column-major).
+ * `A(i, p)` is at `a + 4·(i·aRow + p·aCol)`; `B(p, j)` at `b + 4·(p·bRow + j·bCol)` with `bCol = 1` (rows of B
+ * contiguous) or `bRow = 1` (columns contiguous: a weight used transposed); `C(i, j)` at `c + 4·(i·cRow + j)`.
  */
 export interface GemmArgs {
   /** Rows of A and C. */
@@ -28,9 +28,10 @@ export interface GemmArgs {
   aCol: number;
   b: number;
   bRow: number;
+  /** Default 1. */
+  bCol?: number;
   c: number;
   cRow: number;
-  cCol: number;
   /** Byte offset of `n` floats added to every row of C, or 0 for none. */
   bias?: number;
   /** Add the product to C instead of overwriting it (no bias then). */
@@ -54,9 +55,9 @@ interface Operands {
   aCol: number;
   b: number;
   bRow: number;
+  bCol: number;
   c: number;
   cRow: number;
-  cCol: number;
   bias: number;
 }
 
@@ -89,13 +90,15 @@ function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: nu
     const kc = Math.min(KC, k - p0);
     for (let jb = 0; jb < n8; jb += NC / 8) {
       const nb = Math.min(NC / 8, n8 - jb);
-      kernels.packB(o.b + 4 * (p0 * o.bRow + 8 * jb), 4 * o.bRow, kc, nb, bPack);
+      const block = o.b + 4 * (p0 * o.bRow + 8 * jb * o.bCol);
+      if (o.bCol === 1) kernels.packB(block, 4 * o.bRow, kc, nb, bPack);
+      else kernels.packBT(block, 4 * o.bCol, kc, nb, bPack);
       for (let ib = 0; ib < m4; ib += MC / 4) {
         const mb = Math.min(MC / 4, m4 - ib);
         kernels.packA(o.a + 4 * (4 * ib * o.aRow + p0 * o.aCol), 4 * o.aRow, 4 * o.aCol, mb, kc, aPack);
-        const c = o.c + 4 * (4 * ib * o.cRow + 8 * jb * o.cCol);
+        const c = o.c + 4 * (4 * ib * o.cRow + 8 * jb);
         const bias = p0 === 0 && o.bias ? o.bias + 32 * jb : 0;
-        kernels.tile4x8(aPack, bPack, c, 4 * o.cRow, 4 * o.cCol, mb, nb, kc, p0 > 0 || accumulate ? 1 : 0, bias);
+        kernels.tile4x8(aPack, bPack, c, 4 * o.cRow, mb, nb, kc, p0 > 0 || accumulate ? 1 : 0, bias);
       }
     }
   }
@@ -109,7 +112,7 @@ function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: nu
 export function simdGemm(backend: WasmBackend, g: GemmArgs, workspace?: number): void {
   const kernels = simdKernels(backend);
   if (!kernels) throw new Error('simdGemm: this wasm backend has no SIMD gemm kernel (check hasSimdGemm first)');
-  if (g.cCol !== 1 && g.cRow !== 1) throw new Error('simdGemm: C must be row-major (cCol = 1) or column-major (cRow = 1)');
+  if ((g.bCol ?? 1) !== 1 && g.bRow !== 1) throw new Error('simdGemm: B must have contiguous rows (bCol = 1) or columns (bRow = 1)');
   if (g.accumulate && g.bias) throw new Error('simdGemm: bias and accumulate cannot be combined');
   let owned: tf.TensorInfo | null = null;
   if (workspace === undefined) {
@@ -134,29 +137,29 @@ function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, worksp
   const [aPackFloats, bPackFloats] = packFloats(m, n, k);
   const sizes = [aPackFloats, bPackFloats, mTail ? 4 * k : 0, mTail ? 32 * n8 : 0, nTail ? 8 * k : 0, nTail ? 8 : 0, nTail ? 32 * (m4 + 1) : 0];
   const [aPack, bPack, aPad, rowOut, bPad, biasPad, colOut] = sizes.map((_, i) => workspace + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number, number];
-  const main: Operands = { ...g, bias: g.bias ?? 0 };
+  const main: Operands = { ...g, bCol: g.bCol ?? 1, bias: g.bias ?? 0 };
   blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack);
   if (mTail === 0 && nTail === 0) return;
 
   const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength >> 2);
   const at = (byteOffset: number) => byteOffset >> 2;
   const store = (i: number, j: number, v: number) => {
-    const to = at(g.c) + i * g.cRow + j * g.cCol;
+    const to = at(g.c) + i * g.cRow + j;
     heap[to] = g.accumulate ? heap[to]! + v : v;
   };
   if (mTail > 0) {
     for (let r = 0; r < 4; r++) {
       for (let p = 0; p < k; p++) heap[at(aPad) + r * k + p] = r < mTail ? heap[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
     }
-    blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8, cCol: 1 }, 1, n8, k, false, aPack, bPack);
+    blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8 }, 1, n8, k, false, aPack, bPack);
     for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, heap[at(rowOut) + r * 8 * n8 + j]!);
   }
   if (nTail > 0) {
     for (let p = 0; p < k; p++) {
-      for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + 8 * n8 + j]! : 0;
+      for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + (8 * n8 + j) * main.bCol]! : 0;
     }
     for (let j = 0; j < 8; j++) heap[at(biasPad) + j] = g.bias && j < nTail ? heap[at(g.bias) + 8 * n8 + j]! : 0;
-    const columns: Operands = { ...main, b: bPad, bRow: 8, c: colOut, cRow: 8, cCol: 1, bias: g.bias ? biasPad : 0 };
+    const columns: Operands = { ...main, b: bPad, bRow: 8, bCol: 1, c: colOut, cRow: 8, bias: g.bias ? biasPad : 0 };
     blocks(kernels, columns, m4, 1, k, false, aPack, bPack);
     if (mTail > 0) blocks(kernels, { ...columns, a: aPad, aRow: k, aCol: 1, c: colOut + 4 * 32 * m4 }, 1, 1, k, false, aPack, bPack);
     for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, heap[at(colOut) + i * 8 + j]!);

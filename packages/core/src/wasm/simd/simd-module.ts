@@ -12,6 +12,7 @@ type KernelFn = (...args: number[]) => void;
 export interface SimdKernels {
   packA: KernelFn;
   packB: KernelFn;
+  packBT: KernelFn;
   tile4x8: KernelFn;
   expF32: KernelFn;
 }
