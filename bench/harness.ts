@@ -32,14 +32,14 @@ export function writeResult(name: string, result: Record<string, unknown>): void
 }
 
 /**
- * Medians (ms) of `reps` timed calls of each named function, after `warmup` untimed calls of each. The functions are
- * interleaved, the order rotating every repetition, so machine load drifting over the run affects all alike; ratios
- * of these medians are what the benchmarks report. Each repetition's times go to stderr.
+ * `reps` timed calls (ms) of each named function, after `warmup` untimed calls of each. The functions are
+ * interleaved, the order rotating every repetition, so that machine load drifting over the run affects all alike;
+ * compare two of them by {@link pairedRatio}. Each repetition's times go to stderr.
  */
-export async function interleavedMedians(
+export async function interleavedTimes(
   fns: Record<string, () => unknown>,
   { warmup = 1, reps = 5 } = {},
-): Promise<Record<string, number>> {
+): Promise<Record<string, number[]>> {
   const names = Object.keys(fns);
   for (let i = 0; i < warmup; i++) for (const name of names) await fns[name]!();
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -52,6 +52,18 @@ export async function interleavedMedians(
     }
     console.error(`rep ${rep + 1}/${reps}: ${names.map((n) => `${n} ${times[n]!.at(-1)!.toFixed(0)} ms`).join(', ')}`);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries(names.map((n) => [n, median(times[n]!)]));
+  return times;
+}
+
+/** Median of a list of numbers. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+/**
+ * Median over repetitions of `a[rep] / b[rep]`: each ratio compares two runs made seconds apart within one
+ * repetition, which cancels load that drifts over the run (a ratio of two medians does not).
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x / b[i]!));
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, describeBackend, initBackend } from '@momentum-smoe/core';
 import { TopKRouter, disposePlan } from '@momentum-smoe/routers';
 import { ExpertBank, MoELayer } from '@momentum-smoe/experts';
-import { interleavedMedians, writeResult } from '../../../bench/harness.js';
+import { interleavedTimes, median, pairedRatio, writeResult } from '../../../bench/harness.js';
 
 const D = 256;
 const HIDDEN = 1024;
@@ -49,19 +49,22 @@ async function measure(backend: 'wasm' | 'cpu', tokens: number, reps: number, wi
   console.error(describeBackend(report));
   const loads: Record<string, Workload> = { dense: dense(tokens), e16: moe(16, tokens) };
   if (withExpertScaling) Object.assign(loads, { e8: moe(8, tokens), e64: moe(64, tokens) });
-  const ms = await interleavedMedians(Object.fromEntries(Object.entries(loads).map(([n, w]) => [n, w.step])), { warmup: 1, reps });
+  const t = await interleavedTimes(Object.fromEntries(Object.entries(loads).map(([n, w]) => [n, w.step])), { warmup: 1, reps });
   Object.values(loads).forEach((w) => w.dispose());
   const out: Record<string, unknown> = {
-    backend: report.backend, patches: report.patches, tokens, dense_ffn_ms: ms.dense, moe_e16_ms: ms.e16, moe_vs_dense_ratio: ms.e16! / ms.dense!,
+    backend: report.backend, patches: report.patches, tokens,
+    dense_ffn_ms: median(t.dense!), moe_e16_ms: median(t.e16!), moe_vs_dense_ratio: pairedRatio(t.e16!, t.dense!),
   };
-  if (withExpertScaling) Object.assign(out, { moe_e8_ms: ms.e8, moe_e64_ms: ms.e64, e64_vs_e8_ratio: ms.e64! / ms.e8! });
+  if (withExpertScaling) {
+    Object.assign(out, { moe_e8_ms: median(t.e8!), moe_e64_ms: median(t.e64!), e64_vs_e8_ratio: pairedRatio(t.e64!, t.e8!) });
+  }
   return out;
 }
 
-const wasm = await measure('wasm', 4096, 5, true);
+const wasm = await measure('wasm', 4096, 9, true);
 const cpu = await measure('cpu', 128, 3, false);
 writeResult('moe', {
-  setup: `fwd+bwd, d=${D}, hidden=${HIDDEN}, k=${K}, TopKRouter, fastmoe init; dense FFN d→${K * HIDDEN}→d; medians of interleaved repetitions`,
+  setup: `fwd+bwd, d=${D}, hidden=${HIDDEN}, k=${K}, TopKRouter, fastmoe init; dense FFN d→${K * HIDDEN}→d; times: medians; ratios: medians of per-repetition ratios (interleaved runs)`,
   backend: wasm.backend,
   moe_vs_dense_ratio: wasm.moe_vs_dense_ratio,
   e64_vs_e8_ratio: wasm.e64_vs_e8_ratio,
