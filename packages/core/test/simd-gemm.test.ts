@@ -91,6 +91,28 @@ describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
     expect(backendDataIds(), 'scratch released').toBe(ids);
   });
 
+  it('works on operands past 2 GB of heap (offsets that do not fit an int32)', () => {
+    const backend = asWasmBackend(tf.backend());
+    // 2.24 GB reserved but never written: the pages stay untouched, so this costs no memory
+    const filler = backend.makeOutput([560_000_000], 'float32');
+    try {
+      const c: Case = { m: 7, n: 13, k: 9, a: 'rows', bT: false, bias: true, accumulate: false };
+      const rng = new Rng(SEED + 1);
+      const [a, b, bias] = [c.m * c.k, c.k * c.n, c.n].map((n) => randomArray(rng, n)) as [number[], number[], number[]];
+      const [ta, tb, tBias, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(bias), tf.zeros([c.m * c.n])];
+      expect(offsetOf(backend, tc)).toBeGreaterThan(2 ** 31);
+      simdGemm(backend, {
+        m: c.m, n: c.n, k: c.k, a: offsetOf(backend, ta), aRow: c.k, aCol: 1, b: offsetOf(backend, tb), bRow: c.n,
+        c: offsetOf(backend, tc), cRow: c.n, bias: offsetOf(backend, tBias),
+      });
+      const got = Float64Array.from(f32At(backend, offsetOf(backend, tc), c.m * c.n));
+      expect(relError(got, reference(c, a, b, bias, [])), `seed ${SEED + 1}`).toBeLessThan(1e-5);
+      tf.dispose([ta, tb, tBias, tc]);
+    } finally {
+      backend.disposeData(filler.dataId);
+    }
+  });
+
   it('rejects a B with neither rows nor columns contiguous, and bias with accumulate', () => {
     const backend = asWasmBackend(tf.backend());
     const base = { m: 4, n: 8, k: 2, a: 0, aRow: 2, aCol: 1, b: 0, c: 0, cRow: 8 };

@@ -10,7 +10,7 @@ import { Rng, initBackend } from '@momentum-smoe/core';
 import { ExpertBank, MoELayer } from '@momentum-smoe/experts';
 import { TopKRouter } from '@momentum-smoe/routers';
 import { AdamRule, HeavyBall, PlainResidual, RobustMomentum, type ResidualRule } from '@momentum-smoe/momentum';
-import { writeResult } from '../../../bench/harness.js';
+import { median, pairedRatio, writeResult } from '../../../bench/harness.js';
 
 const LAYERS = 6;
 const D = 256;
@@ -83,7 +83,6 @@ for (let rep = 0; rep < REPS; rep++) {
   }
   console.error(`rep ${rep + 1}/${REPS}: ${names.map((n) => `${n} ${times[n]!.at(-1)!.toFixed(0)} ms`).join(', ')}`);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The rules' own cost, less exposed to machine load than the 6-layer MoE stack: the same forward+backward with the
 // MoE replaced by a per-channel scale f(p) = p ⊙ s (one cheap differentiable op), many repetitions.
@@ -106,7 +105,8 @@ for (let rep = 0; rep < 3 + 4 * REPS; rep++) for (const name of names) ruleOnly[
 const ruleMs = Object.fromEntries(names.map((n) => [n, median(ruleOnly[n]!.slice(3))]));
 const extraCost = (n: string) => Number((1 + (ruleMs[n]! - ruleMs.plain!) / median(times.plain!)).toFixed(4));
 const ms = Object.fromEntries(names.map((n) => [n, median(times[n]!)]));
-const ratio = (n: string) => Number((ms[n]! / ms.plain!).toFixed(4));
+// per-repetition ratios (each pair runs seconds apart), then their median: drift in machine load cancels
+const ratio = (n: string) => Number(pairedRatio(times[n]!, times.plain!).toFixed(4));
 
 writeResult('momentum', {
   benchmark: 'forward+backward through 6 MoE layers (TopKRouter + ExpertBank + MoELayer), rule vs PlainResidual',

@@ -141,8 +141,8 @@ function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, worksp
   blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack);
   if (mTail === 0 && nTail === 0) return;
 
-  const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength >> 2);
-  const at = (byteOffset: number) => byteOffset >> 2;
+  const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength / 4);
+  const at = (byteOffset: number) => byteOffset / 4; // not >> 2: the heap may pass 2 GB
   const store = (i: number, j: number, v: number) => {
     const to = at(g.c) + i * g.cRow + j;
     heap[to] = g.accumulate ? heap[to]! + v : v;
