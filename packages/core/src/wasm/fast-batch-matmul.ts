@@ -1,5 +1,6 @@
 /**
- * Batched, transposed and broadcast matMul on the wasm backend at the speed of its batch-1 fast path.
+ * Batched, transposed and broadcast matMul on the wasm backend at the speed of its batch-1 XNNPACK path: used for
+ * `_FusedMatMul` with a fused activation, and where our SIMD kernels cannot load (see simd-batch-matmul.ts otherwise).
  *
  * Stock tfjs-wasm sends anything but `[1, m, k] × [1, k, n]` to a scalar loop 12–15× slower. Here every product
  * is cast as `L[rows, k] · R[k, cols]` with L and R row-major: operands already in that layout are used in place,
@@ -10,33 +11,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, f32At, offsetOf } from './heap.js';
+import { broadcastIndex, matMulShapes } from './matmul-shapes.js';
 import { transpose2d } from './transpose.js';
 import { type Epilogue, PLAIN, xnnMatMul } from './xnn-matmul.js';
-
-/** For each flat output batch index, the flat batch index of an input broadcast to it (numpy rules). */
-export function broadcastIndex(outShape: number[], inShape: number[]): Int32Array {
-  const total = tf.util.sizeFromShape(outShape);
-  const index = new Int32Array(total);
-  const offset = outShape.length - inShape.length;
-  // stride of each output axis in the input's flat index (0 where the input is broadcast)
-  const strides = outShape.map(() => 0);
-  let stride = 1;
-  for (let i = inShape.length - 1; i >= 0; i--) {
-    if (inShape[i] !== 1) strides[i + offset] = stride;
-    stride *= inShape[i]!;
-  }
-  for (let o = 0; o < total; o++) {
-    let rest = o;
-    let at = 0;
-    for (let ax = outShape.length - 1; ax >= 0; ax--) {
-      const dim = outShape[ax]!;
-      at += (rest % dim) * strides[ax]!;
-      rest = Math.floor(rest / dim);
-    }
-    index[o] = at;
-  }
-  return index;
-}
 
 /** One side of `L · R`: a tensor's batches, each stored `storedRows × storedCols`, transposed when `transpose`. */
 interface Side {
@@ -70,23 +47,10 @@ export function fastBatchMatMul(
   transposeB: boolean,
   epilogue: Epilogue = PLAIN,
 ): tf.TensorInfo {
-  const aRank = a.shape.length;
-  const bRank = b.shape.length;
-  const [aR, aC] = [a.shape[aRank - 2]!, a.shape[aRank - 1]!];
-  const [bR, bC] = [b.shape[bRank - 2]!, b.shape[bRank - 1]!];
-  const [m, k] = transposeA ? [aC, aR] : [aR, aC];
-  const [kB, n] = transposeB ? [bC, bR] : [bR, bC];
-  tf.util.assert(
-    k === kB,
-    () =>
-      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
-      `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+  const { aRows: aR, aCols: aC, bRows: bR, bCols: bC, m, k, n, aBatchShape, bBatchShape, batchShape, batches } = matMulShapes(
+    a, b, transposeA, transposeB,
   );
-  const aBatchShape = a.shape.slice(0, -2);
-  const bBatchShape = b.shape.slice(0, -2);
-  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
   const out = backend.makeOutput([...batchShape, m, n], 'float32');
-  const batches = tf.util.sizeFromShape(batchShape);
   if (batches * m * n === 0) return out;
   if (k === 0) {
     f32At(backend, offsetOf(backend, out), batches * m * n).fill(0);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, offsetOf } from './heap.js';
-import { gemmWorkspaceFloats, hasSimdGemm, simdGemm } from './simd/simd-gemm.js';
+import { gemmWorkspaceFloats, hasSimdGemm, simdGemm, withGemmWorkspace } from './simd/simd-gemm.js';
 
 /** Kernel name of `y[rows of g] = x[rows of g] · op(w[g]) (+ bias[g])`. */
 export const GROUPED_MAT_MUL = 'MsmoeGroupedMatMul';
@@ -34,30 +34,24 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
   const [rows, k] = x.shape as [number, number];
   const m = transposeW ? w.shape[1]! : w.shape[2]!;
   const out = backend.makeOutput([rows, m], 'float32');
-  const scratch = backend.makeOutput([Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(n, m, k)))], 'float32');
-  try {
-    const [xAt, wAt, yAt, workspace] = [offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out), offsetOf(backend, scratch)];
+  const floats = Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(n, m, k)));
+  return withGemmWorkspace(backend, out, floats, (workspace) => {
+    const [xAt, wAt, yAt] = [offsetOf(backend, x), offsetOf(backend, w), offsetOf(backend, out)];
     const biasAt = bias ? offsetOf(backend, bias) : 0;
+    // w_g is read in place either way: [k, m] by rows, or [m, k] by columns when transposed
+    const wLayout = transposeW ? { bRow: 1, bCol: k } : { bRow: m, bCol: 1 };
     let start = 0;
     counts.forEach((n, g) => {
-      // y_g [n, m] = x_g [n, k] · op(w_g) [k, m] + bias_g; w_g is read in place either way ([k, m] by rows, or [m, k]
-      // by columns when transposed)
-      const b = transposeW ? { bRow: 1, bCol: k } : { bRow: m, bCol: 1 };
+      // y_g [n, m] = x_g [n, k] · op(w_g) [k, m] + bias_g
       if (n > 0) {
         simdGemm(backend, {
-          m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, ...b,
+          m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, ...wLayout,
           c: yAt + 4 * start * m, cRow: m, bias: biasAt && biasAt + 4 * g * m,
         }, workspace);
       }
       start += n;
     });
-  } catch (e) {
-    backend.disposeData(out.dataId);
-    throw e;
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-  return out;
+  });
 }
 
 function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
@@ -67,9 +61,9 @@ function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
   const p = a.shape[1]!;
   const q = b.shape[1]!;
   const out = backend.makeOutput([counts.length, p, q], 'float32');
-  const scratch = backend.makeOutput([Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(p, q, n)))], 'float32');
-  try {
-    const [aAt, bAt, outAt, workspace] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), offsetOf(backend, scratch)];
+  const floats = Math.max(0, ...counts.map((n) => gemmWorkspaceFloats(p, q, n)));
+  return withGemmWorkspace(backend, out, floats, (workspace) => {
+    const [aAt, bAt, outAt] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
     let start = 0;
     counts.forEach((n, g) => {
       // out_g [p, q] = a_gᵀ [p, n] · b_g [n, q]; an empty group (k = 0) writes zeros
@@ -79,13 +73,7 @@ function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
       }, workspace);
       start += n;
     });
-  } catch (e) {
-    backend.disposeData(out.dataId);
-    throw e;
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-  return out;
+  });
 }
 
 /** Kernel configs of the two grouped products on wasm. */

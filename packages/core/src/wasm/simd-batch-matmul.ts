@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, offsetOf } from './heap.js';
-import { broadcastIndex } from './fast-batch-matmul.js';
-import { gemmWorkspaceFloats, simdGemm } from './simd/simd-gemm.js';
+import { broadcastIndex, matMulShapes } from './matmul-shapes.js';
+import { gemmWorkspaceFloats, simdGemm, withGemmWorkspace } from './simd/simd-gemm.js';
 
 /**
  * `op(a) · op(b)` (+ `bias`, a rank-1 tensor of length n) for float32 tensors of rank ≥ 2 with numpy-broadcast batch
@@ -21,29 +21,15 @@ export function simdBatchMatMul(
   transposeB: boolean,
   bias?: tf.TensorInfo,
 ): tf.TensorInfo {
-  const [aR, aC] = a.shape.slice(-2) as [number, number];
-  const [bR, bC] = b.shape.slice(-2) as [number, number];
-  const [m, k] = transposeA ? [aC, aR] : [aR, aC];
-  const [kB, n] = transposeB ? [bC, bR] : [bR, bC];
-  tf.util.assert(
-    k === kB,
-    () =>
-      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and ` +
-      `transposeA=${transposeA} and transposeB=${transposeB} must match.`,
-  );
-  const aBatchShape = a.shape.slice(0, -2);
-  const bBatchShape = b.shape.slice(0, -2);
-  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
+  const { m, k, n, aBatchShape, bBatchShape, batchShape, batches } = matMulShapes(a, b, transposeA, transposeB);
   const out = backend.makeOutput([...batchShape, m, n], 'float32');
-  const batches = tf.util.sizeFromShape(batchShape);
   if (batches * m * n === 0) return out;
 
   // fold the batch into the rows: one product over [batches·m, k] when B is shared and A's rows are contiguous
   const fold = tf.util.sizeFromShape(bBatchShape) === 1 && tf.util.sizeFromShape(aBatchShape) === batches && !transposeA;
   const rows = fold ? batches * m : m;
-  const workspace = backend.makeOutput([gemmWorkspaceFloats(rows, n, k)], 'float32');
-  try {
-    const [aAt, bAt, outAt, workAt] = [a, b, out, workspace].map((t) => offsetOf(backend, t)) as [number, number, number, number];
+  return withGemmWorkspace(backend, out, gemmWorkspaceFloats(rows, n, k), (workspace) => {
+    const [aAt, bAt, outAt] = [a, b, out].map((t) => offsetOf(backend, t)) as [number, number, number];
     const biasAt = bias ? offsetOf(backend, bias) : 0;
     const aIndex = broadcastIndex(batchShape, aBatchShape);
     const bIndex = broadcastIndex(batchShape, bBatchShape);
@@ -53,13 +39,8 @@ export function simdBatchMatMul(
         a: aAt + aIndex[o]! * m * k * 4, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
         b: bAt + bIndex[o]! * k * n * 4, bRow: transposeB ? 1 : n, bCol: transposeB ? k : 1,
         c: outAt + o * m * n * 4, cRow: n, bias: biasAt,
-      }, workAt);
+      }, workspace);
     }
-  } catch (e) {
-    backend.disposeData(out.dataId);
-    throw e;
-  } finally {
-    backend.disposeData(workspace.dataId);
-  }
-  return out;
+  });
 }
+

@@ -81,6 +81,23 @@ export function gemmWorkspaceFloats(m: number, n: number, k: number): number {
 }
 
 /**
+ * Fills `out` (a fresh kernel output) by `products`, given the byte offset of `floats` scratch floats for their
+ * {@link simdGemm} calls; frees the scratch, and `out` too if a product throws.
+ */
+export function withGemmWorkspace(backend: WasmBackend, out: tf.TensorInfo, floats: number, products: (workspace: number) => void): tf.TensorInfo {
+  const workspace = backend.makeOutput([floats], 'float32');
+  try {
+    products(offsetOf(backend, workspace));
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  } finally {
+    backend.disposeData(workspace.dataId);
+  }
+  return out;
+}
+
+/**
  * The full 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's
  * block is packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it.
  */
