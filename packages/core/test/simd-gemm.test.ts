@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { m: 9, n: 17, k: 6, a: 'strided', bT: false, bias: false, accumulate: false },
   { m: 8, n: 8, k: 3, a: 'strided', bT: true, bias: false, accumulate: true },
   { m: 6, n: 21, k: 263, a: 'rows', bT: true, bias: true, accumulate: false },
+  { m: 2, n: 16, k: 300, a: 'cols', bT: false, bias: true, accumulate: false }, // only a partial strip
+  { m: 70, n: 264, k: 40, a: 'rows', bT: false, bias: false, accumulate: true }, // several MC and NC blocks
 ];
 
 /** Index of A(i, p) in its stored array, and the strides (in elements) that say the same to simdGemm. */

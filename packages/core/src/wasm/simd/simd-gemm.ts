@@ -97,12 +97,20 @@ export function withGemmWorkspace(backend: WasmBackend, out: tf.TensorInfo, floa
   return out;
 }
 
+/** The last, partial strip of A rows: copied zero-padded to 4 rows ([4, k] row-major at `a`), run into scratch `c`. */
+interface TailStrip {
+  a: number;
+  c: number;
+  cRow: number;
+}
+
 /**
- * The full 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's
- * block is packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it.
+ * The 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's block is
+ * packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it, and then the
+ * padded `tail` strip if any (so that B is never packed twice).
  */
-function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number): void {
-  if (m4 === 0 || n8 === 0) return;
+function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number, tail?: TailStrip): void {
+  if ((m4 === 0 && !tail) || n8 === 0) return;
   for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     for (let jb = 0; jb < n8; jb += NC / 8) {
@@ -110,12 +118,16 @@ function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: nu
       const block = o.b + 4 * (p0 * o.bRow + 8 * jb * o.bCol);
       if (o.bCol === 1) kernels.packB(block, 4 * o.bRow, kc, nb, bPack);
       else kernels.packBT(block, 4 * o.bCol, kc, nb, bPack);
+      const bias = p0 === 0 && o.bias ? o.bias + 32 * jb : 0;
       for (let ib = 0; ib < m4; ib += MC / 4) {
         const mb = Math.min(MC / 4, m4 - ib);
         kernels.packA(o.a + 4 * (4 * ib * o.aRow + p0 * o.aCol), 4 * o.aRow, 4 * o.aCol, mb, kc, aPack);
         const c = o.c + 4 * (4 * ib * o.cRow + 8 * jb);
-        const bias = p0 === 0 && o.bias ? o.bias + 32 * jb : 0;
         kernels.tile4x8(aPack, bPack, c, 4 * o.cRow, mb, nb, kc, p0 > 0 || accumulate ? 1 : 0, bias);
+      }
+      if (tail) {
+        kernels.packA(tail.a + 4 * p0, 4 * k, 4, 1, kc, aPack);
+        kernels.tile4x8(aPack, bPack, tail.c + 32 * jb, 4 * tail.cRow, 1, nb, kc, p0 > 0 ? 1 : 0, bias);
       }
     }
   }
@@ -155,30 +167,30 @@ function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, worksp
   const sizes = [aPackFloats, bPackFloats, mTail ? 4 * k : 0, mTail ? 32 * n8 : 0, nTail ? 8 * k : 0, nTail ? 8 : 0, nTail ? 32 * (m4 + 1) : 0];
   const [aPack, bPack, aPad, rowOut, bPad, biasPad, colOut] = sizes.map((_, i) => workspace + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number, number];
   const main: Operands = { ...g, bCol: g.bCol ?? 1, bias: g.bias ?? 0 };
-  blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack);
+  const heap = () => f32At(backend, 0, backend.wasm.HEAPU8.byteLength / 4);
+  const at = (byteOffset: number) => byteOffset / 4; // not >> 2: the heap may pass 2 GB
+  if (mTail > 0) {
+    const h = heap();
+    for (let r = 0; r < 4; r++) {
+      for (let p = 0; p < k; p++) h[at(aPad) + r * k + p] = r < mTail ? h[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
+    }
+  }
+  blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack, mTail ? { a: aPad, c: rowOut, cRow: 8 * n8 } : undefined);
   if (mTail === 0 && nTail === 0) return;
 
-  const heap = f32At(backend, 0, backend.wasm.HEAPU8.byteLength / 4);
-  const at = (byteOffset: number) => byteOffset / 4; // not >> 2: the heap may pass 2 GB
+  const h = heap();
   const store = (i: number, j: number, v: number) => {
     const to = at(g.c) + i * g.cRow + j;
-    heap[to] = g.accumulate ? heap[to]! + v : v;
+    h[to] = g.accumulate ? h[to]! + v : v;
   };
-  if (mTail > 0) {
-    for (let r = 0; r < 4; r++) {
-      for (let p = 0; p < k; p++) heap[at(aPad) + r * k + p] = r < mTail ? heap[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
-    }
-    blocks(kernels, { ...main, a: aPad, aRow: k, aCol: 1, c: rowOut, cRow: 8 * n8 }, 1, n8, k, false, aPack, bPack);
-    for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, heap[at(rowOut) + r * 8 * n8 + j]!);
-  }
+  for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, h[at(rowOut) + r * 8 * n8 + j]!);
   if (nTail > 0) {
     for (let p = 0; p < k; p++) {
-      for (let j = 0; j < 8; j++) heap[at(bPad) + p * 8 + j] = j < nTail ? heap[at(g.b) + p * g.bRow + (8 * n8 + j) * main.bCol]! : 0;
+      for (let j = 0; j < 8; j++) h[at(bPad) + p * 8 + j] = j < nTail ? h[at(g.b) + p * g.bRow + (8 * n8 + j) * main.bCol]! : 0;
     }
-    for (let j = 0; j < 8; j++) heap[at(biasPad) + j] = g.bias && j < nTail ? heap[at(g.bias) + 8 * n8 + j]! : 0;
+    for (let j = 0; j < 8; j++) h[at(biasPad) + j] = g.bias && j < nTail ? h[at(g.bias) + 8 * n8 + j]! : 0;
     const columns: Operands = { ...main, b: bPad, bRow: 8, bCol: 1, c: colOut, cRow: 8, bias: g.bias ? biasPad : 0 };
-    blocks(kernels, columns, m4, 1, k, false, aPack, bPack);
-    if (mTail > 0) blocks(kernels, { ...columns, a: aPad, aRow: k, aCol: 1, c: colOut + 4 * 32 * m4 }, 1, 1, k, false, aPack, bPack);
-    for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, heap[at(colOut) + i * 8 + j]!);
+    blocks(kernels, columns, m4, 1, k, false, aPack, bPack, mTail ? { a: aPad, c: colOut + 4 * 32 * m4, cRow: 8 } : undefined);
+    for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, h[at(colOut) + i * 8 + j]!);
   }
 }
