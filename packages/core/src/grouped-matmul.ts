@@ -70,6 +70,7 @@ export function groupedWeightGrad(a: tf.Tensor2D, b: tf.Tensor2D, counts: readon
   if (a.rank !== 2 || b.rank !== 2 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError('groupedWeightGrad: a [N, P] and b [N, Q] with the same rows', [null, null], a.rank === 2 ? b.shape : a.shape);
   }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new ConfigError(`groupedWeightGrad: float32 only, got ${a.dtype} and ${b.dtype}`);
   checkCounts(counts, counts.length, a.shape[0], 'groupedWeightGrad');
   const [, p] = a.shape;
   const [, q] = b.shape;
