@@ -61,7 +61,7 @@ async function measure(backend: 'wasm' | 'cpu', tokens: number, reps: number, wi
   return out;
 }
 
-const wasm = await measure('wasm', 4096, 9, true);
+const wasm = await measure('wasm', 4096, 15, true);
 const cpu = await measure('cpu', 128, 3, false);
 writeResult('moe', {
   setup: `fwd+bwd, d=${D}, hidden=${HIDDEN}, k=${K}, TopKRouter, fastmoe init; dense FFN d→${K * HIDDEN}→d; times: medians; ratios: medians of per-repetition ratios (interleaved runs)`,
