@@ -23,7 +23,7 @@ export const cancelledCode = -1;
 export interface SharedGroup {
   readonly rank: number;
   readonly size: number;
-  /** Int32 control block, {@link Control} slots. */
+  /** Int32 control block: barrier counter and generation, abort flag, each rank's array length. */
   readonly control: SharedArrayBuffer;
   /** Growable: one result region then one slot per rank, each `byteLength / (size + 1)` bytes. */
   readonly data: SharedArrayBuffer;

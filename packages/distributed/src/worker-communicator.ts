@@ -115,9 +115,9 @@ export class WorkerCommunicator implements Communicator {
     out.set(slot(0).subarray(lo, hi));
     for (let r = 1; r < this.size; r++) {
       const s = slot(r).subarray(lo, hi);
-      for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+      if (r < this.size - 1 || op === 'sum') for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+      else for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! + s[i]!) / this.size; // last: the mean
     }
-    if (op === 'mean') for (let i = 0; i < out.length; i++) out[i]! /= this.size;
     await this.sync.arrive('allReduce');
     x.set(new Float32Array(this.group.data, 0, n));
   }

@@ -58,7 +58,8 @@ export class MpiCommunicator implements Communicator {
     const text = new Uint8Array(abi.libraryVersionBytes);
     const length = [0];
     this.check('MPI_Get_library_version', lib.fn.MPI_Get_library_version(text, length));
-    this.libraryVersion = new TextDecoder().decode(text.subarray(0, length[0])).split('\n')[0]!.trim();
+    const version = new TextDecoder().decode(text.subarray(0, length[0]));
+    this.libraryVersion = version.replace(/\0[\s\S]*$/, '').split('\n')[0]!.trim();
   }
 
   /**
