@@ -35,9 +35,9 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     }
   });
 
-  it('mpirun -np 3: the sum is still taken in rank order (alltoall, ordered sum, allgather)', async () => {
+  it('mpirun -np 3: the sum is still taken in rank order (alltoall, ordered sum, allgather), in pieces', async () => {
     const [seed, length, root] = [22, 3001, 2];
-    const out = await launch(3, [seed, length, root]);
+    const out = await launch(3, [seed, length, root, 700]); // 700 elements per MPI call: 5 pieces
     expect(out.code, out.stderr).toBe(0);
     const sum = referenceReduce(seed, 3, length, 'sum');
     expect(bits(reverseOrderSum(seed, 3, length))).not.toEqual(bits(sum));
@@ -46,6 +46,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     for (const rank of ranks) {
       expect(bits(rank.sum), `seed ${seed}`).toEqual(bits(sum));
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, 3, length, 'mean')));
+      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, 1000))); // 4000 bytes: 2 broadcast pieces
     }
   });
 

@@ -7,10 +7,17 @@ import { loadMpiLibrary, type MpiFunction, type MpiFunctionName, type MpiLibrary
 export interface MpiOpenOptions {
   /** The MPI library to load, a path or a file name (default: `$MSMOE_MPI_LIBRARY`, then the usual sonames). */
   library?: string;
+  /**
+   * Largest number of elements one MPI call moves (default 2^24 with more than two ranks, which bounds the scratch
+   * memory of the rank-order sum to 128 MB, else 2^28); longer arrays go in pieces.
+   */
+  pieceElements?: number;
 }
 
 /** Elements per MPI call: MPI counts are C ints; large arrays go in pieces of this many elements. */
 const maxCount = 2 ** 28;
+/** Elements per rank-order piece (64 MB): bounds the scratch memory of that algorithm to 128 MB. */
+const rankOrderPiece = 2 ** 24;
 
 /**
  * The ranks of an MPI job (`mpirun`, `mpiexec`, `srun`), through the system's MPI library (Open MPI or an MPICH
@@ -43,8 +50,9 @@ export class MpiCommunicator implements Communicator {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private scratch = new Float32Array(0);
+  private readonly pieceElements: number;
 
-  private constructor(lib: MpiLibrary, ownsMpi: boolean) {
+  private constructor(lib: MpiLibrary, ownsMpi: boolean, pieceElements: number | undefined) {
     this.lib = lib;
     this.ownsMpi = ownsMpi;
     const { abi } = lib;
@@ -60,6 +68,7 @@ export class MpiCommunicator implements Communicator {
     this.check('MPI_Get_library_version', lib.fn.MPI_Get_library_version(text, length));
     const version = new TextDecoder().decode(text.subarray(0, length[0]));
     this.libraryVersion = version.replace(/\0[\s\S]*$/, '').split('\n')[0]!.trim();
+    this.pieceElements = Math.min(maxCount, pieceElements ?? (this.size > 2 ? rankOrderPiece : maxCount));
   }
 
   /**
@@ -83,7 +92,7 @@ export class MpiCommunicator implements Communicator {
         );
       }
     }
-    return new MpiCommunicator(lib, ownsMpi);
+    return new MpiCommunicator(lib, ownsMpi, options.pieceElements);
   }
 
   /** The ABI family of the loaded library. */
@@ -95,8 +104,8 @@ export class MpiCommunicator implements Communicator {
     checkReduceOp(op);
     return this.enqueue(async () => {
       if (this.size > 1) {
-        for (let start = 0; start < data.length; start += maxCount) {
-          const piece = data.subarray(start, Math.min(data.length, start + maxCount));
+        for (let start = 0; start < data.length; start += this.pieceElements) {
+          const piece = data.subarray(start, Math.min(data.length, start + this.pieceElements));
           await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
         }
       }
@@ -109,8 +118,9 @@ export class MpiCommunicator implements Communicator {
     return this.enqueue(async () => {
       const bytes = bytesOf(data);
       const { abi } = this.lib;
-      for (let start = 0; start < bytes.length; start += maxCount) {
-        const piece = bytes.subarray(start, Math.min(bytes.length, start + maxCount));
+      const pieceBytes = this.pieceElements * Float32Array.BYTES_PER_ELEMENT;
+      for (let start = 0; start < bytes.length; start += pieceBytes) {
+        const piece = bytes.subarray(start, Math.min(bytes.length, start + pieceBytes));
         await this.callAsync('MPI_Bcast', piece, piece.length, abi.byte, root, abi.commWorld);
       }
     });
