@@ -58,6 +58,13 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     expect(bits(only!.sum)).toEqual(bits(rankData(23, 0, 100)));
   });
 
+  it('a launcher whose ranks the library does not see (mismatched MPI) is an error, not N singletons', async () => {
+    const srun = { SLURM_STEP_NUM_TASKS: '2', SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_STEP_TASKS_PER_NODE: '2' };
+    const out = await launch(0, [25, 10, 0], srun);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/slurm started 2 ranks, but libmpi\.so\.40 \(openmpi\) sees 1: the launcher and the MPI/);
+  });
+
   it('a rank that dies ends the whole job with its error, not a hang', async () => {
     const out = await launch(3, [24, 100, 0, 'die']);
     expect(out.code).not.toBe(0);

@@ -28,13 +28,18 @@ export interface Launch {
 }
 
 /** Runs the MPI fixture, under `mpirun -np ranks` or (ranks 0) as a plain process. */
-export function launch(ranks: number, args: Array<string | number>, timeoutMs = 60_000): Promise<Launch> {
+export function launch(
+  ranks: number,
+  args: Array<string | number>,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<Launch> {
   const dir = mkdtempSync(join(tmpdir(), 'msmoe-mpi-'));
   const node = [process.execPath, ...tsExecArgv, fixture, dir, ...args.map(String)];
   const [file, argv] = ranks > 0 ? [mpirun!, ['--oversubscribe', '-np', String(ranks), ...node]] : [node[0]!, node.slice(1)];
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(file, argv, { env: mpirunEnv, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+    execFile(file, argv, { env: { ...mpirunEnv, ...extraEnv }, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ dir, code, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
     });

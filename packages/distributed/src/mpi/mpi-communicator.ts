@@ -1,7 +1,8 @@
 import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from '../communicator.js';
 import { DistributedError } from '../errors.js';
 import { threadSerialized } from './abi.js';
-import { loadMpiLibrary, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
+import { detectLauncher } from '../launcher.js';
+import { loadMpiLibrary, mpiLibraryEnv, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
 
 /** Options of {@link MpiCommunicator.open}. */
 export interface MpiOpenOptions {
@@ -78,6 +79,8 @@ export class MpiCommunicator implements Communicator {
   static async open(options: MpiOpenOptions = {}): Promise<MpiCommunicator> {
     const lib = await loadMpiLibrary(options.library);
     const flag = [0];
+    lib.fn.MPI_Finalized(flag);
+    if (flag[0]) throw new DistributedError('MPI was finalized in this process (close() was called); it cannot start again');
     lib.fn.MPI_Initialized(flag);
     const ownsMpi = flag[0] === 0;
     if (ownsMpi) {
@@ -92,7 +95,17 @@ export class MpiCommunicator implements Communicator {
         );
       }
     }
-    return new MpiCommunicator(lib, ownsMpi, options.pieceElements);
+    const comm = new MpiCommunicator(lib, ownsMpi, options.pieceElements);
+    const launcher = detectLauncher();
+    if (launcher && launcher.size !== comm.size) {
+      await comm.close();
+      throw new DistributedError(
+        `${launcher.kind} started ${launcher.size} ranks, but ${lib.path} (${lib.abi.family}) sees ${comm.size}: the ` +
+          'launcher and the MPI library must come from the same MPI (use its mpirun/mpiexec, `srun --mpi=pmix` under ' +
+          `Slurm, or point ${mpiLibraryEnv} at the library that matches the launcher)`,
+      );
+    }
+    return comm;
   }
 
   /** The ABI family of the loaded library. */
