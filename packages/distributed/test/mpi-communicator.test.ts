@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MpiCommunicator, MpiUnavailableError, runWorkers } from '../src/index.js';
+import { loadMpiLibrary } from '../src/mpi/library.js';
 import { rankData } from './fixtures/data.js';
 import type { ExerciseResult } from './fixtures/exercise.js';
 import { launch, mpirun, noMpirunReason, results } from './mpi.js';
@@ -86,6 +87,18 @@ describe('MpiCommunicator without an MPI library', () => {
     expect(error.message).toContain("or load your cluster's MPI module");
     expect(error.message).toContain('to train in one process instead, run without mpirun/srun');
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('without a library on the system, lists the names it tried', async () => {
+    const before = process.env['MSMOE_MPI_LIBRARY'];
+    delete process.env['MSMOE_MPI_LIBRARY'];
+    try {
+      await expect(loadMpiLibrary(undefined, ['libmpi-absent.so.40', 'libmpi-absent.so.12'])).rejects.toThrow(
+        /^no MPI library found \(tried libmpi-absent\.so\.40, libmpi-absent\.so\.12\): install Open MPI \('apt-get/,
+      );
+    } finally {
+      if (before !== undefined) process.env['MSMOE_MPI_LIBRARY'] = before;
+    }
   });
 
   it('takes the library from MSMOE_MPI_LIBRARY', async () => {

@@ -59,10 +59,13 @@ const prototypes = (h: string) => ({
 export type MpiFunctionName = keyof ReturnType<typeof prototypes>;
 
 /**
- * Loads koffi and the MPI library: `library` if given, else `$MSMOE_MPI_LIBRARY`, else {@link defaultMpiLibraries}.
- * Throws one {@link MpiUnavailableError} naming what was tried and the fix.
+ * Loads koffi and the MPI library: `library` if given, else `$MSMOE_MPI_LIBRARY`, else the `candidates` (by default
+ * {@link defaultMpiLibraries}). Throws one {@link MpiUnavailableError} naming what was tried and the fix.
  */
-export async function loadMpiLibrary(library?: string): Promise<MpiLibrary> {
+export async function loadMpiLibrary(
+  library?: string,
+  candidates: readonly string[] = defaultMpiLibraries,
+): Promise<MpiLibrary> {
   let koffi: (typeof import('koffi'))['default'];
   try {
     koffi = (await import('koffi')).default;
@@ -75,9 +78,8 @@ export async function loadMpiLibrary(library?: string): Promise<MpiLibrary> {
     // Another part of the process loaded a library through koffi first; its settings stay.
   }
   const explicit = library ?? process.env[mpiLibraryEnv];
-  const candidates = explicit ? [explicit] : defaultMpiLibraries;
   const failures: string[] = [];
-  for (const path of candidates) {
+  for (const path of explicit ? [explicit] : candidates) {
     let lib: ReturnType<typeof koffi.load>;
     try {
       lib = koffi.load(path);
