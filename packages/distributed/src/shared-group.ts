@@ -62,7 +62,8 @@ export function createSharedMemory(
   const initial = Math.min(alignRegion(options.initialRegionBytes ?? 2 ** 20), maxRegionBytes);
   const data = new SharedArrayBuffer(initial * (size + 1), { maxByteLength: maxRegionBytes * (size + 1) });
   const control = new SharedArrayBuffer((Control.Lengths + size) * Int32Array.BYTES_PER_ELEMENT);
-  return { size, control, data, initialRegionBytes: initial, maxRegionBytes, timeoutMs: options.timeoutMs ?? 30 * 60_000 };
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  return { size, control, data, initialRegionBytes: initial, maxRegionBytes, timeoutMs };
 }
 
 /** Marks the group aborted (first writer wins) and wakes every rank waiting in a collective. */

@@ -77,8 +77,9 @@ export class WorkerCommunicator implements Communicator {
     return this.enqueue(async () => {
       if (this.size === 1) return;
       const bytes = bytesOf(data);
-      for (let start = 0; start < bytes.length || start === 0; start += this.group.maxRegionBytes) {
-        await this.broadcastPiece(bytes.subarray(start, Math.min(bytes.length, start + this.group.maxRegionBytes)), root);
+      const piece = this.group.maxRegionBytes;
+      for (let start = 0; start < bytes.length || start === 0; start += piece) {
+        await this.broadcastPiece(bytes.subarray(start, Math.min(bytes.length, start + piece)), root);
       }
     });
   }

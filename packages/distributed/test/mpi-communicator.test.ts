@@ -64,7 +64,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     const srun = { SLURM_STEP_NUM_TASKS: '2', SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_STEP_TASKS_PER_NODE: '2' };
     const out = await launch(0, [25, 10, 0], { env: srun });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/slurm started 2 ranks, but libmpi\.so\.40 \(openmpi\) sees 1: the launcher and the MPI/);
+    expect(out.stderr).toMatch(/slurm started 2 ranks, but libmpi\.so\.40 \(openmpi\) sees 1: the launcher and the/);
   });
 
   it('a rank that dies ends the whole job with its error, not a hang', async () => {
@@ -76,7 +76,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
   });
 });
 
-describe.skipIf(!mpich)("MpiCommunicator on MPICH's ABI (integer handles, MPI_IN_PLACE = (void *)-1), under Hydra", () => {
+describe.skipIf(!mpich)("MpiCommunicator on MPICH's ABI (integer handles, MPI_IN_PLACE -1), under Hydra", () => {
   it.each([2, 3])('mpiexec -n %i: the all-reduce equals the rank-order float32 reference', async (ranks) => {
     const [seed, length, root] = [26, 40_003, 1];
     const out = await launch(ranks, [seed, length, root, 10_000], { launcher: 'mpich' });

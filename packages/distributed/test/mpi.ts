@@ -50,11 +50,12 @@ function libraryDirs(dir: string, depth = 2): string[] {
   if (!existsSync(dir)) return [];
   const entries = readdirSync(dir, { withFileTypes: true });
   const here = entries.some((e) => e.name.includes('.so')) ? [dir] : [];
-  const below = depth > 0 ? entries.filter((e) => e.isDirectory()).flatMap((e) => libraryDirs(join(dir, e.name), depth - 1)) : [];
+  const folders = depth > 0 ? entries.filter((e) => e.isDirectory()) : [];
+  const below = folders.flatMap((e) => libraryDirs(join(dir, e.name), depth - 1));
   return [...here, ...below];
 }
 
-/** Runs the MPI fixture, under Open MPI's `mpirun -np ranks` (or MPICH's Hydra) or, with 0 ranks, as a plain process. */
+/** Runs the MPI fixture under Open MPI's `mpirun -np ranks` (or MPICH's Hydra), or with 0 ranks as a plain process. */
 export function launch(
   ranks: number,
   args: Array<string | number>,

@@ -49,8 +49,8 @@ const prototypes = (h: string) => ({
   MPI_Comm_free: `int MPI_Comm_free(_Inout_ ${h} *comm)`,
   MPI_Get_library_version: 'int MPI_Get_library_version(void *text, _Out_ int *length)',
   MPI_Allreduce: `int MPI_Allreduce(void *send, void *recv, int count, ${h} type, ${h} op, ${h} comm)`,
-  MPI_Alltoall: `int MPI_Alltoall(void *send, int sendCount, ${h} sendType, void *recv, int recvCount, ${h} recvType, ${h} comm)`,
-  MPI_Allgather: `int MPI_Allgather(void *send, int sendCount, ${h} sendType, void *recv, int recvCount, ${h} recvType, ${h} comm)`,
+  MPI_Alltoall: `int MPI_Alltoall(void *send, int n, ${h} type, void *recv, int recvN, ${h} recvType, ${h} comm)`,
+  MPI_Allgather: `int MPI_Allgather(void *send, int n, ${h} type, void *recv, int recvN, ${h} recvType, ${h} comm)`,
   MPI_Bcast: `int MPI_Bcast(void *buffer, int count, ${h} type, int root, ${h} comm)`,
   MPI_Barrier: `int MPI_Barrier(${h} comm)`,
 });
@@ -107,7 +107,9 @@ export async function loadMpiLibrary(
     ) as Record<MpiFunctionName, MpiFunction>;
     return { path, abi, fn };
   }
-  const what = explicit ? `MPI library could not be loaded: ${failures.join('; ')}` : `no MPI library found (tried ${failures.join(', ')})`;
+  const what = explicit
+    ? `MPI library could not be loaded: ${failures.join('; ')}`
+    : `no MPI library found (tried ${failures.join(', ')})`;
   throw new MpiUnavailableError(`${what}: ${fix}`);
 }
 

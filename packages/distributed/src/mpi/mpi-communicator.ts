@@ -60,7 +60,8 @@ export class MpiCommunicator implements Communicator {
     this.rank = this.intOut('MPI_Comm_rank', abi.commWorld);
     this.size = this.intOut('MPI_Comm_size', abi.commWorld);
     const node: [bigint | number] = [0];
-    this.check('MPI_Comm_split_type', lib.fn.MPI_Comm_split_type(abi.commWorld, abi.commTypeShared, 0, abi.infoNull, node));
+    const split = lib.fn.MPI_Comm_split_type(abi.commWorld, abi.commTypeShared, 0, abi.infoNull, node);
+    this.check('MPI_Comm_split_type', split);
     this.localRank = this.intOut('MPI_Comm_rank', node[0]);
     this.localSize = this.intOut('MPI_Comm_size', node[0]);
     this.check('MPI_Comm_free', lib.fn.MPI_Comm_free(node));
@@ -80,7 +81,7 @@ export class MpiCommunicator implements Communicator {
     const lib = await loadMpiLibrary(options.library);
     const flag = [0];
     lib.fn.MPI_Finalized(flag);
-    if (flag[0]) throw new DistributedError('MPI was finalized in this process (close() was called); it cannot start again');
+    if (flag[0]) throw new DistributedError('MPI was finalized in this process; it cannot start again');
     lib.fn.MPI_Initialized(flag);
     const ownsMpi = flag[0] === 0;
     if (ownsMpi) {
@@ -90,7 +91,8 @@ export class MpiCommunicator implements Communicator {
       if (provided[0]! < threadSerialized) {
         lib.fn.MPI_Finalize();
         throw new DistributedError(
-          `${lib.path} supports thread level ${provided[0]} only; MPI_THREAD_SERIALIZED (${threadSerialized}) is needed ` +
+          `${lib.path} supports thread level ${provided[0]} only; ` +
+            `MPI_THREAD_SERIALIZED (${threadSerialized}) is needed ` +
             'because MPI is called from koffi worker threads (use an MPI built with thread support)',
         );
       }
@@ -143,12 +145,23 @@ export class MpiCommunicator implements Communicator {
     return this.enqueue(() => this.callAsync('MPI_Barrier', this.lib.abi.commWorld));
   }
 
-  /** Waits for pending collectives, then `MPI_Finalize` (on the main thread, as MPI asks). Every rank must close. */
+  /**
+   * Waits for pending collectives and ends this rank's use of MPI. `MPI_Finalize` itself runs when the process exits
+   * with code 0 (on the main thread, as MPI asks): it waits for every rank, so a rank that closes on its way out
+   * with an error (`try … finally { await comm.close() }`) must not call it while the others sit in a collective
+   * waiting for that rank. Exiting without finalising instead makes the launcher end the whole job, with the rank's
+   * error.
+   * Every rank must close.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    if (this.ownsMpi) this.check('MPI_Finalize', this.lib.fn.MPI_Finalize());
+    if (this.ownsMpi) {
+      process.once('exit', (code) => {
+        if (code === 0) this.lib.fn.MPI_Finalize();
+      });
+    }
   }
 
   /** `MPI_Abort`: ends every rank of the job at once with `code` (for a fatal error on one rank). */
