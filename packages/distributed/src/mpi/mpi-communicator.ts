@@ -36,7 +36,7 @@ const rankOrderPiece = 2 ** 24;
  * ```ts
  * const comm = await MpiCommunicator.open(); // under `mpirun -np 2 node train.js`
  * await comm.allReduce(grads, 'mean');
- * await comm.close();                        // MPI_Finalize: every rank must close
+ * await comm.close();                        // every rank; MPI_Finalize runs at a clean exit
  * ```
  */
 export class MpiCommunicator implements Communicator {
