@@ -75,7 +75,14 @@ export async function loadMpiLibrary(
   try {
     koffi.config({ async_stack_size: asyncStackBytes });
   } catch {
-    // Another part of the process loaded a library through koffi first; its settings stay.
+    // Another part of the process loaded a library through koffi first: koffi's settings are fixed now.
+    const stack = (koffi.config() as { async_stack_size: number }).async_stack_size;
+    if (stack < asyncStackBytes) {
+      process.emitWarning(
+        `koffi's stack for asynchronous calls is ${stack / 1024} KiB, fixed before MPI was opened; MPICH's ` +
+          'all-reduce needs more (4 MiB): open MPI before loading other libraries through koffi',
+      );
+    }
   }
   const explicit = library ?? process.env[mpiLibraryEnv];
   const failures: string[] = [];
