@@ -32,7 +32,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(mean));
       expect(bits(rank.sum)).toEqual(bits(workers[r]!.sum));
       expect(bits(rank.mean)).toEqual(bits(workers[r]!.mean));
-      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, 1000)));
+      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, length)));
       expect(Array.from(new Set(rank.bytes))).toEqual([root + 7]);
     }
   });
@@ -48,7 +48,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     for (const rank of ranks) {
       expect(bits(rank.sum), `seed ${seed}`).toEqual(bits(sum));
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, 3, length, 'mean')));
-      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, 1000))); // 4000 bytes: 2 broadcast pieces
+      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, length))); // 12,004 bytes: 5 broadcast pieces
     }
   });
 
@@ -89,7 +89,7 @@ describe.skipIf(!mpich)("MpiCommunicator on MPICH's ABI (integer handles, MPI_IN
     for (const r of reports) {
       expect(bits(r.sum), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'sum')));
       expect(bits(r.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'mean')));
-      expect(bits(r.floats)).toEqual(bits(rankData(seed + 1, root, 1000)));
+      expect(bits(r.floats)).toEqual(bits(rankData(seed + 1, root, length)));
     }
   });
 });

@@ -24,6 +24,8 @@ describe('WorkerCommunicator', () => {
     for (const r of results) {
       expect(bits(r.sum), `seed ${payload.seed}, rank ${r.rank}`).toEqual(bits(sum));
       expect(bits(r.mean), `seed ${payload.seed}, rank ${r.rank}`).toEqual(bits(mean));
+      // 40 KB from rank 2 in three pieces of at most 16 KiB
+      expect(bits(r.floats)).toEqual(bits(rankData(payload.seed + 1, payload.root, payload.length)));
     }
     const places = results.map((r) => [r.rank, r.size, r.localRank, r.localSize]);
     expect(places).toEqual([0, 1, 2, 3].map((r) => [r, 4, r, 4]));
@@ -42,7 +44,7 @@ describe('WorkerCommunicator', () => {
     const payload = { seed: 3, length: 64, root: 1 };
     const results = await run(3, payload);
     for (const r of results) {
-      expect(bits(r.floats)).toEqual(bits(rankData(payload.seed + 1, 1, 1000)));
+      expect(bits(r.floats)).toEqual(bits(rankData(payload.seed + 1, 1, payload.length)));
       expect(Array.from(new Set(r.bytes))).toEqual([1 + 7]);
     }
     const [single] = await run(1, { ...payload, root: 0 });
