@@ -53,6 +53,7 @@ export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
   const results = new Array<T>(size);
   const sent = new Array<boolean>(size).fill(false);
   const exited = new Array<boolean>(size).fill(false);
+  const errored = new Array<boolean>(size).fill(false);
   const workers: Worker[] = [];
 
   return new Promise<T[]>((resolvePromise, rejectPromise) => {
@@ -96,6 +97,7 @@ export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
         }
       });
       worker.on('error', (error: Error) => {
+        errored[rank] = true;
         const text = error instanceof Error ? error.message : String(error);
         const failure = new WorkerFailedError(rank, `worker rank ${rank} of ${size} failed: ${text}`, { cause: error });
         // A rank woken because another rank aborted the group is not the cause: wait briefly for the culprit's error.
@@ -105,6 +107,7 @@ export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
       });
       worker.on('exit', (code) => {
         exited[rank] = true;
+        if (errored[rank]) return; // reported by the 'error' handler
         if (!sent[rank]) {
           const text = `worker rank ${rank} of ${size} exited with code ${code} before sending its result`;
           finish(new WorkerFailedError(rank, text), 1 + rank);
