@@ -15,7 +15,7 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-/** Closed-form count from the official module definitions (PAPER.md §4.1), independent of the code under test. */
+/** Closed-form count from the official module definitions (docs/paper-notes.md#language-model-presets-and-training), independent of the code under test. */
 function formulaCount(c: LmConfig): number {
   const { hidden: h, inner: i, experts: e, vocab: v, heads, attnSpan } = c;
   const attention = 4 * h * h;
@@ -68,7 +68,7 @@ describe('parseArch', () => {
 });
 
 describe('presets', () => {
-  it('match the official scripts (PAPER.md §4.1 table)', () => {
+  it('match the official scripts (docs/paper-notes.md#language-model-presets-and-training)', () => {
     const expected: Record<string, [string, number, number, number, number, number, number, number, number, number, number]> = {
       // arch, layers, H, M, L, dropout, lr, warmup, steps, batch, batchSplit
       'smoe-small': ['sgsgsg', 3, 128, 256, 256, 0.7, 7e-4, 3000, 60_000, 96, 2],
@@ -96,7 +96,7 @@ describe('presets', () => {
       expect(lmParameterCount(config), name).toBe(formulaCount(config));
     }
     const medium = lmParameterCount(lmPreset('smoe-medium').model);
-    expect(medium).toBe(26_881_632 + 45_056 + 188_753_175); // body + key_pe + embeddings, PAPER.md §4.1
+    expect(medium).toBe(26_881_632 + 45_056 + 188_753_175); // body + key_pe + embeddings, docs/paper-notes.md#language-model-presets-and-training
     expect(lmParameterCount(lmPreset('glam-medium').model) / 1e6).toBeCloseTo(220.2, 1);
     expect(lmParameterCount(lmPreset('smoe-large').model) / 1e6).toBeCloseTo(388.1, 1);
   });

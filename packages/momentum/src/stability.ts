@@ -1,5 +1,5 @@
 /**
- * Linear stability of the residual rules (PAPER.md §7): near a fixed point, with f(x) ≈ λ e along one eigen-mode
+ * Linear stability of the residual rules (docs/paper-notes.md#stability-of-heavy-ball): near a fixed point, with f(x) ≈ λ e along one eigen-mode
  * e of the local Jacobian ∂f/∂x, each rule is a small linear recurrence whose companion matrix decides whether the
  * mode decays across depth.
  * @module

@@ -26,11 +26,11 @@ function measuredNorms(rule: ResidualRule, lambda: number, layers: number, seed:
   return norms;
 }
 
-/** The region stated in PAPER.md §7 for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ). */
+/** The region stated in docs/paper-notes.md#stability-of-heavy-ball for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ). */
 const heavyBallStable = (mu: number, gamma: number, lambda: number) =>
   Math.abs(mu) < 1 && gamma * lambda > 0 && gamma * lambda < 2 * (1 + mu);
 
-describe('heavy ball stability region (PAPER.md §7)', () => {
+describe('heavy ball stability region (docs/paper-notes.md#stability-of-heavy-ball)', () => {
   const cases: [number, number, number][] = [
     [0.7, 1, 0.01], [0.7, 1, 1], [0.7, 1, 3.3], [0.7, 1, 3.6], [0.7, 1, -0.1],
     [0.7, 0.5, 6.5], [0.7, 0.5, 7], [-0.3, 1, 1], [-0.3, 1, 1.5], [1.05, 1, 1], [0.9, 2, 1.85],

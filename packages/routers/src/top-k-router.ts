@@ -1,5 +1,5 @@
 /**
- * The paper's SMoE gate (official `CustomNaiveGate_Balance_SMoE`, ../shared/PAPER.md §1.1).
+ * The paper's SMoE gate (official `CustomNaiveGate_Balance_SMoE`, docs/paper-notes.md#the-gate).
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * The official sequential multi-head attention with a relative position embedding (../shared/PAPER.md §2.1): each
+ * The official sequential multi-head attention with a relative position embedding (docs/paper-notes.md#the-language-model-backbone): each
  * query sees exactly the L previous positions (not itself), keys and values are `[cache ; block]`.
  * @module
  */

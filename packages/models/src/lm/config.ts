@@ -64,7 +64,7 @@ export interface LmConfig {
   rho: number;
   /**
    * `--load_balance`: weight of the SMoE balance loss in `auxLoss`. The scripts pass 0.01 but the released code never
-   * computes the loss (../shared/PAPER.md §1.4), so the default and every preset use 0, which is what was trained.
+   * computes the loss (docs/paper-notes.md#load-balancing-loss), so the default and every preset use 0, which is what was trained.
    */
   loadBalance: number;
   /** Vocabulary size V. */

@@ -1,5 +1,5 @@
 /**
- * The official WikiText-103 language model (`TransformerSeq`, ../shared/PAPER.md §2): embedding, a stack of
+ * The official WikiText-103 language model (`TransformerSeq`, docs/paper-notes.md#the-language-model-backbone): embedding, a stack of
  * attention + SMoE / MomentumSMoE / AdamSMoE (or GLaM's dense) layers, untied output projection, log-softmax.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Model presets: the official WikiText-103 scripts (../shared/PAPER.md §4.1) and small CPU-sized models for the
+ * Model presets: the official WikiText-103 scripts (docs/paper-notes.md#language-model-presets-and-training) and small CPU-sized models for the
  * embedded State of the Union corpus.
  * @module
  */

@@ -23,7 +23,7 @@ export interface OfficialAdamFirstOptions {
 }
 
 /**
- * AdamSMoE exactly as the official code wires it (PAPER.md §3.4), with the inner LayerNorm `ctx.norm`. State
+ * AdamSMoE exactly as the official code wires it (docs/paper-notes.md#adam-in-layer-0), with the inner LayerNorm `ctx.norm`. State
  * `{ p, v, mom }`. In the first MoE layer (`ctx.layer === 0`):
  *
  *     mom = μ mom + γ2 f          (the heavy-ball buffer is updated here too: mom = γ2 f0)

@@ -10,7 +10,7 @@ import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type
  *
  *     out = LN_moe(x + f(x))
  *
- * The model then applies its own `LN2(x + out)` (the double residual of PAPER.md §2.1). State `{}`.
+ * The model then applies its own `LN2(x + out)` (the double residual, docs/paper-notes.md#the-language-model-backbone). State `{}`.
  * @example
  * ```ts
  * const rule = new OfficialBaseline();

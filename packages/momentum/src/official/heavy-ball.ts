@@ -29,7 +29,7 @@ export interface OfficialHeavyBallOptions {
  *     out = LN_moe(x_t − m_t)
  *
  * Without the norm this is {@link HeavyBall} with m = −γ p. Note the sign: the baseline adds +f, this subtracts
- * m ∝ +f (PAPER.md §3.2). State `{ m }`, shared by every MoE layer of a block. The model wraps the result in
+ * m ∝ +f (docs/paper-notes.md#heavy-ball-sign-convention). State `{ m }`, shared by every MoE layer of a block. The model wraps the result in
  * `LN2(x + out)`.
  * @example
  * ```ts

@@ -7,7 +7,7 @@ import { robustMomentumCoefficients, type RobustMomentumCoefficients, type Robus
 import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from '../rule.js';
 
 /**
- * **Our extension**, not in the official code (which has robust momentum only in V-MoE, PAPER.md §3.3): the V-MoE
+ * **Our extension**, not in the official code (which has robust momentum only in V-MoE, docs/paper-notes.md#robust-momentum): the V-MoE
  * robust-momentum block carried over to the post-LN WikiText layer. The input `x` (the attention sublayer's output
  * h1) is already normed, so the look-ahead is on `x` itself, and the inner LayerNorm `ctx.norm` plays LN_post:
  *

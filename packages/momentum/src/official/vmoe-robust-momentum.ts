@@ -7,7 +7,7 @@ import { robustMomentumCoefficients, type RobustMomentumCoefficients, type Robus
 import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from '../rule.js';
 
 /**
- * The robust-momentum MoE block of the authors' V-MoE fork at HEAD (PAPER.md §3.3), with a, b, c from
+ * The robust-momentum MoE block of the authors' V-MoE fork at HEAD (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring), with a, b, c from
  * {@link robustMomentumCoefficients} (defaults κ = 1.25, ρ = 0.2, L = 1: a = 0.96, b = 0.04, c ≈ 0.041667):
  *
  *     y      = LN(x)                      (ctx.preNorm, the block's pre-norm)
