@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Rng, initBackend } from '@momentum-smoe/core';
-import { AdamRule, HeavyBall, PlainResidual, RobustMomentum, iterationMatrix, stability, type ResidualRule } from '@momentum-smoe/momentum';
+import {
+  AdamRule,
+  HeavyBall,
+  LMRobustMomentum,
+  OfficialHeavyBall,
+  PlainResidual,
+  RobustMomentum,
+  iterationMatrix,
+  stability,
+  type ResidualRule,
+} from '@momentum-smoe/momentum';
 import { fittedRate, gaussian, jointNorm, symmetricWithEigenvalues } from './reference.js';
 
 beforeAll(async () => {
@@ -109,6 +119,11 @@ describe('robust momentum converges at rate ρ on a quadratic', () => {
 
 it('stability refuses rules without a linear companion matrix', () => {
   expect(() => stability(new AdamRule(), 1)).toThrow(ConfigError);
+  // the official wirings are paper rules inside a LayerNorm: not linear either
+  expect(() => stability(new OfficialHeavyBall(), 1)).toThrow(/not a linear rule/);
+  expect(() => stability(new LMRobustMomentum(), 1)).toThrow(ConfigError);
+  // the official buffer m = −γp without the norm is the same linear iteration
+  expect(stability(new HeavyBall({ mu: 0.6, gamma: 0.5, buffer: 'm' }), 2)).toBeCloseTo(stability(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2), 12);
 });
 
 it('learnable coefficients are read at their current values', () => {
