@@ -15,15 +15,18 @@ interface RouterCall {
   indices: number[][];
 }
 
-/** Records every router call of every MoE layer (by layer index), via an instance override of `route`. */
+/**
+ * Records every router call of every MoE layer (by layer index), via an instance override of `routeTrusted` (the MoE
+ * sublayer checks x once and routes it with that).
+ */
 function spyRouters(model: SmoeLanguageModel): Map<number, RouterCall[]> {
   const calls = new Map<number, RouterCall[]>();
   model.layers.items.forEach((layer, i) => {
     const gate = layer.smoe?.gate;
     if (!gate) return;
-    const route = gate.route.bind(gate);
+    const route = gate.routeTrusted.bind(gate);
     calls.set(i, []);
-    gate.route = (x, options) => {
+    gate.routeTrusted = (x, options) => {
       const plan = route(x, options);
       calls.get(i)!.push({ x: x.arraySync(), indices: plan.indices.arraySync() });
       return plan;

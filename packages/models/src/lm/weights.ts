@@ -63,7 +63,7 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
     ].filter(Boolean);
     throw new FileFormatError(
       source,
-      `checkpoint does not match the model (${model.config.base} '${model.config.arch}', hidden ${model.config.hidden}, ` +
+      `checkpoint does not match the model (${model.config.base} '${model.config.arch}', dModel ${model.config.dModel}, ` +
         `vocab ${model.config.vocab}): ${parts.join('. ')}`,
     );
   }
