@@ -80,9 +80,9 @@ export class ExpertBank extends Module {
     checkPositiveInt(dIn, 'dIn');
     checkPositiveInt(dHidden, 'dHidden');
     checkPositiveInt(dOut, 'dOut');
-    if (activation !== 'relu' && activation !== 'gelu') throw new ConfigError(`ExpertBank: unknown activation '${activation}': use 'relu' or 'gelu'`);
+    if (activation !== 'relu' && activation !== 'gelu') throw new ConfigError(`ExpertBank: unknown activation '${String(activation)}': use 'relu' or 'gelu'`);
     if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`ExpertBank: dropout must be in [0, 1), got ${dropout}`);
-    if (init !== 'fastmoe' && init !== 'torch') throw new ConfigError(`ExpertBank: unknown init '${init}': use 'fastmoe' or 'torch'`);
+    if (init !== 'fastmoe' && init !== 'torch') throw new ConfigError(`ExpertBank: unknown init '${String(init)}': use 'fastmoe' or 'torch'`);
     this.experts = experts;
     this.dIn = dIn;
     this.dHidden = dHidden;

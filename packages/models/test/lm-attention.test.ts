@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { MultiHeadSeqAttention, skew, unskew } from '../src/index.js';
-import { naiveAttention, toMat, type Mat } from './lm-reference.js';
+import { naiveAttention, toMat } from './lm-reference.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -22,10 +22,10 @@ describe('MultiHeadSeqAttention', () => {
     const out = attn.apply(h, cache, keyPe);
     expect(out.shape).toEqual([b, m, hidden]);
     const w = { q: toMat(attn.proj_query.weight), k: toMat(attn.proj_key.weight), v: toMat(attn.proj_val.weight), o: toMat(attn.proj_out.weight) };
-    const got = out.arraySync() as number[][][];
-    const hs = h.arraySync() as number[][][];
-    const cs = cache.arraySync() as number[][][];
-    const pe = (keyPe.arraySync() as number[][][])[0]!;
+    const got = out.arraySync();
+    const hs = h.arraySync();
+    const cs = cache.arraySync();
+    const pe = (keyPe.arraySync())[0]!;
     for (let s = 0; s < b; s++) {
       const want = naiveAttention(hs[s]!, cs[s]!, pe, w, heads);
       for (let i = 0; i < m; i++) for (let c = 0; c < hidden; c++) expect(got[s]![i]![c]!, `seed ${seed} [${s},${i},${c}]`).toBeCloseTo(want[i]![c]!, 4);

@@ -65,7 +65,7 @@ describe('validateLmConfig', () => {
   it('help text has one line per field of the table: JSON name, official flag, default', () => {
     const lines = lmConfigHelp().split('\n');
     expect(lines).toHaveLength(Object.keys(LM_CONFIG_FIELDS).length);
-    expect(lines[3]).toMatch(/^  hidden +--hid-sz +required +model width H$/);
+    expect(lines[3]).toMatch(/^ {2}hidden +--hid-sz +required +model width H$/);
     expect(lines.find((l) => l.trim().startsWith('inner'))).toMatch(/--inner-hid-sz +hidden /);
     expect(lines.find((l) => l.trim().startsWith('loadBalance'))).toMatch(/--load_balance +0 /);
     expect(lines.find((l) => l.trim().startsWith('experts'))).toMatch(/experts +- +16 /);

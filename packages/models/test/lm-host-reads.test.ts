@@ -10,22 +10,23 @@ beforeAll(async () => {
 
 /** Counts every device → host read of the backend (each `dataSync`, `data`, `array` … ends in one of these). */
 function countReads(): { reads: () => number; restore: () => void } {
-  const backend = tf.backend() as tf.KernelBackend & Record<'readSync' | 'read', (...args: unknown[]) => unknown>;
-  const { readSync, read } = backend;
+  const target = tf.backend();
+  const hooks = target as unknown as Record<'readSync' | 'read', (...args: unknown[]) => unknown>;
+  const { readSync, read } = hooks;
   let n = 0;
-  backend.readSync = (...args) => {
+  hooks.readSync = (...args) => {
     n++;
-    return readSync.apply(backend, args);
+    return readSync.apply(target, args);
   };
-  backend.read = (...args) => {
+  hooks.read = (...args) => {
     n++;
-    return read.apply(backend, args);
+    return read.apply(target, args);
   };
   return {
     reads: () => n,
     restore: () => {
-      backend.readSync = readSync;
-      backend.read = read;
+      hooks.readSync = readSync;
+      hooks.read = read;
     },
   };
 }

@@ -77,7 +77,7 @@ export class AdamRule extends ResidualRuleBase {
       const [p, m] = this.moments(pPrev, mPrev, fx);
       return [finish(this.move(x, p, m)), p, m];
     });
-    return { x: next!, state: { p: p!, m: m! } };
+    return { x: next, state: { p: p, m: m } };
   }
 
   /** The moment updates alone: p = μp + (1 − μ)f and m = βm + (1 − β)f². Returns `[p, m]`. */

@@ -67,7 +67,7 @@ export class HeavyBall extends ResidualRuleBase {
       const moved = this.buffer === 'p' ? tf.add(x, scaleBy(buf, this.gamma.value())) : tf.sub(x, buf);
       return [finish(moved), buf];
     });
-    return { x: next!, state: { [this.buffer]: buf! } };
+    return { x: next, state: { [this.buffer]: buf } };
   }
 
   /** The buffer update alone: p = μp − f, or m = μm + γf (AdamSMoE's layer 0 updates the buffer without moving x). */

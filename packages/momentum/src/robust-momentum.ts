@@ -46,6 +46,6 @@ export class RobustMomentum extends ResidualRuleBase {
       const p = tf.sub(tf.mul(pPrev, b), fy);
       return [finish(tf.add(x, tf.mul(p, a))), p];
     });
-    return { x: next!, state: { [key]: p! } };
+    return { x: next, state: { [key]: p } };
   }
 }

@@ -103,7 +103,7 @@ describe('robust momentum converges at rate ρ on a quadratic', () => {
       let state = rule.initState(x);
       const out: number[] = [];
       for (let layer = 0; layer < 16; layer++) {
-        ({ x, state } = rule.step(x, (p) => tf.matMul(p as tf.Tensor2D, aT), state, { layer }));
+        ({ x, state } = rule.step(x, (p) => tf.matMul(p, aT), state, { layer }));
         out.push(jointNorm(x.dataSync()));
       }
       return out;

@@ -71,7 +71,7 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
     const t = byName.get(entry.official)!;
     const perm = PERM[entry.layout];
     tf.tidy(() => {
-      const official = tf.tensor(t.data as Float32Array, t.shape, 'float32');
+      const official = tf.tensor(t.data, t.shape, 'float32');
       variable.assign(perm ? tf.transpose(official, perm) : official);
     });
   }

@@ -82,6 +82,6 @@ export class OfficialAdamFirst extends ResidualRuleBase {
       const [p, v] = this.adam.moments(pPrev, vPrev, fx);
       return [finish(this.adam.move(x, p, v)), p, v, mom];
     });
-    return { x: out!, state: { p: p!, v: v!, mom: mom! } };
+    return { x: out, state: { p: p, v: v, mom: mom } };
   }
 }
