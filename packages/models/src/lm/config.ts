@@ -75,13 +75,13 @@ export const LM_CONFIG_FIELDS = {
   vocab: integer(null, 'vocabulary size V'),
 } as const;
 
-type FieldValue<F> = F extends LmConfigField<infer V> ? V : never;
-
 /**
  * A complete language-model configuration: one value per row of {@link LM_CONFIG_FIELDS} (see there for meanings,
  * defaults and official flags).
  */
-export type LmConfig = { -readonly [K in keyof typeof LM_CONFIG_FIELDS]: FieldValue<(typeof LM_CONFIG_FIELDS)[K]> };
+export type LmConfig = {
+  -readonly [K in keyof typeof LM_CONFIG_FIELDS]: (typeof LM_CONFIG_FIELDS)[K] extends LmConfigField<infer V> ? V : never;
+};
 
 /** The configuration's field names (the library's names). */
 export type LmConfigKey = keyof LmConfig;
