@@ -14,7 +14,10 @@ import { softMoE } from './soft.js';
 /** Throws a {@link @momentum-smoe/core!ShapeError} unless `x` is `[T, bank.dIn]`. */
 export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
   if (x.rank !== 2 || x.shape[1] !== bank.dIn) {
-    throw new ShapeError(`MoE input x (tokens × dIn; the expert bank was built with dIn=${bank.dIn}: reshape x to [T, ${bank.dIn}] or build the bank with dIn=${x.shape.at(-1)})`, [null, bank.dIn], x.shape);
+    const what =
+      `MoE input x (tokens × dIn; the expert bank was built with dIn=${bank.dIn}: ` +
+      `reshape x to [T, ${bank.dIn}] or build the bank with dIn=${x.shape.at(-1)})`;
+    throw new ShapeError(what, [null, bank.dIn], x.shape);
   }
 }
 

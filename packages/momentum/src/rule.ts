@@ -111,7 +111,8 @@ export abstract class ResidualRuleBase extends Module implements ResidualRule {
     const t = state[key];
     if (t === undefined) {
       throw new ConfigError(
-        `${this.name}: state has no '${key}' (got [${Object.keys(state).join(', ')}]); start each block with rule.initState(x)`,
+        `${this.name}: state has no '${key}' (got [${Object.keys(state).join(', ')}]); ` +
+          'start each block with rule.initState(x)',
       );
     }
     if (t.shape.length !== x.shape.length || t.shape.some((d, i) => d !== x.shape[i])) {

@@ -1,6 +1,7 @@
 /**
- * The official sequential multi-head attention with a relative position embedding (docs/paper-notes.md#the-language-model-backbone): each
- * query sees exactly the L previous positions (not itself), keys and values are `[cache ; block]`.
+ * The official sequential multi-head attention with a relative position embedding
+ * (docs/paper-notes.md#the-language-model-backbone): each query sees exactly the L previous positions (not itself),
+ * keys and values are `[cache ; block]`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,7 @@
 /**
- * The official WikiText-103 language model (`TransformerSeq`, docs/paper-notes.md#the-language-model-backbone): embedding, a stack of
- * attention + SMoE / MomentumSMoE / AdamSMoE (or GLaM's dense) layers, untied output projection, log-softmax.
+ * The official WikiText-103 language model (`TransformerSeq`, docs/paper-notes.md#the-language-model-backbone):
+ * embedding, a stack of attention + SMoE / MomentumSMoE / AdamSMoE (or GLaM's dense) layers, untied output
+ * projection, log-softmax.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

@@ -76,7 +76,8 @@ export class MoeSublayer extends Module {
     const metrics: RoutingMetrics[] = [];
     // The expert mixture at any point shaped like h (robust momentum evaluates it at a look-ahead point).
     const f = (point: tf.Tensor): tf.Tensor => {
-      const { y, plan } = runMoE(this.gate, this.experts, tf.reshape(point, [b * m, dModel]) as tf.Tensor2D); // y: [B·M, H]
+      const tokens = tf.reshape(point, [b * m, dModel]) as tf.Tensor2D; // [B·M, H]
+      const { y, plan } = runMoE(this.gate, this.experts, tokens); // y: [B·M, H]
       auxLosses.push(plan.auxLoss);
       metrics.push(plan.metrics);
       return dropout(tf.reshape(y, [b, m, dModel]), this.options.dropout, this.training, this.options.rng);

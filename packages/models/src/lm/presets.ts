@@ -1,6 +1,6 @@
 /**
- * Model presets: the official WikiText-103 scripts (docs/paper-notes.md#language-model-presets-and-training) and small CPU-sized models for the
- * embedded State of the Union corpus.
+ * Model presets: the official WikiText-103 scripts (docs/paper-notes.md#language-model-presets-and-training) and
+ * small CPU-sized models for the embedded State of the Union corpus.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
