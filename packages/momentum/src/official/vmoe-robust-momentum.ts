@@ -8,7 +8,8 @@ import { RobustMomentum } from '../robust-momentum.js';
 /**
  * The robust-momentum MoE block of the authors' V-MoE fork at HEAD
  * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring): {@link RobustMomentum} with the look-ahead on the
- * block's pre-normed input and the extra post-LayerNorm, its buffer named `moment` as in the fork. Defaults κ = 1.25, ρ = 0.2, L = 1: a = 0.96, b = 0.04, c ≈ 0.041667.
+ * block's pre-normed input and the extra post-LayerNorm, its buffer named `moment` as in the fork. Defaults
+ * κ = 1.25, ρ = 0.2, L = 1: a = 0.96, b = 0.04, c ≈ 0.041667.
  *
  *     y      = LN(x)                      (ctx.preNorm, the block's pre-norm)
  *     f      = MoE(y + c·a·moment)        (look-ahead on the normed input)
