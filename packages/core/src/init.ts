@@ -35,7 +35,7 @@ export function torchLinearInit(rng: Rng, fanIn: number, fanOut: number): { weig
 }
 
 /**
- * fastmoe's expert init (../shared/PAPER.md §1.2): `kaiming_uniform_(a=√5)` applied to the stacked `[E, out, in]`
+ * fastmoe's expert init (docs/paper-notes.md#expert-initialisation): `kaiming_uniform_(a=√5)` applied to the stacked `[E, out, in]`
  * tensor, where PyTorch takes fan_in = out·in, so the bound is 1/√(out·in), not 1/√in.
  * Returns `[E, dIn, dOut]` (tfjs layout, x·W).
  */

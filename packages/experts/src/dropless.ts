@@ -46,8 +46,8 @@ export function groupByExpert(expertIds: Int32Array, experts: number): ExpertGro
  */
 export function droplessMoE(x: tf.Tensor2D, plan: TokenChoicePlan, bank: ExpertBank): tf.Tensor2D {
   const [t, k] = plan.indices.shape;
-  // The one host sync of this path: expert ids, to size each expert's matMul (group sizes are data-dependent).
-  const { counts, order, position } = groupByExpert(plan.indices.dataSync() as Int32Array, bank.experts);
+  // Group sizes are data-dependent: they come from the router's host copy of the ids, so nothing is read back here.
+  const { counts, order, position } = groupByExpert(plan.hostIndices, bank.experts);
   return tf.tidy(() => {
     const tokenOfRow = tf.tensor1d(order.map((a) => Math.floor(a / k)), 'int32'); // [T·k]
     const orderT = tf.tensor1d(order, 'int32'); // [T·k]

@@ -80,9 +80,9 @@ export class ExpertBank extends Module {
     checkPositiveInt(dIn, 'dIn');
     checkPositiveInt(dHidden, 'dHidden');
     checkPositiveInt(dOut, 'dOut');
-    if (activation !== 'relu' && activation !== 'gelu') throw new ConfigError(`ExpertBank: unknown activation '${activation}': use 'relu' or 'gelu'`);
+    if (activation !== 'relu' && activation !== 'gelu') throw new ConfigError(`ExpertBank: unknown activation '${String(activation)}': use 'relu' or 'gelu'`);
     if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`ExpertBank: dropout must be in [0, 1), got ${dropout}`);
-    if (init !== 'fastmoe' && init !== 'torch') throw new ConfigError(`ExpertBank: unknown init '${init}': use 'fastmoe' or 'torch'`);
+    if (init !== 'fastmoe' && init !== 'torch') throw new ConfigError(`ExpertBank: unknown init '${String(init)}': use 'fastmoe' or 'torch'`);
     this.experts = experts;
     this.dIn = dIn;
     this.dHidden = dHidden;
@@ -110,7 +110,8 @@ export class ExpertBank extends Module {
     const total = counts.reduce((a, b) => a + b, 0);
     if (counts.length !== this.experts || total !== x.shape[0]) {
       throw new ConfigError(
-        `ExpertBank.applyGrouped: counts must have one entry per expert (${this.experts}) and sum to the rows of x (${x.shape[0]}); got ${counts.length} entries summing to ${total}`,
+        `ExpertBank.applyGrouped: counts must have one entry per expert (${this.experts}) and sum to the rows of x ` +
+          `(${x.shape[0]}); got ${counts.length} entries summing to ${total}`,
       );
     }
     return tf.tidy(() => {
@@ -146,7 +147,10 @@ export class ExpertBank extends Module {
 
   private checkInput(x: tf.Tensor, rank: 2 | 3): void {
     if (rank === 2 && (x.rank !== 2 || x.shape[1] !== this.dIn)) {
-      throw new ShapeError(`ExpertBank input (rows of width dIn=${this.dIn}; reshape to [T, ${this.dIn}] or build the bank with dIn=${x.shape.at(-1)})`, [null, this.dIn], x.shape);
+      const what =
+        `ExpertBank input (rows of width dIn=${this.dIn}; reshape to [T, ${this.dIn}] ` +
+        `or build the bank with dIn=${x.shape.at(-1)})`;
+      throw new ShapeError(what, [null, this.dIn], x.shape);
     }
     if (rank === 3 && (x.rank !== 3 || x.shape[0] !== this.experts || x.shape[2] !== this.dIn)) {
       throw new ShapeError(`ExpertBank batched input (one buffer per expert)`, [this.experts, null, this.dIn], x.shape);

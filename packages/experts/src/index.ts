@@ -5,6 +5,6 @@
  * @packageDocumentation
  */
 export { ExpertBank, type ExpertBankOptions, type ExpertActivation, type ExpertInit } from './expert-bank.js';
-export { MoELayer, type MoEApplyOptions, type MoEOutput } from './moe-layer.js';
+export { MoELayer, runMoE, checkMoEPair, type MoEApplyOptions, type MoEOutput } from './moe-layer.js';
 export { applyPlan, assertTokens } from './apply-plan.js';
 export { MoETfLayer, type MoETfLayerArgs } from './tf-layer.js';

@@ -35,7 +35,7 @@ export function routeRows(x: tf.Tensor2D, forward: tf.Tensor1D, backward: tf.Ten
       },
     };
   });
-  return move(x) as tf.Tensor2D;
+  return move(x);
 }
 
 /** `x[index]` row-wise; with `holes`, index `rows(x)` reads a zero row. */

@@ -99,7 +99,7 @@ export class MoETfLayer extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ...this.args } as unknown as tf.serialization.ConfigDict;
+    return { ...super.getConfig(), ...this.args };
   }
 }
 

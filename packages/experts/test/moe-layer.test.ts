@@ -143,10 +143,16 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
     const plan = tokenChoice(3, new Int32Array(10), tf.ones([5, 2]), new Float32Array(10).fill(1), null);
     expect(() => applyPlan(moe.experts, tf.zeros([5, D]), plan)).toThrow(ConfigError);
     expect(() => applyPlan(moe.experts, tf.zeros([5, D]), plan)).toThrow(/same number of experts/);
+    const own = tokenChoice(4, new Int32Array(10), tf.ones([5, 2]), new Float32Array(10).fill(1), null);
+    const x5 = tf.zeros([5, D]) as tf.Tensor2D;
+    expect(() => applyPlan(moe.experts, x5, { ...own, hostIndices: new Int32Array(9) })).toThrow(/hostIndices/);
+    const y5 = applyPlan(moe.experts, x5, own); // the same plan with its true host copy runs
+    expect(y5.shape).toEqual([5, D]);
     const rng = new Rng(1);
     expect(() => new MoELayer(new TopKRouter({ dModel: D, experts: 3, topK: 1, rng }), new ExpertBank({ experts: 4, dIn: D, dHidden: H, rng }))).toThrow(ConfigError);
-    tf.dispose([wrongD]);
+    tf.dispose([wrongD, x5, y5]);
     disposePlan(plan);
+    disposePlan(own);
     moe.dispose();
   });
 

@@ -42,6 +42,7 @@ export function tokenChoice(experts: number, choices: Int32Array, weights: tf.Te
     kind: 'token-choice',
     experts,
     indices: tf.tensor2d(choices, [t, k], 'int32'),
+    hostIndices: choices,
     weights,
     kept: tf.tensor2d(kept, [t, k]),
     capacity,

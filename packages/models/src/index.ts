@@ -8,7 +8,15 @@ export { LayerNorm } from './nn/layer-norm.js';
 export { Linear } from './nn/linear.js';
 export { Embedding } from './nn/embedding.js';
 export { dropout } from './nn/dropout.js';
-export { type LmConfig, type LayerSpec, type SublayerKind, validateLmConfig, parseArch } from './lm/config.js';
+export {
+  LM_CONFIG_FIELDS,
+  lmConfigHelp,
+  validateLmConfig,
+  type LmConfig,
+  type LmConfigField,
+  type LmConfigKey,
+} from './lm/config.js';
+export { parseArch, type LayerSpec, type SublayerKind } from './lm/arch.js';
 export { MultiHeadSeqAttention, type SeqAttentionOptions, skew, unskew } from './lm/attention.js';
 export { FeedForward } from './lm/feed-forward.js';
 export { MoeSublayer, type MoeSublayerOptions, type MoeSublayerOutput } from './lm/moe-sublayer.js';

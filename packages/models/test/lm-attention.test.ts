@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { MultiHeadSeqAttention, skew, unskew } from '../src/index.js';
-import { naiveAttention, toMat, type Mat } from './lm-reference.js';
+import { naiveAttention, toMat } from './lm-reference.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -15,17 +15,17 @@ describe('MultiHeadSeqAttention', () => {
     [2, 4, 4, 8, 1, 13],
   ])('matches the float64 loop reference (B=%i, M=%i, L=%i, H=%i, heads=%i, seed %i)', (b, m, l, hidden, heads, seed) => {
     const rng = new Rng(seed);
-    const attn = new MultiHeadSeqAttention({ hidden, heads, attnSpan: l, dropout: 0.5, rng }).train(false);
+    const attn = new MultiHeadSeqAttention({ dModel: hidden, heads, attnSpan: l, dropout: 0.5, rng }).train(false);
     const h = tf.tensor3d(rng.normalArray(b * m * hidden), [b, m, hidden]);
     const cache = tf.tensor3d(rng.normalArray(b * l * hidden), [b, l, hidden]);
     const keyPe = tf.tensor3d(rng.normalArray(hidden / heads * l), [1, hidden / heads, l]);
     const out = attn.apply(h, cache, keyPe);
     expect(out.shape).toEqual([b, m, hidden]);
     const w = { q: toMat(attn.proj_query.weight), k: toMat(attn.proj_key.weight), v: toMat(attn.proj_val.weight), o: toMat(attn.proj_out.weight) };
-    const got = out.arraySync() as number[][][];
-    const hs = h.arraySync() as number[][][];
-    const cs = cache.arraySync() as number[][][];
-    const pe = (keyPe.arraySync() as number[][][])[0]!;
+    const got = out.arraySync();
+    const hs = h.arraySync();
+    const cs = cache.arraySync();
+    const pe = (keyPe.arraySync())[0]!;
     for (let s = 0; s < b; s++) {
       const want = naiveAttention(hs[s]!, cs[s]!, pe, w, heads);
       for (let i = 0; i < m; i++) for (let c = 0; c < hidden; c++) expect(got[s]![i]![c]!, `seed ${seed} [${s},${i},${c}]`).toBeCloseTo(want[i]![c]!, 4);
@@ -36,7 +36,7 @@ describe('MultiHeadSeqAttention', () => {
 
   it('sees exactly the L previous positions: no later ones, none beyond the span (seed 5)', () => {
     const rng = new Rng(5);
-    const attn = new MultiHeadSeqAttention({ hidden: 8, heads: 2, attnSpan: 3, dropout: 0, rng });
+    const attn = new MultiHeadSeqAttention({ dModel: 8, heads: 2, attnSpan: 3, dropout: 0, rng });
     const h = tf.tensor3d(rng.normalArray(5 * 8), [1, 5, 8]);
     const cache = tf.tensor3d(rng.normalArray(3 * 8), [1, 3, 8]);
     const keyPe = tf.tensor3d(rng.normalArray(4 * 3), [1, 4, 3]);
@@ -71,7 +71,7 @@ describe('MultiHeadSeqAttention', () => {
 
   it('leaks no tensors across repeated calls (seed 9)', () => {
     const rng = new Rng(9);
-    const attn = new MultiHeadSeqAttention({ hidden: 8, heads: 2, attnSpan: 4, dropout: 0.3, rng });
+    const attn = new MultiHeadSeqAttention({ dModel: 8, heads: 2, attnSpan: 4, dropout: 0.3, rng });
     const h = tf.tensor3d(rng.normalArray(2 * 3 * 8), [2, 3, 8]);
     const cache = tf.zeros([2, 4, 8]) as tf.Tensor3D;
     const keyPe = tf.ones([1, 4, 4]) as tf.Tensor3D;

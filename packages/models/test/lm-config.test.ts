@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, initBackend } from '@momentum-smoe/core';
 import {
+  LM_CONFIG_FIELDS,
   LM_PRESET_NAMES,
+  lmConfigHelp,
   lmParameterCount,
   lmPreset,
   officialEntries,
@@ -15,9 +17,12 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-/** Closed-form count from the official module definitions (PAPER.md §4.1), independent of the code under test. */
+/**
+ * Closed-form count from the official module definitions (docs/paper-notes.md#language-model-presets-and-training),
+ * independent of the code under test.
+ */
 function formulaCount(c: LmConfig): number {
-  const { hidden: h, inner: i, experts: e, vocab: v, heads, attnSpan } = c;
+  const { dModel: h, dHidden: i, experts: e, vocab: v, heads, attnSpan } = c;
   const attention = 4 * h * h;
   const norms = 3 * 2 * h;
   const moe = h * e + e + e * (h * i + i + i * h + h) + 2 * h;
@@ -31,7 +36,7 @@ function formulaCount(c: LmConfig): number {
 describe('validateLmConfig', () => {
   it('fills the documented defaults', () => {
     const c = validateLmConfig({ arch: 'sg', layers: 1, hidden: 32, blockSize: 8, attnSpan: 8, vocab: 10 });
-    expect(c).toMatchObject({ base: 'transformer', inner: 32, heads: 8, experts: 16, topK: 2, dropout: 0.1, mu: 0.7, gamma1: 1, gamma2: 1, beta1: 0.9, beta2: 0.999, loadBalance: 0 });
+    expect(c).toMatchObject({ base: 'transformer', dModel: 32, dHidden: 32, heads: 8, experts: 16, topK: 2, dropout: 0.1, mu: 0.7, gamma1: 1, gamma2: 1, beta1: 0.9, beta2: 0.999, loadBalance: 0 });
   });
   it('names an unknown field and lists the valid ones', () => {
     expect(() => validateLmConfig({ ...tinyConfig(), hid: 3 })).toThrow(/unknown field 'hid'.*valid fields are base, arch, layers, hidden/);
@@ -47,6 +52,24 @@ describe('validateLmConfig', () => {
     expect(() => validateLmConfig(tinyConfig({ topK: 9 }))).toThrow(/topK/);
     expect(() => validateLmConfig(tinyConfig({ dropout: 1 }))).toThrow(/dropout/);
   });
+  it('maps the JSON names (hidden, inner) to the library names at the boundary, one name per field', () => {
+    const json = validateLmConfig({ arch: 'sm', layers: 1, hidden: 32, inner: 48, heads: 4, blockSize: 8, attnSpan: 8, vocab: 10 });
+    const lib = validateLmConfig({ arch: 'sm', layers: 1, dModel: 32, dHidden: 48, heads: 4, blockSize: 8, attnSpan: 8, vocab: 10 });
+    expect(json).toEqual(lib);
+    expect(Object.keys(json)).toEqual(Object.keys(LM_CONFIG_FIELDS)); // one vocabulary inside: no JSON name survives
+    expect(json).not.toHaveProperty('hidden');
+    expect(() => validateLmConfig({ ...tinyConfig(), hidden: 16 })).toThrow(/give 'hidden' once \(it is also called 'dModel'\)/);
+    expect(() => validateLmConfig(tinyConfig({ dModel: 2.5 }))).toThrow(/'hidden' must be a positive integer, got 2\.5/);
+    expect(() => validateLmConfig(tinyConfig({ base: 'gpt' as never }))).toThrow(/'base' must be 'transformer' or 'glam'/);
+  });
+  it('help text has one line per field of the table: JSON name, official flag, default', () => {
+    const lines = lmConfigHelp().split('\n');
+    expect(lines).toHaveLength(Object.keys(LM_CONFIG_FIELDS).length);
+    expect(lines[3]).toMatch(/^ {2}hidden +--hid-sz +required +model width H$/);
+    expect(lines.find((l) => l.trim().startsWith('inner'))).toMatch(/--inner-hid-sz +hidden /);
+    expect(lines.find((l) => l.trim().startsWith('loadBalance'))).toMatch(/--load_balance +0 /);
+    expect(lines.find((l) => l.trim().startsWith('experts'))).toMatch(/experts +- +16 /);
+  });
 });
 
 describe('parseArch', () => {
@@ -55,10 +78,10 @@ describe('parseArch', () => {
     expect(() => parseArch('transformer', 'gs', 1)).toThrow(/bad character 'g' at position 0/);
     expect(() => parseArch('glam', 'smsg', 1)).toThrow(/bad character 'g' at position 3 \(pair 0\).*'f'/);
   });
-  it('reads GLaM pairs as two layers with the pair index as layerth', () => {
+  it('reads GLaM pairs as two layers with the pair index as the MoE layer (official layerth)', () => {
     expect(parseArch('glam', 'sasfsasf', 2)).toEqual([
-      { sublayer: 'a', layerth: 0 }, { sublayer: 'f', layerth: 0 },
-      { sublayer: 'a', layerth: 1 }, { sublayer: 'f', layerth: 1 },
+      { layer: 0, sublayer: 'a', moeLayer: 0 }, { layer: 1, sublayer: 'f', moeLayer: 0 },
+      { layer: 2, sublayer: 'a', moeLayer: 1 }, { layer: 3, sublayer: 'f', moeLayer: 1 },
     ]);
     expect(parseArch('transformer', 'sgsrsg', 3).map((s) => s.sublayer)).toEqual(['g', 'r', 'g']);
   });
@@ -68,7 +91,7 @@ describe('parseArch', () => {
 });
 
 describe('presets', () => {
-  it('match the official scripts (PAPER.md §4.1 table)', () => {
+  it('match the official scripts (docs/paper-notes.md#language-model-presets-and-training)', () => {
     const expected: Record<string, [string, number, number, number, number, number, number, number, number, number, number]> = {
       // arch, layers, H, M, L, dropout, lr, warmup, steps, batch, batchSplit
       'smoe-small': ['sgsgsg', 3, 128, 256, 256, 0.7, 7e-4, 3000, 60_000, 96, 2],
@@ -84,7 +107,7 @@ describe('presets', () => {
     };
     for (const [name, [arch, layers, h, m, l, dropout, lr, warmup, steps, batch, batchSplit]] of Object.entries(expected)) {
       const p = lmPreset(name);
-      expect(p.model, name).toMatchObject({ arch, layers, hidden: h, inner: h, heads: 8, blockSize: m, attnSpan: l, dropout, experts: 16, topK: 2, vocab: 267_735 });
+      expect(p.model, name).toMatchObject({ arch, layers, dModel: h, dHidden: h, heads: 8, blockSize: m, attnSpan: l, dropout, experts: 16, topK: 2, vocab: 267_735 });
       expect(p.optim, name).toEqual({ lr, warmup, steps, batch, batchSplit });
     }
     expect(lmPreset('momentum-smoe-medium').model).toMatchObject({ mu: 0.7, gamma1: 1, gamma2: 1 });
@@ -96,7 +119,8 @@ describe('presets', () => {
       expect(lmParameterCount(config), name).toBe(formulaCount(config));
     }
     const medium = lmParameterCount(lmPreset('smoe-medium').model);
-    expect(medium).toBe(26_881_632 + 45_056 + 188_753_175); // body + key_pe + embeddings, PAPER.md §4.1
+    // body + key_pe + embeddings, docs/paper-notes.md#language-model-presets-and-training
+    expect(medium).toBe(26_881_632 + 45_056 + 188_753_175);
     expect(lmParameterCount(lmPreset('glam-medium').model) / 1e6).toBeCloseTo(220.2, 1);
     expect(lmParameterCount(lmPreset('smoe-large').model) / 1e6).toBeCloseTo(388.1, 1);
   });

@@ -39,10 +39,10 @@ describe('SmoeLanguageModel forward', () => {
     const rng = new Rng(seed);
     const ids = randomIds(rng, 2, 4, 23);
     const cache = model.specs.map(() => tf.tensor3d(rng.normalArray(2 * 6 * 16), [2, 6, 16]));
-    const got = model.forward(ids, cache).logProbs.arraySync() as number[][][];
+    const got = model.forward(ids, cache).logProbs.arraySync();
     const params = paramArrays(model.namedParameters());
     const c = { ...model.config };
-    const idRows = ids.arraySync() as number[][];
+    const idRows = ids.arraySync();
     const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
     for (let b = 0; b < 2; b++) {
       const want = naiveLm(idRows[b]!, cacheRows.map((layer) => layer[b]!), params, c);

@@ -91,8 +91,9 @@ export interface ReferenceConfig {
 export type LayerObserver = (layer: number, points: Mat[], state: Mat[]) => void;
 
 /**
- * The official TransformerSeq forward for one stream (PAPER.md §2.1, §3.2–3.4; `r` is our robust-momentum layer),
- * with zero momentum state at the block start. ids: [M], cache: one [L][H] per layer → log-probabilities [M][V].
+ * The official TransformerSeq forward for one stream (docs/paper-notes.md#the-language-model-backbone,
+ * #heavy-ball-sign-convention, #adam-in-layer-0; `r` is our robust-momentum layer), with zero momentum state at the
+ * block start. ids: [M], cache: one [L][H] per layer → log-probabilities [M][V].
  */
 export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c: ReferenceConfig, observe?: LayerObserver): Mat {
   const embedding = p.get('in_emb.weight') as Mat;

@@ -15,15 +15,18 @@ interface RouterCall {
   indices: number[][];
 }
 
-/** Records every router call of every MoE layer (by layer index), via an instance override of `route`. */
+/**
+ * Records every router call of every MoE layer (by layer index), via an instance override of `routeTrusted` (the MoE
+ * sublayer checks x once and routes it with that).
+ */
 function spyRouters(model: SmoeLanguageModel): Map<number, RouterCall[]> {
   const calls = new Map<number, RouterCall[]>();
   model.layers.items.forEach((layer, i) => {
     const gate = layer.smoe?.gate;
     if (!gate) return;
-    const route = gate.route.bind(gate);
+    const route = gate.routeTrusted.bind(gate);
     calls.set(i, []);
-    gate.route = (x, options) => {
+    gate.routeTrusted = (x, options) => {
       const plan = route(x, options);
       calls.get(i)!.push({ x: x.arraySync(), indices: plan.indices.arraySync() });
       return plan;
@@ -63,7 +66,7 @@ describe('per-layer reports', () => {
     // Float64 reference: the rule's state after each MoE layer, for each stream.
     const params = paramArrays(model.namedParameters());
     const states = new Map<number, Mat[][]>();
-    const idRows = ids.arraySync() as number[][];
+    const idRows = ids.arraySync();
     const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
     for (let s = 0; s < b; s++) {
       naiveLm(idRows[s]!, cacheRows.map((layer) => layer[s]!), params, { ...model.config }, (layer, _points, state) => {
@@ -89,7 +92,16 @@ describe('per-layer reports', () => {
       const perStream = states.get(v.layer)!;
       let squares = 0;
       let count = 0;
-      for (const stream of perStream) for (const t of stream) for (const row of t) for (const u of row) (squares += u * u), count++;
+      for (const stream of perStream) {
+        for (const t of stream) {
+          for (const row of t) {
+            for (const u of row) {
+              squares += u * u;
+              count++;
+            }
+          }
+        }
+      }
       if (model.specs[v.layer]!.sublayer === 'g') {
         expect(count, 'the plain rule carries no state').toBe(0);
         expect(v.stateNorm).toBe(0);

@@ -25,7 +25,7 @@ function trainStep(model: SmoeLanguageModel, opt: tf.Optimizer, x: tf.Tensor2D, 
 describe('training', () => {
   it.each(['sgsg', 'smsm', 'sasa', 'srsr'])('a tiny %s LM overfits a tiny corpus far below log V (seed 21)', (arch) => {
     const vocab = 32;
-    const model = tinyModel({ arch, layers: 2, hidden: 32, inner: 32, heads: 4, vocab, attnSpan: 8, blockSize: 8 }, 21);
+    const model = tinyModel({ arch, layers: 2, dModel: 32, dHidden: 32, heads: 4, vocab, attnSpan: 8, blockSize: 8 }, 21);
     const rng = new Rng(21);
     const stream = randomIds(rng, 4, 9, vocab);
     const x = tf.slice(stream, [0, 0], [4, 8]);

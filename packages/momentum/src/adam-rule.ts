@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@momentum-smoe/core';
 import { isLearnable, type Coefficient, type LearnableOption } from './coefficient.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from './rule.js';
+import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
 
 /** Options of {@link AdamRule}. */
 export interface AdamRuleOptions {
@@ -19,6 +19,11 @@ export interface AdamRuleOptions {
   eps?: number;
   /** Learn μ = sigmoid(θ) and/or γ = softplus(φ) (default false). */
   learnable?: LearnableOption<'mu' | 'gamma'>;
+  /**
+   * Keep the residual x (default true). `false` returns −γ p / √(m + ε) alone: the official layer-0 quirk, where
+   * `x − (γ p / √(v + ε) + x)` cancels the input (docs/paper-notes.md#adam-in-layer-0).
+   */
+  residual?: boolean;
 }
 
 /**
@@ -29,15 +34,15 @@ export interface AdamRuleOptions {
  *     x_{t+1} = x_t − γ p_t / √(m_t + ε)
  *
  * ε sits inside the root and there is no bias correction, as in the official code. State `{ p, m }`. This applies
- * Adam in every layer; the official wiring (Adam in the first MoE layer only) is {@link OfficialAdamFirst}.
- * Ignores `ctx.norm`.
+ * Adam in every layer; the models run the official wiring {@link OfficialAdamFirst}: this rule without the residual
+ * in the first MoE layer only, heavy ball after it.
  * @example
  * ```ts
  * const rule = new AdamRule({ mu: 0.9, beta: 0.999 });
  * ```
  */
 export class AdamRule extends ResidualRuleBase {
-  readonly name = 'adam';
+  readonly name: string = 'adam';
   protected readonly stateKeys = ['p', 'm'] as const;
   /** First-moment decay μ. */
   readonly mu: Coefficient;
@@ -47,9 +52,13 @@ export class AdamRule extends ResidualRuleBase {
   readonly beta: number;
   /** ε inside the square root. */
   readonly eps: number;
+  /** Whether the output keeps the residual x. */
+  readonly residual: boolean;
 
-  constructor(options: AdamRuleOptions = {}) {
-    super();
+  /** @param wiring the model's normalisations around the step (none: the paper's form). */
+  constructor(options: AdamRuleOptions = {}, wiring: Wiring = {}) {
+    super(wiring);
+    this.residual = options.residual ?? true;
     this.beta = options.beta ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     if (!(this.beta >= 0 && this.beta < 1)) throw new ConfigError(`AdamRule: beta must lie in [0, 1), got ${this.beta}`);
@@ -59,17 +68,35 @@ export class AdamRule extends ResidualRuleBase {
   }
 
   // x: [..., d] -> x: [..., d]; state: { p: [..., d], m: [..., d] }
-  step(x: tf.Tensor, f: ExpertFn, state: RuleState, _ctx: StepContext): StepResult {
+  step(x: tf.Tensor, f: ExpertFn, state: RuleState, ctx: StepContext): StepResult {
+    const finish = this.finish(ctx);
     const pPrev = this.stateTensor(state, 'p', x);
     const mPrev = this.stateTensor(state, 'm', x);
-    const fx = this.evaluate(f, x, x);
+    const fx = this.evaluate(f, this.expertPoint(x, ctx), x);
     const [next, p, m] = tf.tidy(() => {
+      const [p, m] = this.moments(pPrev, mPrev, fx);
+      return [finish(this.move(x, p, m)), p, m];
+    });
+    return { x: next, state: { p: p, m: m } };
+  }
+
+  /** The moment updates alone: p = μp + (1 − μ)f and m = βm + (1 − β)f². Returns `[p, m]`. */
+  moments(pPrev: tf.Tensor, mPrev: tf.Tensor, fx: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    return tf.tidy(() => {
       const mu = this.mu.value();
       const p = tf.add(tf.mul(pPrev, mu), tf.mul(fx, tf.sub(1, mu)));
       const m = tf.add(tf.mul(mPrev, this.beta), tf.mul(tf.square(fx), 1 - this.beta));
-      const update = tf.div(tf.mul(p, this.gamma.value()), tf.sqrt(tf.add(m, this.eps)));
-      return [tf.sub(x, update), p, m];
+      return [p, m];
     });
-    return { x: next!, state: { p: p!, m: m! } };
+  }
+
+  /** The new point from the moments: x − γp/√(m + ε), or −γp/√(m + ε) without the residual. */
+  move(x: tf.Tensor, p: tf.Tensor, m: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const g = this.gamma.value();
+      const step = this.residual ? g : typeof g === 'number' ? -g : tf.neg(g); // the sign folded into γ: one pass less
+      const update = tf.div(tf.mul(p, step), tf.sqrt(tf.add(m, this.eps)));
+      return this.residual ? tf.sub(x, update) : update;
+    });
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isLearnable, type Coefficient, type LearnableOption } from './coefficient.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from './rule.js';
+import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
 import { scaleBy } from './scale.js';
 
 /** Options of {@link HeavyBall}. */
@@ -15,6 +15,11 @@ export interface HeavyBallOptions {
   gamma?: number;
   /** Learn μ = sigmoid(θ) ∈ (0, 1) and/or γ = softplus(φ) > 0 (default false). */
   learnable?: LearnableOption<'mu' | 'gamma'>;
+  /**
+   * Which of the two equivalent buffers to carry (default `p`): the paper's `p` (p = −f + μp; x + γp), or the
+   * official code's `m = −γp` (m = μm + γf; x − m), state key `m`. Same iteration, same cost.
+   */
+  buffer?: 'p' | 'm';
 }
 
 /**
@@ -23,8 +28,9 @@ export interface HeavyBallOptions {
  *     p_t     = −f(x_t) + μ p_{t−1},   p_0 = 0
  *     x_{t+1} = x_t + γ p_t
  *
- * State `{ p }`. With μ = 0 this is x − γ f(x): the plain residual with f's sign flipped. The official code's
- * `m = μ m + γ f; x − m` is the same iteration with m = −γ p (see {@link OfficialHeavyBall}). Ignores `ctx.norm`.
+ * State `{ p }` (or `{ m }` with `buffer: 'm'`). With μ = 0 this is x − γ f(x): the plain residual with f's sign
+ * flipped (docs/paper-notes.md#heavy-ball-sign-convention). The models run it as {@link OfficialHeavyBall}: buffer
+ * `m` inside the sublayer's LayerNorm.
  * @example
  * ```ts
  * const rule = new HeavyBall({ mu: 0.7, gamma: 1 });
@@ -33,27 +39,42 @@ export interface HeavyBallOptions {
  * ```
  */
 export class HeavyBall extends ResidualRuleBase {
-  readonly name = 'heavy-ball';
-  protected readonly stateKeys = ['p'] as const;
+  readonly name: string = 'heavy-ball';
+  protected readonly stateKeys: readonly ['p'] | readonly ['m'];
   /** Momentum μ. */
   readonly mu: Coefficient;
   /** Step size γ. */
   readonly gamma: Coefficient;
+  /** The buffer carried: the paper's `p` or the official `m = −γp`. */
+  readonly buffer: 'p' | 'm';
 
-  constructor(options: HeavyBallOptions = {}) {
-    super();
+  /** @param wiring the model's normalisations around the step (none: the paper's form). */
+  constructor(options: HeavyBallOptions = {}, wiring: Wiring = {}) {
+    super(wiring);
+    this.buffer = options.buffer ?? 'p';
+    this.stateKeys = [this.buffer];
     this.mu = this.coefficient('mu', options.mu ?? 0.7, 'unit-interval', isLearnable(options.learnable, 'mu'));
     this.gamma = this.coefficient('gamma', options.gamma ?? 1, 'positive', isLearnable(options.learnable, 'gamma'));
   }
 
-  // x: [..., d] -> x: [..., d]; state: { p: [..., d] }
-  step(x: tf.Tensor, f: ExpertFn, state: RuleState, _ctx: StepContext): StepResult {
-    const pPrev = this.stateTensor(state, 'p', x);
-    const fx = this.evaluate(f, x, x);
-    const [next, p] = tf.tidy(() => {
-      const p = tf.sub(tf.mul(pPrev, this.mu.value()), fx);
-      return [tf.add(x, scaleBy(p, this.gamma.value())), p];
+  // x: [..., d] -> x: [..., d]; state: { p | m: [..., d] }
+  step(x: tf.Tensor, f: ExpertFn, state: RuleState, ctx: StepContext): StepResult {
+    const finish = this.finish(ctx);
+    const prev = this.stateTensor(state, this.buffer, x);
+    const fx = this.evaluate(f, this.expertPoint(x, ctx), x);
+    const [next, buf] = tf.tidy(() => {
+      const buf = this.advance(prev, fx);
+      const moved = this.buffer === 'p' ? tf.add(x, scaleBy(buf, this.gamma.value())) : tf.sub(x, buf);
+      return [finish(moved), buf];
     });
-    return { x: next!, state: { p: p! } };
+    return { x: next, state: { [this.buffer]: buf } };
+  }
+
+  /** The buffer update alone: p = μp − f, or m = μm + γf (AdamSMoE's layer 0 updates the buffer without moving x). */
+  advance(prev: tf.Tensor, fx: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const decayed = tf.mul(prev, this.mu.value());
+      return this.buffer === 'p' ? tf.sub(decayed, fx) : tf.add(decayed, scaleBy(fx, this.gamma.value()));
+    });
   }
 }

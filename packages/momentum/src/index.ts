@@ -1,10 +1,11 @@
 /**
  * `@momentum-smoe/momentum`: residual rules that read one residual step of a MoE layer as one optimiser step along
  * depth (SMoE = gradient descent, MomentumSMoE = heavy ball, AdamSMoE = Adam, Robust MomentumSMoE = robust
- * momentum), the official-code wirings the model zoo uses, and linear stability diagnostics.
+ * momentum), the official-code wirings the model zoo runs (each a paper rule plus its normalisation), and linear
+ * stability diagnostics.
  * @packageDocumentation
  */
-export type { ResidualRule, RuleState, ExpertFn, StepContext, StepResult } from './rule.js';
+export type { ResidualRule, RuleState, ExpertFn, StepContext, StepResult, Wiring } from './rule.js';
 export { ResidualRuleBase } from './rule.js';
 export {
   Coefficient,

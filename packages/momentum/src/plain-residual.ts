@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Coefficient } from './coefficient.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from './rule.js';
+import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
 import { scaleBy } from './scale.js';
 
 /** Options of {@link PlainResidual}. */
@@ -21,7 +21,8 @@ export interface PlainResidualOptions {
  *     x_{t+1} = x_t + γ f(x_t)
  *
  * Read as gradient descent, the expert mixture f stands for a negative gradient here (the baseline adds +f; the
- * momentum rules treat f as the gradient and subtract it). Ignores `ctx.norm`.
+ * momentum rules treat f as the gradient and subtract it). With `{ norm: true }` wiring it is the official baseline
+ * sublayer `LN_moe(x + f)` ({@link OfficialBaseline}).
  * @example
  * ```ts
  * const rule = new PlainResidual();
@@ -29,20 +30,22 @@ export interface PlainResidualOptions {
  * ```
  */
 export class PlainResidual extends ResidualRuleBase {
-  readonly name = 'plain';
+  readonly name: string = 'plain';
   protected readonly stateKeys = [] as const;
   /** Step size γ. */
   readonly gamma: Coefficient;
 
-  constructor(options: PlainResidualOptions = {}) {
-    super();
+  /** @param wiring the model's normalisations around the step (none: the paper's form). */
+  constructor(options: PlainResidualOptions = {}, wiring: Wiring = {}) {
+    super(wiring);
     this.gamma = this.coefficient('gamma', options.gamma ?? 1, 'positive', options.learnable ?? false);
   }
 
   // x: [..., d] -> x: [..., d]; state: {}
-  step(x: tf.Tensor, f: ExpertFn, _state: RuleState, _ctx: StepContext): StepResult {
-    const fx = this.evaluate(f, x, x);
-    const next = tf.tidy(() => tf.add(x, scaleBy(fx, this.gamma.value())));
+  step(x: tf.Tensor, f: ExpertFn, _state: RuleState, ctx: StepContext): StepResult {
+    const finish = this.finish(ctx);
+    const fx = this.evaluate(f, this.expertPoint(x, ctx), x);
+    const next = tf.tidy(() => finish(tf.add(x, scaleBy(fx, this.gamma.value()))));
     return { x: next, state: {} };
   }
 }

@@ -60,13 +60,43 @@ export interface ResidualRule {
 }
 
 /**
+ * The normalisations a model's layer puts around a paper-form rule (the official code's wirings): the models run a
+ * paper rule with one of these, never a second copy of its arithmetic. See
+ * docs/paper-notes.md#the-language-model-backbone and #v-moe-blocks-and-momentum-wiring.
+ */
+export interface Wiring {
+  /**
+   * Apply `ctx.norm` to the rule's result: the language model's inner `LN_moe(…)`, or V-MoE's post-LayerNorm
+   * (default false: the paper's equations have no norm).
+   */
+  norm?: boolean;
+  /**
+   * Evaluate the experts around `ctx.preNorm(x)` rather than `x` (look-ahead included), as V-MoE's pre-LN blocks do;
+   * the residual still uses the raw `x` (default false).
+   */
+  preNorm?: boolean;
+}
+
+const NORM_WHAT =
+  "the inner LayerNorm: layers.{i}.smoe.layer_norm in the language model, a block's post-LayerNorm in V-MoE";
+
+/**
  * Common base of the rules in this package: a core `Module` (so learnable coefficients appear in
- * `namedParameters()` and a model can register the rule as a child) with helpers for state handling.
+ * `namedParameters()` and a model can register the rule as a child) with helpers for state handling and for the
+ * {@link Wiring} around the update.
  */
 export abstract class ResidualRuleBase extends Module implements ResidualRule {
   abstract readonly name: string;
   /** Names of the state tensors this rule carries, each shaped like `x`. */
   protected abstract readonly stateKeys: readonly string[];
+  /** The normalisations around the update (none for the paper's form). */
+  readonly wiring: Readonly<Wiring>;
+
+  /** @param wiring the normalisations a model's layer puts around the update (none: the paper's form). */
+  constructor(wiring: Wiring = {}) {
+    super();
+    this.wiring = { norm: wiring.norm ?? false, preNorm: wiring.preNorm ?? false };
+  }
 
   initState(x: tf.Tensor): RuleState {
     const state: RuleState = {};
@@ -81,7 +111,8 @@ export abstract class ResidualRuleBase extends Module implements ResidualRule {
     const t = state[key];
     if (t === undefined) {
       throw new ConfigError(
-        `${this.name}: state has no '${key}' (got [${Object.keys(state).join(', ')}]); start each block with rule.initState(x)`,
+        `${this.name}: state has no '${key}' (got [${Object.keys(state).join(', ')}]); ` +
+          'start each block with rule.initState(x)',
       );
     }
     if (t.shape.length !== x.shape.length || t.shape.some((d, i) => d !== x.shape[i])) {
@@ -111,6 +142,24 @@ export abstract class ResidualRuleBase extends Module implements ResidualRule {
       throw new ShapeError(`${this.name}: expert mixture output f(x)`, x.shape, out.shape);
     }
     return out;
+  }
+
+  /**
+   * The point the experts are evaluated at: `x`, or `ctx.preNorm(x)` when wired so, plus `shift()` (a look-ahead)
+   * when given. A new tensor unless it is `x` itself; temporaries are freed.
+   */
+  protected expertPoint(x: tf.Tensor, ctx: StepContext, shift?: () => tf.Tensor): tf.Tensor {
+    const pre = this.wiring.preNorm ? this.requireNorm(ctx, 'preNorm', "the block's pre-LayerNorm, before the MoE") : null;
+    if (pre === null && shift === undefined) return x;
+    return tf.tidy(() => {
+      const base = pre === null ? x : pre(x);
+      return shift === undefined ? base : tf.add(base, shift());
+    });
+  }
+
+  /** What the result goes through: `ctx.norm` when wired so, else nothing. Call before computing (it throws early). */
+  protected finish(ctx: StepContext): (t: tf.Tensor) => tf.Tensor {
+    return this.wiring.norm ? this.requireNorm(ctx, 'norm', NORM_WHAT) : (t) => t;
   }
 
   /** Returns `ctx[field]`, or throws naming the rule and what the model must pass. */

@@ -1,14 +1,14 @@
 /**
- * Linear stability of the residual rules (PAPER.md §7): near a fixed point, with f(x) ≈ λ e along one eigen-mode
- * e of the local Jacobian ∂f/∂x, each rule is a small linear recurrence whose companion matrix decides whether the
- * mode decays across depth.
+ * Linear stability of the residual rules (docs/paper-notes.md#stability-of-heavy-ball): near a fixed point, with
+ * f(x) ≈ λ e along one eigen-mode e of the local Jacobian ∂f/∂x, each rule is a small linear recurrence whose
+ * companion matrix decides whether the mode decays across depth.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
 import { HeavyBall } from './heavy-ball.js';
 import { PlainResidual } from './plain-residual.js';
 import { RobustMomentum } from './robust-momentum.js';
-import type { ResidualRule } from './rule.js';
+import { ResidualRuleBase, type ResidualRule } from './rule.js';
 
 /**
  * The companion matrix of the linearised rule for an eigenvalue λ of ∂f/∂x (f as the rule receives it), acting on
@@ -26,6 +26,8 @@ import type { ResidualRule } from './rule.js';
  * ```
  */
 export function iterationMatrix(rule: ResidualRule, lambda: number): number[][] {
+  const normed = rule instanceof ResidualRuleBase && (rule.wiring.norm || rule.wiring.preNorm);
+  if (normed) return notLinear(rule);
   if (rule instanceof PlainResidual) return [[1 + rule.gamma.read() * lambda]];
   if (rule instanceof HeavyBall) {
     const mu = rule.mu.read();
@@ -43,6 +45,10 @@ export function iterationMatrix(rule: ResidualRule, lambda: number): number[][] 
       [-lambda, carry],
     ];
   }
+  return notLinear(rule);
+}
+
+function notLinear(rule: ResidualRule): never {
   throw new ConfigError(
     `stability: '${rule.name}' is not a linear rule; use PlainResidual, HeavyBall or RobustMomentum (Adam and the ` +
       'normed official wirings have no closed-form companion matrix)',

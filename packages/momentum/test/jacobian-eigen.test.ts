@@ -21,7 +21,7 @@ describe('dominant eigenvalues of a layer Jacobian by power iteration', () => {
     it(`linear experts f(x) = x·A: the two largest-magnitude eigenvalues of A (${method}, seed ${seed})`, () => {
       const aT = tf.tensor2d(Float32Array.from(a), [D, D]);
       const x = tf.tensor2d(Float32Array.from(x0), [1, D]);
-      const est = dominantEigenvalues((p) => tf.matMul(p as tf.Tensor2D, aT), x, { count: 2, method, seed: 7 }); // not 51: the start must not be A's own eigenvectors
+      const est = dominantEigenvalues((p) => tf.matMul(p, aT), x, { count: 2, method, seed: 7 }); // not 51: the start must not be A's own eigenvectors
       expect(est.converged).toBe(true);
       expect(est.values[0]).toBeCloseTo(2.6, 3);
       expect(est.values[1]).toBeCloseTo(-1.7, 3);
@@ -61,7 +61,7 @@ describe('dominant eigenvalues of a layer Jacobian by power iteration', () => {
   it('per-token layers: an eigenvalue repeats once per token', () => {
     const aT = tf.tensor2d(Float32Array.from(a), [D, D]);
     const x = tf.tensor2d(Float32Array.from(gaussian(new Rng(52), 3 * D)), [3, D]);
-    const est = dominantEigenvalues((p) => tf.matMul(p as tf.Tensor2D, aT), x, { count: 4, seed: 52 });
+    const est = dominantEigenvalues((p) => tf.matMul(p, aT), x, { count: 4, seed: 52 });
     expect(est.values.slice(0, 3).map((v) => Number(v.toFixed(3)))).toEqual([2.6, 2.6, 2.6]);
     expect(est.values[3]).toBeCloseTo(-1.7, 3);
     tf.dispose([aT, x]);

@@ -34,7 +34,8 @@ function experts(seed: number) {
 
 /**
  * Runs the rule through LAYERS MoE layers of the official LM wiring: each layer's input is the previous layer's
- * `LN2(x + out)` (the double residual, PAPER.md §2.1); returns every layer's sublayer output and final state.
+ * `LN2(x + out)` (the double residual, docs/paper-notes.md#the-language-model-backbone); returns every layer's
+ * sublayer output and final state.
  */
 function runOfficial(rule: ResidualRule, seed: number, preNorm = false) {
   const { ws, x0 } = experts(seed);

@@ -15,7 +15,7 @@ const D = 5;
 function trajectory(rule: ResidualRule, x0: Vec, a: Vec, layers: number): Float32Array[] {
   const stacked = tf.tidy(() => {
     const aT = tf.tensor2d(Float32Array.from(a), [D, D]);
-    const f = (p: tf.Tensor) => tf.matMul(p as tf.Tensor2D, aT);
+    const f = (p: tf.Tensor) => tf.matMul(p, aT);
     let x: tf.Tensor = tf.tensor2d(Float32Array.from(x0), [T, D]);
     let state = rule.initState(x);
     const out: tf.Tensor[] = [];

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Rng, initBackend } from '@momentum-smoe/core';
-import { AdamRule, HeavyBall, PlainResidual, RobustMomentum, iterationMatrix, stability, type ResidualRule } from '@momentum-smoe/momentum';
+import {
+  AdamRule,
+  HeavyBall,
+  LMRobustMomentum,
+  OfficialHeavyBall,
+  PlainResidual,
+  RobustMomentum,
+  iterationMatrix,
+  stability,
+  type ResidualRule,
+} from '@momentum-smoe/momentum';
 import { fittedRate, gaussian, jointNorm, symmetricWithEigenvalues } from './reference.js';
 
 beforeAll(async () => {
@@ -26,11 +36,11 @@ function measuredNorms(rule: ResidualRule, lambda: number, layers: number, seed:
   return norms;
 }
 
-/** The region stated in PAPER.md §7 for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ). */
+/** The region stated in docs/paper-notes.md#stability-of-heavy-ball for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ). */
 const heavyBallStable = (mu: number, gamma: number, lambda: number) =>
   Math.abs(mu) < 1 && gamma * lambda > 0 && gamma * lambda < 2 * (1 + mu);
 
-describe('heavy ball stability region (PAPER.md §7)', () => {
+describe('heavy ball stability region (docs/paper-notes.md#stability-of-heavy-ball)', () => {
   const cases: [number, number, number][] = [
     [0.7, 1, 0.01], [0.7, 1, 1], [0.7, 1, 3.3], [0.7, 1, 3.6], [0.7, 1, -0.1],
     [0.7, 0.5, 6.5], [0.7, 0.5, 7], [-0.3, 1, 1], [-0.3, 1, 1.5], [1.05, 1, 1], [0.9, 2, 1.85],
@@ -93,7 +103,7 @@ describe('robust momentum converges at rate ρ on a quadratic', () => {
       let state = rule.initState(x);
       const out: number[] = [];
       for (let layer = 0; layer < 16; layer++) {
-        ({ x, state } = rule.step(x, (p) => tf.matMul(p as tf.Tensor2D, aT), state, { layer }));
+        ({ x, state } = rule.step(x, (p) => tf.matMul(p, aT), state, { layer }));
         out.push(jointNorm(x.dataSync()));
       }
       return out;
@@ -109,6 +119,11 @@ describe('robust momentum converges at rate ρ on a quadratic', () => {
 
 it('stability refuses rules without a linear companion matrix', () => {
   expect(() => stability(new AdamRule(), 1)).toThrow(ConfigError);
+  // the official wirings are paper rules inside a LayerNorm: not linear either
+  expect(() => stability(new OfficialHeavyBall(), 1)).toThrow(/not a linear rule/);
+  expect(() => stability(new LMRobustMomentum(), 1)).toThrow(ConfigError);
+  // the official buffer m = −γp without the norm is the same linear iteration
+  expect(stability(new HeavyBall({ mu: 0.6, gamma: 0.5, buffer: 'm' }), 2)).toBeCloseTo(stability(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2), 12);
 });
 
 it('learnable coefficients are read at their current values', () => {

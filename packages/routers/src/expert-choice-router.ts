@@ -80,6 +80,11 @@ export class ExpertChoiceRouter extends Router {
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: probs [T, E] → tokenIndices, weights [E, C]. */
   route(x: tf.Tensor2D, options: RouteOptions = {}): ExpertChoicePlan {
     assertShape(x, [null, this.dModel], 'ExpertChoiceRouter input x (tokens × dModel)');
+    return this.routeTrusted(x, options);
+  }
+
+  /** {@link ExpertChoiceRouter.route} for `x` already checked to be `[T, dModel]`. */
+  override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): ExpertChoicePlan {
     const tokens = x.shape[0];
     const experts = this.experts;
     const valid = readMask(options.mask, tokens, 'ExpertChoiceRouter');

@@ -96,6 +96,11 @@ export class NoisyTopKRouter extends Router {
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: gates [T, E] → indices, weights, kept [T, k]. */
   route(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     assertShape(x, [null, this.dModel], 'NoisyTopKRouter input x (tokens × dModel)');
+    return this.routeTrusted(x, options);
+  }
+
+  /** {@link NoisyTopKRouter.route} for `x` already checked to be `[T, dModel]`. */
+  override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     const tokens = x.shape[0];
     const { experts, topK } = this;
     const valid = readMask(options.mask, tokens, 'NoisyTopKRouter');

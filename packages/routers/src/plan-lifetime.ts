@@ -7,8 +7,20 @@ import type { RoutingPlan } from './plan.js';
 
 /** Runs `build` in `tf.tidy`, keeping exactly the tensors of the returned plan. */
 export function tidyPlan<P extends RoutingPlan>(build: () => P): P {
-  // A plan is a tensor container, but TS interfaces lack the index signature `tf.tidy` asks for.
-  return tf.tidy(() => build() as unknown as tf.TensorContainer) as unknown as P;
+  let plan: P | undefined;
+  tf.tidy(() => {
+    plan = build();
+    return tensorsOf(plan);
+  });
+  return plan!;
+}
+
+/**
+ * The plan as a tensor container for `tf.tidy` / `tf.dispose`, without its host arrays (which they would walk
+ * element by element). A plan is a tensor container, but TS interfaces lack the index signature tfjs asks for.
+ */
+function tensorsOf(plan: RoutingPlan): tf.TensorContainer {
+  return (plan.kind === 'token-choice' ? { ...plan, hostIndices: null } : plan) as unknown as tf.TensorContainer;
 }
 
 /**
@@ -21,5 +33,5 @@ export function tidyPlan<P extends RoutingPlan>(build: () => P): P {
  * ```
  */
 export function disposePlan(plan: RoutingPlan): void {
-  tf.dispose(plan as unknown as tf.TensorContainer);
+  tf.dispose(tensorsOf(plan));
 }

@@ -32,7 +32,7 @@ interface PlanBase {
 
 /**
  * Token choice (top-k, Switch, V-MoE): each token picks k experts.
- * `indices: [T, k]` int32, `weights: [T, k]` (0 where dropped), `kept: [T, k]` 1/0.
+ * `indices: [T, k]` int32 with its host copy `hostIndices`, `weights: [T, k]` (0 where dropped), `kept: [T, k]` 1/0.
  * `capacity` is the per-expert buffer size, or `null` when the router is dropless. Padding tokens (mask 0) are
  * never kept, so they take no capacity and cost no expert compute.
  */
@@ -41,6 +41,12 @@ export interface TokenChoicePlan extends PlanBase {
   kind: 'token-choice';
   /** `[T, k]` int32 expert of each (token, slot). */
   indices: tf.Tensor2D;
+  /**
+   * The same ids on the host, row-major `[T, k]`. A router decides on a host copy of its scores anyway (tfjs has no
+   * gradient for `topk`), so it hands that copy on and dropless dispatch sizes its per-expert products from it
+   * without reading `indices` back (on a GPU every read is a device sync).
+   */
+  hostIndices: Int32Array;
   /** `[T, k]` combine weights, 0 where dropped (differentiable). */
   weights: tf.Tensor2D;
   /** `[T, k]` 1 where the slot is processed, 0 where dropped by capacity or padding. */

@@ -46,7 +46,7 @@ const factories = new Map<string, RouterFactory<never>>([
 export function registerRouter<C>(name: string, factory: RouterFactory<C>): void {
   if (name.length === 0) throw new ConfigError('registerRouter: the name must be non-empty');
   if (factories.has(name)) throw new ConfigError(`registerRouter: '${name}' is already registered: pick another name`);
-  factories.set(name, factory as RouterFactory<never>);
+  factories.set(name, factory);
 }
 
 /**

@@ -19,8 +19,17 @@ export interface RouteOptions {
 export abstract class Router extends Module {
   /** Number of experts E. */
   abstract readonly experts: number;
-  /** Routes `x: [T, d]`. */
+  /** Routes `x: [T, d]`, checking its shape. */
   abstract route(x: tf.Tensor2D, options?: RouteOptions): RoutingPlan;
+
+  /**
+   * Routes `x` that the caller has already checked to be `[T, d]` of this router's width: an MoE layer checks its
+   * input once where it enters and then calls this. The built-in routers skip their own check here; the default
+   * is {@link Router.route}.
+   */
+  routeTrusted(x: tf.Tensor2D, options?: RouteOptions): RoutingPlan {
+    return this.route(x, options);
+  }
   /** The generator that noise and jitter draw from (only in training). */
   protected readonly rng: Rng | undefined;
 

@@ -87,6 +87,11 @@ export class SwitchRouter extends Router {
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: probs [T, E] → indices, weights, kept [T, 1]. */
   route(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     assertShape(x, [null, this.dModel], 'SwitchRouter input x (tokens × dModel)');
+    return this.routeTrusted(x, options);
+  }
+
+  /** {@link SwitchRouter.route} for `x` already checked to be `[T, dModel]`. */
+  override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     const tokens = x.shape[0];
     const experts = this.experts;
     const valid = readMask(options.mask, tokens, 'SwitchRouter');

@@ -56,6 +56,7 @@ export function tokenChoicePlan(p: TokenChoiceParts): TokenChoicePlan {
     kind: 'token-choice',
     experts: p.experts,
     indices: p.indices,
+    hostIndices: p.choices,
     weights: tf.mul(p.gates, kept),
     kept,
     capacity: p.capacity,

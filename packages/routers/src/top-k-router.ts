@@ -1,5 +1,5 @@
 /**
- * The paper's SMoE gate (official `CustomNaiveGate_Balance_SMoE`, ../shared/PAPER.md §1.1).
+ * The paper's SMoE gate (official `CustomNaiveGate_Balance_SMoE`, docs/paper-notes.md#the-gate).
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -77,6 +77,11 @@ export class TopKRouter extends Router {
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: logits [T, E] → indices, weights, kept [T, k]. */
   route(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     assertShape(x, [null, this.dModel], 'TopKRouter input x (tokens × dModel)');
+    return this.routeTrusted(x, options);
+  }
+
+  /** {@link TopKRouter.route} for `x` already checked to be `[T, dModel]`. */
+  override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
     const tokens = x.shape[0];
     const { experts, topK } = this;
     const valid = readMask(options.mask, tokens, 'TopKRouter');

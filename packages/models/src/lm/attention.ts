@@ -1,6 +1,7 @@
 /**
- * The official sequential multi-head attention with a relative position embedding (../shared/PAPER.md §2.1): each
- * query sees exactly the L previous positions (not itself), keys and values are `[cache ; block]`.
+ * The official sequential multi-head attention with a relative position embedding
+ * (docs/paper-notes.md#the-language-model-backbone): each query sees exactly the L previous positions (not itself),
+ * keys and values are `[cache ; block]`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -37,7 +38,7 @@ export function skew(x: tf.Tensor3D): tf.Tensor3D {
 /** Options of {@link MultiHeadSeqAttention}. */
 export interface SeqAttentionOptions {
   /** Model width H. */
-  hidden: number;
+  dModel: number;
   /** Heads K (H = K·d_head). */
   heads: number;
   /** Attention span L. */
@@ -54,7 +55,7 @@ export interface SeqAttentionOptions {
  * The relative embedding `keyPe: [1, d_head, L]` is owned by the model and shared by all layers and heads.
  * @example
  * ```ts
- * const attn = new MultiHeadSeqAttention({ hidden: 32, heads: 4, attnSpan: 16, dropout: 0, rng: new Rng(0) });
+ * const attn = new MultiHeadSeqAttention({ dModel: 32, heads: 4, attnSpan: 16, dropout: 0, rng: new Rng(0) });
  * const out = attn.apply(h, cache, keyPe); // h: [B, M, 32], cache: [B, 16, 32], keyPe: [1, 8, 16] → [B, M, 32]
  * ```
  */
@@ -71,12 +72,12 @@ export class MultiHeadSeqAttention extends Module {
 
   constructor(private readonly options: SeqAttentionOptions) {
     super();
-    const { hidden, heads, rng } = options;
-    this.dHead = hidden / heads;
-    this.proj_query = this.child('proj_query', new Linear(hidden, hidden, { rng, bias: false }));
-    this.proj_out = this.child('proj_out', new Linear(hidden, hidden, { rng, bias: false }));
-    this.proj_val = this.child('proj_val', new Linear(hidden, hidden, { rng, bias: false }));
-    this.proj_key = this.child('proj_key', new Linear(hidden, hidden, { rng, bias: false }));
+    const { dModel, heads, rng } = options;
+    this.dHead = dModel / heads;
+    this.proj_query = this.child('proj_query', new Linear(dModel, dModel, { rng, bias: false }));
+    this.proj_out = this.child('proj_out', new Linear(dModel, dModel, { rng, bias: false }));
+    this.proj_val = this.child('proj_val', new Linear(dModel, dModel, { rng, bias: false }));
+    this.proj_key = this.child('proj_key', new Linear(dModel, dModel, { rng, bias: false }));
   }
 
   /** x: [B, T, H] → [B·K, T, d_head] */
@@ -88,10 +89,10 @@ export class MultiHeadSeqAttention extends Module {
 
   /** h: [B, M, H], cache: [B, L, H], keyPe: [1, d_head, L] → [B, M, H] */
   apply(h: tf.Tensor3D, cache: tf.Tensor3D, keyPe: tf.Tensor3D): tf.Tensor3D {
-    const { hidden, heads, attnSpan: l } = this.options;
+    const { dModel, heads, attnSpan: l } = this.options;
     const [b, m] = h.shape;
-    assertShape(h, [null, null, hidden], 'attention input h');
-    assertShape(cache, [b, l, hidden], 'attention cache (the last attnSpan inputs of this layer)');
+    assertShape(h, [null, null, dModel], 'attention input h');
+    assertShape(cache, [b, l, dModel], 'attention cache (the last attnSpan inputs of this layer)');
     assertShape(keyPe, [1, this.dHead, l], 'key_pe');
     return tf.tidy(() => {
       const all = tf.concat([cache, h], 1); // [B, L+M, H]
@@ -104,7 +105,7 @@ export class MultiHeadSeqAttention extends Module {
       const scores = tf.mul(tf.add(content, position), 1 / Math.sqrt(this.dHead));
       const probs = dropout(tf.softmax(scores, -1), this.options.dropout, this.training, this.options.rng);
       const out = tf.matMul(skew(probs as tf.Tensor3D), v); // [BK, M, D]
-      const merged = tf.reshape(tf.transpose(tf.reshape(out, [b, heads, m, this.dHead]), [0, 2, 1, 3]), [b, m, hidden]);
+      const merged = tf.reshape(tf.transpose(tf.reshape(out, [b, heads, m, this.dHead]), [0, 2, 1, 3]), [b, m, dModel]);
       return this.proj_out.apply(merged as tf.Tensor3D);
     });
   }

@@ -1,6 +1,6 @@
 /**
- * The official full evaluation (`--full-eval-mode`, ../shared/PAPER.md §5.1): B contiguous streams, every complete
- * block in order with the attention cache carried, loss = mean over blocks of the per-block mean NLL.
+ * The official full evaluation (`--full-eval-mode`, docs/paper-notes.md#full-evaluation): B contiguous streams,
+ * every complete block in order with the attention cache carried, loss = mean over blocks of the per-block mean NLL.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

@@ -11,20 +11,20 @@ import { dropout } from '../nn/dropout.js';
  * `FeedForwardLayer`: `fc2(Dropout(ReLU(fc1(x))))`, PyTorch names `fc1`, `fc2` (with biases, PyTorch init).
  * @example
  * ```ts
- * const ff = new FeedForward({ hidden: 32, inner: 64, dropout: 0.1, rng: new Rng(0) });
+ * const ff = new FeedForward({ dModel: 32, dHidden: 64, dropout: 0.1, rng: new Rng(0) });
  * ff.apply(h); // h: [B, M, 32] → [B, M, 32]
  * ```
  */
 export class FeedForward extends Module {
-  /** H → inner, with bias. */
+  /** dModel → dHidden, with bias. */
   readonly fc1: Linear;
-  /** inner → H, with bias. */
+  /** dHidden → dModel, with bias. */
   readonly fc2: Linear;
 
-  constructor(private readonly options: { hidden: number; inner: number; dropout: number; rng: Rng }) {
+  constructor(private readonly options: { dModel: number; dHidden: number; dropout: number; rng: Rng }) {
     super();
-    this.fc1 = this.child('fc1', new Linear(options.hidden, options.inner, { rng: options.rng }));
-    this.fc2 = this.child('fc2', new Linear(options.inner, options.hidden, { rng: options.rng }));
+    this.fc1 = this.child('fc1', new Linear(options.dModel, options.dHidden, { rng: options.rng }));
+    this.fc2 = this.child('fc2', new Linear(options.dHidden, options.dModel, { rng: options.rng }));
   }
 
   /** x: [B, M, H] → [B, M, H] */

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Module, type Rng } from '@momentum-smoe/core';
 import type { ResidualRule, RuleState } from '@momentum-smoe/momentum';
-import type { LayerSpec, LmConfig } from './config.js';
+import type { LmConfig } from './config.js';
+import type { LayerSpec } from './arch.js';
 import { MultiHeadSeqAttention } from './attention.js';
 import { MoeSublayer } from './moe-sublayer.js';
 import { FeedForward } from './feed-forward.js';
@@ -51,32 +52,29 @@ export class TransformerSeqLayer extends Module {
     rng: Rng,
   ) {
     super();
-    const { hidden, inner, heads, attnSpan, dropout, experts, topK, loadBalance } = config;
-    this.attn = this.child('attn', new MultiHeadSeqAttention({ hidden, heads, attnSpan, dropout, rng }));
+    const { dModel, dHidden, heads, attnSpan, dropout, experts, topK, loadBalance } = config;
+    this.attn = this.child('attn', new MultiHeadSeqAttention({ dModel, heads, attnSpan, dropout, rng }));
     if (spec.sublayer === 'f') {
       this.smoe = null;
-      this.ff = this.child('ff', new FeedForward({ hidden, inner, dropout, rng }));
+      this.ff = this.child('ff', new FeedForward({ dModel, dHidden, dropout, rng }));
     } else {
       if (rule === null) throw new Error(`layer with sublayer '${spec.sublayer}' needs a residual rule`);
-      this.smoe = this.child('smoe', new MoeSublayer({ hidden, inner, experts, topK, dropout, loadBalance, rule, rng }));
+      this.smoe = this.child('smoe', new MoeSublayer({ dModel, dHidden, experts, topK, dropout, loadBalance, rule, rng }));
       this.ff = null;
     }
-    this.norm1 = this.child('norm1', new LayerNorm(hidden));
-    this.norm2 = this.child('norm2', new LayerNorm(hidden));
-    this.norm3 = this.child('norm3', new LayerNorm(hidden));
+    this.norm1 = this.child('norm1', new LayerNorm(dModel));
+    this.norm2 = this.child('norm2', new LayerNorm(dModel));
+    this.norm3 = this.child('norm3', new LayerNorm(dModel));
   }
 
-  /**
-   * h: [B, M, H], cache: [B, L, H] (this layer's last L inputs), keyPe: [1, d_head, L] → h: [B, M, H].
-   * `index` is this layer's position in `layers.{i}`, recorded in its report.
-   */
-  apply(h: tf.Tensor3D, cache: tf.Tensor3D, keyPe: tf.Tensor3D, state: RuleState, index: number): LayerOutput {
+  /** h: [B, M, H], cache: [B, L, H] (this layer's last L inputs), keyPe: [1, d_head, L] → h: [B, M, H]. */
+  apply(h: tf.Tensor3D, cache: tf.Tensor3D, keyPe: tf.Tensor3D, state: RuleState): LayerOutput {
     const h1 = this.norm1.apply(tf.add(h, this.attn.apply(h, cache, keyPe)) as tf.Tensor3D);
     if (this.smoe !== null) {
-      const s = this.smoe.apply(h1, state, this.spec.layerth);
+      const s = this.smoe.apply(h1, state, this.spec.moeLayer);
       // SMoE (`g`) layers pass a momentum state on unchanged, as the official code does in mixed stacks.
       const next = this.spec.sublayer === 'g' ? state : s.state;
-      const report = buildLayerReport(index, s.metrics, s.state);
+      const report = buildLayerReport(this.spec.layer, s.metrics, s.state);
       return { h: this.norm2.apply(tf.add(h1, s.out) as tf.Tensor3D), state: next, auxLoss: s.auxLoss, report };
     }
     const ffOut = this.ff!.apply(h1);

@@ -1,12 +1,14 @@
 /**
- * The official WikiText-103 language model (`TransformerSeq`, ../shared/PAPER.md §2): embedding, a stack of
- * attention + SMoE / MomentumSMoE / AdamSMoE (or GLaM's dense) layers, untied output projection, log-softmax.
+ * The official WikiText-103 language model (`TransformerSeq`, docs/paper-notes.md#the-language-model-backbone):
+ * embedding, a stack of attention + SMoE / MomentumSMoE / AdamSMoE (or GLaM's dense) layers, untied output
+ * projection, log-softmax.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module, Rng, assertShape, normalInit } from '@momentum-smoe/core';
 import type { ResidualRule, RuleState } from '@momentum-smoe/momentum';
-import { type LayerSpec, type LmConfig, parseArch, validateLmConfig } from './config.js';
+import { type LmConfig, validateLmConfig } from './config.js';
+import { type LayerSpec, parseArch } from './arch.js';
 import { TransformerSeqLayer } from './layer.js';
 import { modelRules } from './rules.js';
 import { Embedding } from '../nn/embedding.js';
@@ -90,24 +92,25 @@ export class SmoeLanguageModel extends Module {
   /** The rule whose state threads through depth (the momentum rule, or the plain residual for SMoE). */
   private readonly stateRule: ResidualRule;
 
+  /** @param config validated by {@link validateLmConfig} (library or JSON field names). */
   constructor(config: LmConfig | Record<string, unknown>, options: { rng?: Rng } = {}) {
     super();
-    this.config = validateLmConfig(config as Record<string, unknown>);
-    const { vocab, hidden, heads, attnSpan } = this.config;
+    this.config = validateLmConfig(config);
+    const { vocab, dModel, heads, attnSpan } = this.config;
     const rng = options.rng ?? new Rng(0);
     this.specs = parseArch(this.config.base, this.config.arch, this.config.layers);
-    this.in_emb = this.child('in_emb', new Embedding(vocab, hidden, rng));
-    this.out_emb = this.child('out_emb', new Linear(hidden, vocab, { rng }));
-    this.key_pe = this.param('key_pe', normalInit(rng, [1, hidden / heads, attnSpan]) as tf.Tensor3D);
+    this.in_emb = this.child('in_emb', new Embedding(vocab, dModel, rng));
+    this.out_emb = this.child('out_emb', new Linear(dModel, vocab, { rng }));
+    this.key_pe = this.param('key_pe', normalInit(rng, [1, dModel / heads, attnSpan]) as tf.Tensor3D);
     const rules = modelRules(this.specs, this.config);
     this.stateRule = rules.stateRule;
     this.layers = this.child('layers', new ModuleList<TransformerSeqLayer>());
     for (const spec of this.specs) this.layers.push(new TransformerSeqLayer(spec, this.config, rules.ruleFor(spec.sublayer), rng));
   }
 
-  /** A zero cache for `batch` streams: one `[batch, attnSpan, hidden]` tensor per layer (the caller owns it). */
+  /** A zero cache for `batch` streams: one `[batch, attnSpan, dModel]` tensor per layer (the caller owns it). */
   initCache(batch: number): LmCache {
-    return this.specs.map(() => tf.zeros([batch, this.config.attnSpan, this.config.hidden]) as tf.Tensor3D);
+    return this.specs.map(() => tf.zeros([batch, this.config.attnSpan, this.config.dModel]) as tf.Tensor3D);
   }
 
   /**
@@ -132,8 +135,7 @@ export class SmoeLanguageModel extends Module {
     assertShape(targets, ids.shape, 'targets (same shape as ids)');
     return tf.tidy(() => {
       const { h, nextCache, auxLoss, layers } = this.trunk(ids, cache);
-      const { hidden } = this.config;
-      const hFlat = tf.reshape(h, [-1, hidden]) as tf.Tensor2D; // [B·M, H]
+      const hFlat = tf.reshape(h, [-1, this.config.dModel]) as tf.Tensor2D; // [B·M, H]
       const nll = projectedNll(hFlat, this.out_emb.weight, this.out_emb.bias!, tf.reshape(targets, [-1]) as tf.Tensor1D);
       return { loss: tf.add(nll, auxLoss) as tf.Scalar, nll, auxLoss, nextCache, layers };
     });
@@ -141,12 +143,12 @@ export class SmoeLanguageModel extends Module {
 
   /** Embedding and layers. ids: [B, M] int32, cache: one [B, L, H] per layer → h: [B, M, H], next cache, reports. */
   private trunk(ids: tf.Tensor2D, cache: LmCache): TrunkOutput {
-    const { attnSpan: l, hidden } = this.config;
+    const { attnSpan: l, dModel } = this.config;
     const [b, m] = ids.shape;
     if (cache.length !== this.specs.length) {
       throw new RangeError(`cache has ${cache.length} entries, the model has ${this.specs.length} layers; use initCache(batch)`);
     }
-    cache.forEach((c, i) => assertShape(c, [b, l, hidden], `cache[${i}] (use initCache(${b}))`));
+    cache.forEach((c, i) => assertShape(c, [b, l, dModel], `cache[${i}] (use initCache(${b}))`));
     let h = this.in_emb.apply(ids) as tf.Tensor3D; // [B, M, H]
     // Depth: the residual rule's state starts at zero for every block and is threaded through the layers.
     let state: RuleState = this.stateRule.initState(h);
@@ -157,9 +159,11 @@ export class SmoeLanguageModel extends Module {
     this.layers.items.forEach((layer, i) => {
       const past = cache[i]!;
       nextCache.push(
-        l > m ? (tf.concat([tf.slice(past, [0, m, 0], [b, l - m, hidden]), h], 1) as tf.Tensor3D) : tf.slice(h, [0, m - l, 0], [b, l, hidden]),
+        l > m
+          ? (tf.concat([tf.slice(past, [0, m, 0], [b, l - m, dModel]), h], 1) as tf.Tensor3D)
+          : tf.slice(h, [0, m - l, 0], [b, l, dModel]),
       );
-      const out = layer.apply(h, past, this.key_pe, state, i);
+      const out = layer.apply(h, past, this.key_pe, state);
       h = out.h;
       state = out.state;
       auxLosses.push(out.auxLoss);

@@ -5,19 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Module, type Rng } from '@momentum-smoe/core';
-import { TopKRouter } from '@momentum-smoe/routers';
-import { ExpertBank, MoELayer } from '@momentum-smoe/experts';
+import { TopKRouter, type RoutingMetrics } from '@momentum-smoe/routers';
+import { ExpertBank, runMoE } from '@momentum-smoe/experts';
 import type { ResidualRule, RuleState } from '@momentum-smoe/momentum';
-import type { RoutingMetrics } from '@momentum-smoe/routers';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { dropout } from '../nn/dropout.js';
 
 /** Options of {@link MoeSublayer}. */
 export interface MoeSublayerOptions {
   /** Model width H. */
-  hidden: number;
+  dModel: number;
   /** Expert hidden width. */
-  inner: number;
+  dHidden: number;
   /** Experts E. */
   experts: number;
   /** Experts per token k. */
@@ -56,41 +55,35 @@ export class MoeSublayer extends Module {
   readonly experts: ExpertBank;
   /** `LN_moe`, the sublayer's own LayerNorm. */
   readonly layer_norm: LayerNorm;
-  private readonly moe: MoELayer;
 
   constructor(private readonly options: MoeSublayerOptions) {
     super();
-    const { hidden, inner, experts, topK, rng } = options;
-    this.gate = this.child('gate', new TopKRouter({ dModel: hidden, experts, topK, rng, lossWeights: { balance: options.loadBalance } }));
-    this.experts = this.child(
-      'experts',
-      new ExpertBank({ experts, dIn: hidden, dHidden: inner, activation: 'relu', dropout: options.dropout, init: 'fastmoe', rng }),
-    );
-    this.layer_norm = this.child('layer_norm', new LayerNorm(hidden));
-    // Router and bank are registered here under the official names; MoELayer only wires them together.
-    this.moe = new MoELayer(this.gate, this.experts);
+    const { dModel, dHidden, experts, topK, rng } = options;
+    const lossWeights = { balance: options.loadBalance };
+    this.gate = this.child('gate', new TopKRouter({ dModel, experts, topK, rng, lossWeights }));
+    const bank = new ExpertBank({ experts, dIn: dModel, dHidden, activation: 'relu', dropout: options.dropout, init: 'fastmoe', rng });
+    this.experts = this.child('experts', bank);
+    this.layer_norm = this.child('layer_norm', new LayerNorm(dModel));
   }
 
-  /** Sets training mode here, in the router and bank, and in the unregistered MoELayer wrapper. */
-  override train(on = true): this {
-    super.train(on);
-    this.moe.train(on);
-    return this;
-  }
-
-  /** h: [B, M, H], state from the previous MoE layer, layerth: the official layer index → s: [B, M, H] */
-  apply(h: tf.Tensor3D, state: RuleState, layerth: number): MoeSublayerOutput {
-    const [b, m, hidden] = h.shape;
+  /**
+   * h: [B, M, H], the state from the previous MoE layer, and this layer's position among the MoE layers (the
+   * official `layerth`, the rule's `StepContext.layer`) → s: [B, M, H].
+   */
+  apply(h: tf.Tensor3D, state: RuleState, moeLayer: number): MoeSublayerOutput {
+    const [b, m, dModel] = h.shape;
     const auxLosses: tf.Scalar[] = [];
     const metrics: RoutingMetrics[] = [];
+    // The expert mixture at any point shaped like h (robust momentum evaluates it at a look-ahead point).
     const f = (point: tf.Tensor): tf.Tensor => {
-      const { y, plan } = this.moe.apply(tf.reshape(point, [b * m, hidden]) as tf.Tensor2D); // y: [B·M, H]
+      const tokens = tf.reshape(point, [b * m, dModel]) as tf.Tensor2D; // [B·M, H]
+      const { y, plan } = runMoE(this.gate, this.experts, tokens); // y: [B·M, H]
       auxLosses.push(plan.auxLoss);
       metrics.push(plan.metrics);
-      return dropout(tf.reshape(y, [b, m, hidden]), this.options.dropout, this.training, this.options.rng);
+      return dropout(tf.reshape(y, [b, m, dModel]), this.options.dropout, this.training, this.options.rng);
     };
     const norm = (t: tf.Tensor) => this.layer_norm.apply(t);
-    const result = this.options.rule.step(h, f, state, { layer: layerth, norm });
+    const result = this.options.rule.step(h, f, state, { layer: moeLayer, norm });
     const auxLoss = auxLosses.length === 0 ? tf.scalar(0) : (tf.addN(auxLosses) as tf.Scalar);
     return { out: result.x as tf.Tensor3D, state: result.state, auxLoss, metrics };
   }

@@ -3,7 +3,8 @@
  * a parameter of {@link SmoeLanguageModel}: one table, used for checkpoint I/O and for parameter counts.
  * @module
  */
-import { type LmConfig, parseArch } from './config.js';
+import type { LmConfig } from './config.js';
+import { parseArch } from './arch.js';
 
 /**
  * How an official tensor relates to ours. `same`: identical layout. `transpose`: PyTorch `(out, in)` vs our
@@ -29,11 +30,11 @@ export interface OfficialEntry {
  * `smoe.experts.{htoh4,h4toh}.*`, `smoe.layer_norm.*` or `ff.fc{1,2}.*`, and `norm1`, `norm2`, `norm3`.
  * @example
  * ```ts
- * officialEntries(config).find((e) => e.official === 'key_pe')?.shape; // [1, hidden / heads, attnSpan]
+ * officialEntries(config).find((e) => e.official === 'key_pe')?.shape; // [1, dModel / heads, attnSpan]
  * ```
  */
 export function officialEntries(config: LmConfig): OfficialEntry[] {
-  const { vocab: v, hidden: h, inner, heads, attnSpan, experts: e } = config;
+  const { vocab: v, dModel: h, dHidden, heads, attnSpan, experts: e } = config;
   const out: OfficialEntry[] = [];
   const add = (official: string, shape: number[], ours = official, layout: OfficialLayout = 'same') =>
     out.push({ official, shape, ours, layout });
@@ -52,14 +53,14 @@ export function officialEntries(config: LmConfig): OfficialEntry[] {
     const p = `layers.${i}`;
     for (const proj of ['proj_query', 'proj_out', 'proj_val', 'proj_key']) linear(`${p}.attn.${proj}`, h, h, false);
     if (spec.sublayer === 'f') {
-      linear(`${p}.ff.fc1`, h, inner, true);
-      linear(`${p}.ff.fc2`, inner, h, true);
+      linear(`${p}.ff.fc1`, h, dHidden, true);
+      linear(`${p}.ff.fc2`, dHidden, h, true);
     } else {
       add(`${p}.smoe.gate.gate.weight`, [e, h], `${p}.smoe.gate.weight`, 'transpose');
       add(`${p}.smoe.gate.gate.bias`, [e], `${p}.smoe.gate.bias`);
-      add(`${p}.smoe.experts.htoh4.weight`, [e, inner, h], `${p}.smoe.experts.w1`, 'transposeLast2');
-      add(`${p}.smoe.experts.htoh4.bias`, [e, inner], `${p}.smoe.experts.b1`);
-      add(`${p}.smoe.experts.h4toh.weight`, [e, h, inner], `${p}.smoe.experts.w2`, 'transposeLast2');
+      add(`${p}.smoe.experts.htoh4.weight`, [e, dHidden, h], `${p}.smoe.experts.w1`, 'transposeLast2');
+      add(`${p}.smoe.experts.htoh4.bias`, [e, dHidden], `${p}.smoe.experts.b1`);
+      add(`${p}.smoe.experts.h4toh.weight`, [e, h, dHidden], `${p}.smoe.experts.w2`, 'transposeLast2');
       add(`${p}.smoe.experts.h4toh.bias`, [e, h], `${p}.smoe.experts.b2`);
       norm(`${p}.smoe.layer_norm`);
     }

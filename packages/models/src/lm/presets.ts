@@ -1,6 +1,6 @@
 /**
- * Model presets: the official WikiText-103 scripts (../shared/PAPER.md §4.1) and small CPU-sized models for the
- * embedded State of the Union corpus.
+ * Model presets: the official WikiText-103 scripts (docs/paper-notes.md#language-model-presets-and-training) and
+ * small CPU-sized models for the embedded State of the Union corpus.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
@@ -36,11 +36,11 @@ export interface LmPreset {
 export const WIKITEXT103_VOCAB = 267_735;
 
 const HB = { mu: 0.7, gamma2: 1.0, beta1: 0.9, beta2: 0.999 };
-const SMALL = { layers: 3, hidden: 128, inner: 128, heads: 8, blockSize: 256, attnSpan: 256, dropout: 0.7 };
-const MEDIUM = { layers: 6, hidden: 352, inner: 352, heads: 8, blockSize: 512, attnSpan: 1024, dropout: 0.1 };
-const LARGE = { layers: 12, hidden: 512, inner: 512, heads: 8, blockSize: 1024, attnSpan: 2048, dropout: 0.1 };
-const GLAM = { base: 'glam', layers: 6, hidden: 352, inner: 352, heads: 8, blockSize: 512, attnSpan: 2048, dropout: 0.1 };
-const TINY = { layers: 3, hidden: 128, inner: 128, heads: 4, blockSize: 64, attnSpan: 64, dropout: 0.1 };
+const SMALL = { layers: 3, dModel: 128, dHidden: 128, heads: 8, blockSize: 256, attnSpan: 256, dropout: 0.7 };
+const MEDIUM = { layers: 6, dModel: 352, dHidden: 352, heads: 8, blockSize: 512, attnSpan: 1024, dropout: 0.1 };
+const LARGE = { layers: 12, dModel: 512, dHidden: 512, heads: 8, blockSize: 1024, attnSpan: 2048, dropout: 0.1 };
+const GLAM = { base: 'glam', layers: 6, dModel: 352, dHidden: 352, heads: 8, blockSize: 512, attnSpan: 2048, dropout: 0.1 };
+const TINY = { layers: 3, dModel: 128, dHidden: 128, heads: 4, blockSize: 64, attnSpan: 64, dropout: 0.1 };
 const OPT_SMALL = { lr: 7e-4, warmup: 3000, steps: 60_000, batch: 96, batchSplit: 2 };
 const OPT_MEDIUM = { lr: 7e-4, warmup: 4000, steps: 80_000, batch: 48, batchSplit: 2 };
 const OPT_LARGE = { lr: 7e-4, warmup: 5000, steps: 80_000, batch: 24, batchSplit: 2 };

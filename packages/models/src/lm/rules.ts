@@ -9,7 +9,8 @@ import {
   OfficialHeavyBall,
   type ResidualRule,
 } from '@momentum-smoe/momentum';
-import type { LayerSpec, LmConfig, SublayerKind } from './config.js';
+import type { LmConfig } from './config.js';
+import type { LayerSpec, SublayerKind } from './arch.js';
 
 /** The rules of one model: one per letter, and the one whose state threads through depth. */
 export interface ModelRules {
@@ -21,7 +22,7 @@ export interface ModelRules {
 
 /**
  * `g` → `OfficialBaseline` `LN_moe(x + f)`; `m` → `OfficialHeavyBall` (μ = `mu`, γ = `gamma2`);
- * `a` → `OfficialAdamFirst` (Adam where `layerth` is 0, heavy ball after); `r` → `LMRobustMomentum`
+ * `a` → `OfficialAdamFirst` (Adam where `moeLayer` is 0, heavy ball after); `r` → `LMRobustMomentum`
  * (κ = `kappa`, ρ = `rho`, L = 1; our extension).
  */
 export function modelRules(specs: readonly LayerSpec[], config: LmConfig): ModelRules {

@@ -63,7 +63,7 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
     ].filter(Boolean);
     throw new FileFormatError(
       source,
-      `checkpoint does not match the model (${model.config.base} '${model.config.arch}', hidden ${model.config.hidden}, ` +
+      `checkpoint does not match the model (${model.config.base} '${model.config.arch}', dModel ${model.config.dModel}, ` +
         `vocab ${model.config.vocab}): ${parts.join('. ')}`,
     );
   }
@@ -71,7 +71,7 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
     const t = byName.get(entry.official)!;
     const perm = PERM[entry.layout];
     tf.tidy(() => {
-      const official = tf.tensor(t.data as Float32Array, t.shape, 'float32');
+      const official = tf.tensor(t.data, t.shape, 'float32');
       variable.assign(perm ? tf.transpose(official, perm) : official);
     });
   }

@@ -4,7 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@momentum-smoe/core';
+import { AdamRule } from '../adam-rule.js';
 import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from '../rule.js';
+import { OfficialHeavyBall } from './heavy-ball.js';
 
 /** Options of {@link OfficialAdamFirst}; defaults are the AdamSMoE-medium script values. */
 export interface OfficialAdamFirstOptions {
@@ -23,17 +25,18 @@ export interface OfficialAdamFirstOptions {
 }
 
 /**
- * AdamSMoE exactly as the official code wires it (PAPER.md §3.4), with the inner LayerNorm `ctx.norm`. State
- * `{ p, v, mom }`. In the first MoE layer (`ctx.layer === 0`):
+ * AdamSMoE exactly as the official code wires it (docs/paper-notes.md#adam-in-layer-0): two paper rules composed, in
+ * the inner LayerNorm `ctx.norm`. State `{ p, v, mom }`. In the first MoE layer (`ctx.layer === 0`), {@link AdamRule}
+ * without its residual, while the heavy-ball buffer is updated too:
  *
- *     mom = μ mom + γ2 f          (the heavy-ball buffer is updated here too: mom = γ2 f0)
+ *     mom = μ mom + γ2 f          (so mom = γ2 f0)
  *     p   = β1 p + (1 − β1) f
  *     v   = β2 v + (1 − β2) f²
  *     out = LN_moe(x − (γ1 p / √(v + ε) + x)) = LN_moe(−γ1 p / √(v + ε))
  *
  * The input cancels: the sublayer has no inner residual at layer 0 (only the model's outer `LN2(x + out)` keeps a
- * skip path); it is computed in the cancelled form. In every later layer, heavy ball with the shared buffer (so
- * layer 1 sees mom = μ γ2 f0 + γ2 f1), p and v passed through:
+ * skip path); it is computed in the cancelled form. In every later layer, {@link OfficialHeavyBall} on the shared
+ * buffer (so layer 1 sees mom = μ γ2 f0 + γ2 f1), p and v passed through:
  *
  *     mom = μ mom + γ2 f;   out = LN_moe(x − mom)
  * @example
@@ -46,37 +49,39 @@ export class OfficialAdamFirst extends ResidualRuleBase {
   protected readonly stateKeys = ['p', 'v', 'mom'] as const;
   /** The coefficients in use. */
   readonly options: Required<OfficialAdamFirstOptions>;
+  /** Layer 0's rule: Adam (μ = β1, β = β2, γ = γ1) without the residual. */
+  readonly adam: AdamRule;
+  /** The rule of every later layer, whose buffer `m` is carried here as `mom`. */
+  readonly heavyBall: OfficialHeavyBall;
 
   constructor(options: OfficialAdamFirstOptions = {}) {
-    super();
+    super({ norm: true });
     this.options = { mu: 0.7, gamma1: 1, gamma2: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, ...options };
     for (const [k, v] of Object.entries(this.options)) {
       if (!Number.isFinite(v)) throw new ConfigError(`OfficialAdamFirst: ${k} must be a finite number, got ${v}`);
     }
-    if (!(this.options.eps > 0)) throw new ConfigError(`OfficialAdamFirst: eps must be > 0, got ${this.options.eps}`);
+    const { mu, gamma1, gamma2, beta1, beta2, eps } = this.options;
+    const adam = new AdamRule({ mu: beta1, beta: beta2, gamma: gamma1, eps, residual: false }, { norm: true });
+    this.adam = this.child('adam', adam);
+    this.heavyBall = this.child('heavyBall', new OfficialHeavyBall({ mu, gamma: gamma2 }));
   }
 
   // x: [..., d] -> out: [..., d]; state: { p, v, mom: [..., d] }
   step(x: tf.Tensor, f: ExpertFn, state: RuleState, ctx: StepContext): StepResult {
-    const { mu, gamma1, gamma2, beta1, beta2, eps } = this.options;
-    const norm = this.requireNorm(ctx, 'norm', "the sublayer's inner LayerNorm, layers.{i}.smoe.layer_norm");
+    const finish = this.finish(ctx);
     const pPrev = this.stateTensor(state, 'p', x);
     const vPrev = this.stateTensor(state, 'v', x);
     const momPrev = this.stateTensor(state, 'mom', x);
-    const fx = this.evaluate(f, x, x);
-    if (ctx.layer < 1) {
-      const [out, p, v, mom] = tf.tidy(() => {
-        const mom = tf.add(tf.mul(momPrev, mu), tf.mul(fx, gamma2));
-        const p = tf.add(tf.mul(pPrev, beta1), tf.mul(fx, 1 - beta1));
-        const v = tf.add(tf.mul(vPrev, beta2), tf.mul(tf.square(fx), 1 - beta2));
-        return [norm(tf.div(tf.mul(p, -gamma1), tf.sqrt(tf.add(v, eps)))), p, v, mom];
-      });
-      return { x: out!, state: { p: p!, v: v!, mom: mom! } };
+    if (ctx.layer >= 1) {
+      const { x: out, state: next } = this.heavyBall.step(x, f, { m: momPrev }, ctx);
+      return { x: out, state: { p: pPrev, v: vPrev, mom: next.m! } };
     }
-    const [out, mom] = tf.tidy(() => {
-      const mom = tf.add(tf.mul(momPrev, mu), tf.mul(fx, gamma2));
-      return [norm(tf.sub(x, mom)), mom];
+    const fx = this.evaluate(f, x, x);
+    const [out, p, v, mom] = tf.tidy(() => {
+      const mom = this.heavyBall.advance(momPrev, fx);
+      const [p, v] = this.adam.moments(pPrev, vPrev, fx);
+      return [finish(this.adam.move(x, p, v)), p, v, mom];
     });
-    return { x: out!, state: { p: pPrev, v: vPrev, mom: mom! } };
+    return { x: out, state: { p: p, v: v, mom: mom } };
   }
 }

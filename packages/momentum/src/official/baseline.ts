@@ -2,29 +2,26 @@
  * The official code's SMoE sublayer (architecture letter `g`).
  * @module
  */
-import * as tf from '@tensorflow/tfjs';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from '../rule.js';
+import { PlainResidual } from '../plain-residual.js';
 
 /**
- * The official baseline SMoE sublayer, with its inner LayerNorm (`ctx.norm`, the model's `layers.{i}.smoe.layer_norm`):
+ * The official baseline SMoE sublayer: {@link PlainResidual} (γ = 1) inside the sublayer's LayerNorm `ctx.norm`
+ * (the model's `layers.{i}.smoe.layer_norm`),
  *
  *     out = LN_moe(x + f(x))
  *
- * The model then applies its own `LN2(x + out)` (the double residual of PAPER.md §2.1). State `{}`.
+ * The model then applies its own `LN2(x + out)` (the double residual, docs/paper-notes.md#the-language-model-backbone).
+ * State `{}`.
  * @example
  * ```ts
  * const rule = new OfficialBaseline();
  * const { x: s } = rule.step(h1, (p) => dropout(moe.apply(p).y), {}, { layer, norm: (t) => layerNorm.apply(t) });
  * ```
  */
-export class OfficialBaseline extends ResidualRuleBase {
-  readonly name = 'official-baseline';
-  protected readonly stateKeys = [] as const;
+export class OfficialBaseline extends PlainResidual {
+  override readonly name: string = 'official-baseline';
 
-  // x: [..., d] -> out: [..., d]; state: {}
-  step(x: tf.Tensor, f: ExpertFn, _state: RuleState, ctx: StepContext): StepResult {
-    const norm = this.requireNorm(ctx, 'norm', "the sublayer's inner LayerNorm, layers.{i}.smoe.layer_norm");
-    const fx = this.evaluate(f, x, x);
-    return { x: tf.tidy(() => norm(tf.add(x, fx))), state: {} };
+  constructor() {
+    super({}, { norm: true });
   }
 }

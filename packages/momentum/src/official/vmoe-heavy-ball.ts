@@ -5,7 +5,8 @@
 import { OfficialHeavyBall, type OfficialHeavyBallOptions } from './heavy-ball.js';
 
 /**
- * The heavy-ball MoE block of the authors' V-MoE fork (commit `2f980dd`, run "vmoe_mom_LN_08"), a pre-LN block:
+ * The heavy-ball MoE block of the authors' V-MoE fork (commit `2f980dd`, run "vmoe_mom_LN_08"), a pre-LN block
+ * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring):
  *
  *     m_t = μ m_{t−1} + γ MoE(LN(x_t))        (LN = ctx.preNorm)
  *     out = LN_post(x_t − m_t)                 (LN_post = ctx.norm)

@@ -2,13 +2,14 @@
  * Robust MomentumV-MoE: the robust-momentum MoE block of the authors' V-MoE fork.
  * @module
  */
-import * as tf from '@tensorflow/tfjs';
-import { robustMomentumCoefficients, type RobustMomentumCoefficients, type RobustMomentumDesign } from '../robust-params.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult } from '../rule.js';
+import type { RobustMomentumDesign } from '../robust-params.js';
+import { RobustMomentum } from '../robust-momentum.js';
 
 /**
- * The robust-momentum MoE block of the authors' V-MoE fork at HEAD (PAPER.md §3.3), with a, b, c from
- * {@link robustMomentumCoefficients} (defaults κ = 1.25, ρ = 0.2, L = 1: a = 0.96, b = 0.04, c ≈ 0.041667):
+ * The robust-momentum MoE block of the authors' V-MoE fork at HEAD
+ * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring): {@link RobustMomentum} with the look-ahead on the
+ * block's pre-normed input and the extra post-LayerNorm, its buffer named `moment` as in the fork. Defaults
+ * κ = 1.25, ρ = 0.2, L = 1: a = 0.96, b = 0.04, c ≈ 0.041667.
  *
  *     y      = LN(x)                      (ctx.preNorm, the block's pre-norm)
  *     f      = MoE(y + c·a·moment)        (look-ahead on the normed input)
@@ -22,29 +23,11 @@ import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type
  * rule.step(x, (p) => moe.apply(p).y, state, { layer, preNorm: (t) => ln.apply(t), norm: (t) => lnPost.apply(t) });
  * ```
  */
-export class VMoERobustMomentum extends ResidualRuleBase {
-  readonly name = 'vmoe-robust-momentum';
-  protected readonly stateKeys = ['moment'] as const;
-  /** The design (κ, ρ, L) and the derived a, b, c. */
-  readonly coefficients: RobustMomentumCoefficients;
+export class VMoERobustMomentum extends RobustMomentum {
+  override readonly name: string = 'vmoe-robust-momentum';
+  protected override readonly stateKeys: readonly [string] = ['moment'];
 
   constructor(design: RobustMomentumDesign = {}) {
-    super();
-    this.coefficients = robustMomentumCoefficients(design);
-  }
-
-  // x: [..., d] -> out: [..., d]; state: { moment: [..., d] }
-  step(x: tf.Tensor, f: ExpertFn, state: RuleState, ctx: StepContext): StepResult {
-    const { a, b, c } = this.coefficients;
-    const norm = this.requireNorm(ctx, 'norm', "the block's post-LayerNorm");
-    const preNorm = this.requireNorm(ctx, 'preNorm', "the block's pre-LayerNorm, applied before the MoE");
-    const momentPrev = this.stateTensor(state, 'moment', x);
-    const lookahead = tf.tidy(() => tf.add(preNorm(x), tf.mul(momentPrev, c * a)));
-    const fy = this.evaluate(f, lookahead, x);
-    const [out, moment] = tf.tidy(() => {
-      const moment = tf.sub(tf.mul(momentPrev, b), fy);
-      return [norm(tf.add(x, tf.mul(moment, a))), moment];
-    });
-    return { x: out!, state: { moment: moment! } };
+    super(design, { norm: true, preNorm: true });
   }
 }

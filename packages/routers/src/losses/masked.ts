@@ -12,7 +12,7 @@ export function tokenWeights(tokens: number, mask?: tf.Tensor1D): tf.Tensor1D {
 /** Σ over real tokens of `v: [T, ...]` along axis 0. */
 export function maskedSum(v: tf.Tensor, mask?: tf.Tensor1D): tf.Tensor {
   if (mask === undefined) return tf.sum(v, 0);
-  const m = tf.cast(mask, 'float32').reshape([v.shape[0]!, ...v.shape.slice(1).map(() => 1)]);
+  const m = tf.cast(mask, 'float32').reshape([v.shape[0], ...v.shape.slice(1).map(() => 1)]);
   return tf.sum(tf.mul(v, m), 0);
 }
 
@@ -23,5 +23,5 @@ export function realCount(tokens: number, mask?: tf.Tensor1D): tf.Scalar {
 
 /** Mean over real tokens of `v: [T, ...]` along axis 0. */
 export function maskedMean(v: tf.Tensor, mask?: tf.Tensor1D): tf.Tensor {
-  return tf.div(maskedSum(v, mask), realCount(v.shape[0]!, mask));
+  return tf.div(maskedSum(v, mask), realCount(v.shape[0], mask));
 }
