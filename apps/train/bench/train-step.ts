@@ -1,0 +1,55 @@
+/**
+ * Training speed of one worker: tokens/s of a forward + backward + Adam step for the two configurations of the
+ * PyTorch comparison (see `stepConfigs`), interleaved so that drifting machine load hits both alike, then a profile
+ * of each (by part and by kernel) into bench/results/train-step-profile.md. When `python3` can import torch,
+ * bench/pytorch_train_step.py runs the same configurations and its best tokens/s and our ratio to it are added.
+ * Run: `pnpm --filter @momentum-smoe/train bench` (REPS=n for more repetitions, PROFILE=0 to skip the profile).
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeBackend, initBackend } from '@momentum-smoe/core';
+import { interleavedTimes, median, repoRoot, writeResult } from '../../../bench/harness.js';
+import { formatProfile, profileSteps } from '../src/bench/profile.js';
+import { makeTrainStep, stepConfigs } from '../src/bench/train-step.js';
+
+const report = await initBackend({ backend: (process.env.BACKEND as 'wasm' | 'cpu' | undefined) ?? 'wasm' });
+console.error(describeBackend(report));
+const reps = Number(process.env.REPS ?? 7);
+const configs = stepConfigs();
+const runs = configs.map((c) => ({ ...c, run: makeTrainStep(c.model, c.batch) }));
+const times = await interleavedTimes(Object.fromEntries(runs.map((r) => [r.name, () => r.run.step()])), { warmup: 2, reps });
+
+const results: Record<string, unknown> = { backend: report.backend, reps, note: 'median over interleaved repetitions' };
+const ours: Record<string, number> = {};
+for (const r of runs) {
+  const ms = median(times[r.name]!);
+  ours[r.name] = r.run.tokens / (ms / 1000);
+  results[r.name] = { batch: r.batch, tokens_per_step: r.run.tokens, step_ms: Math.round(ms), tokens_per_s: Math.round(ours[r.name]!) };
+}
+
+const torch = pytorchTokensPerSecond();
+if (torch) {
+  results.pytorch = torch;
+  for (const r of runs) {
+    const best = torch[r.name];
+    if (best) (results[r.name] as Record<string, unknown>).ratio_to_pytorch = Number((ours[r.name]! / best).toFixed(2));
+  }
+} else console.error('pytorch: not available (python3 -c "import torch" failed); comparison skipped');
+
+if (process.env.PROFILE !== '0') {
+  const tables: string[] = [`# Training-step profile (${report.backend}, ${new Date().toISOString()})`, ''];
+  for (const r of runs) tables.push(formatProfile(`${r.name} (batch ${r.batch})`, await profileSteps(r.run, 3)));
+  writeFileSync(join(repoRoot, 'bench', 'results', 'train-step-profile.md'), tables.join('\n'));
+  console.error(tables.join('\n'));
+}
+for (const r of runs) r.run.dispose();
+writeResult('train-step', results);
+
+/** Best tokens/s per configuration from bench/pytorch_train_step.py, or null when torch cannot be imported. */
+function pytorchTokensPerSecond(): Record<string, number> | null {
+  if (spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const out = spawnSync('python3', [join(repoRoot, 'bench', 'pytorch_train_step.py'), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (out.status !== 0) return null;
+  return JSON.parse(out.stdout) as Record<string, number>;
+}
