@@ -35,7 +35,7 @@ if (torch) {
     const best = torch[r.name];
     if (best) (results[r.name] as Record<string, unknown>).ratio_to_pytorch = Number((ours[r.name]! / best).toFixed(2));
   }
-} else console.error('pytorch: not available (python3 -c "import torch" failed); comparison skipped');
+} else console.error('pytorch: no python3 here imports torch (set PYTHON to one that does); comparison skipped');
 
 if (process.env.PROFILE !== '0') {
   const tables: string[] = [`# Training-step profile (${report.backend}, ${new Date().toISOString()})`, ''];
@@ -46,10 +46,16 @@ if (process.env.PROFILE !== '0') {
 for (const r of runs) r.run.dispose();
 writeResult('train-step', results);
 
-/** Best tokens/s per configuration from bench/pytorch_train_step.py, or null when torch cannot be imported. */
+/**
+ * Best tokens/s per configuration from bench/pytorch_train_step.py, run by the first of `$PYTHON`, `python3` and
+ * `/usr/bin/python3` (Debian's, where `python3-torch` installs) that imports torch; null when none does.
+ */
 function pytorchTokensPerSecond(): Record<string, number> | null {
-  if (spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
-  const out = spawnSync('python3', [join(repoRoot, 'bench', 'pytorch_train_step.py'), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  const python = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  if (!python) return null;
+  const script = join(repoRoot, 'bench', 'pytorch_train_step.py');
+  const out = spawnSync(python, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (out.status !== 0) return null;
   return JSON.parse(out.stdout) as Record<string, number>;
 }

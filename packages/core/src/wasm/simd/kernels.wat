@@ -12,6 +12,11 @@
 ;;   C(i, j) at c + i·csI + 4j (rows stored as vectors). bias: byte offset of floats indexed by j, or 0; read when
 ;;   acc = 0.
 ;; expF32: dst[i] = e^src[i] for i < count (float32; src and dst may be the same).
+;; adamF32: one Adam step (PyTorch semantics) over count floats, read from p, g, m, v and written to pOut, mOut, vOut
+;;   (which may be the inputs): g' = scale·g, m' = β1·m + (1−β1)·g', v' = β2·v + (1−β2)·g'²,
+;;   p' = p − lr·((m'/c1) / (√(v'/c2) + eps) + wd·p), c1 and c2 the bias corrections. Vectors, then the last floats
+;;   one by one with the same float32 operations.
+;; sumSquaresF32: Σ src[i]² for i < count, accumulated in float64.
 (module
   (import "env" "memory" (memory 1))
 
@@ -250,4 +255,73 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $rest)))))
+
+  (func (export "adamF32")
+        (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $pOut i32) (param $mOut i32) (param $vOut i32)
+        (param $count i32) (param $lr f32) (param $beta1 f32) (param $beta2 f32) (param $eps f32) (param $c1 f32)
+        (param $c2 f32) (param $wd f32) (param $scale f32)
+    (local $i i32) (local $end i32)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $pv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32) (local $ps f32)
+    (local.set $end (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2)))
+    (loop $vectors
+      (if (i32.lt_u (local.get $i) (local.get $end)) (then
+        (local.set $gv (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $i))) (f32x4.splat (local.get $scale))))
+        (local.set $mv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (f32x4.splat (local.get $beta1)))
+                                  (f32x4.mul (local.get $gv) (f32x4.splat (f32.sub (f32.const 1) (local.get $beta1))))))
+        (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (f32x4.splat (local.get $beta2)))
+                                  (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (f32.sub (f32.const 1) (local.get $beta2))))))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $i))))
+        (v128.store (i32.add (local.get $mOut) (local.get $i)) (local.get $mv))
+        (v128.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vv))
+        (v128.store (i32.add (local.get $pOut) (local.get $i))
+          (f32x4.sub (local.get $pv) (f32x4.mul (f32x4.splat (local.get $lr))
+            (f32x4.add
+              (f32x4.div (f32x4.div (local.get $mv) (f32x4.splat (local.get $c1)))
+                         (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (f32x4.splat (local.get $c2)))) (f32x4.splat (local.get $eps))))
+              (f32x4.mul (local.get $pv) (f32x4.splat (local.get $wd)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vectors))))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (loop $rest
+      (if (i32.lt_u (local.get $i) (local.get $end)) (then
+        (local.set $gs (f32.mul (f32.load (i32.add (local.get $g) (local.get $i))) (local.get $scale)))
+        (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $beta1))
+                                (f32.mul (local.get $gs) (f32.sub (f32.const 1) (local.get $beta1)))))
+        (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $beta2))
+                                (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (f32.sub (f32.const 1) (local.get $beta2)))))
+        (local.set $ps (f32.load (i32.add (local.get $p) (local.get $i))))
+        (f32.store (i32.add (local.get $mOut) (local.get $i)) (local.get $ms))
+        (f32.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vs))
+        (f32.store (i32.add (local.get $pOut) (local.get $i))
+          (f32.sub (local.get $ps) (f32.mul (local.get $lr)
+            (f32.add
+              (f32.div (f32.div (local.get $ms) (local.get $c1))
+                       (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $c2))) (local.get $eps)))
+              (f32.mul (local.get $ps) (local.get $wd))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rest)))))
+
+  (func (export "sumSquaresF32") (param $src i32) (param $count i32) (result f64)
+    (local $x v128) (local $lo v128) (local $hi v128) (local $s f64)
+    (local.set $lo (v128.const i64x2 0 0))
+    (local.set $hi (v128.const i64x2 0 0))
+    (loop $vectors
+      (if (i32.ge_u (local.get $count) (i32.const 4)) (then
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $x (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+        (br $vectors))))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+    (loop $rest
+      (if (local.get $count) (then
+        (local.set $s (f64.add (local.get $s) (f64.mul (f64.promote_f32 (f32.load (local.get $src))) (f64.promote_f32 (f32.load (local.get $src))))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $rest))))
+    (local.get $s))
 )

@@ -18,6 +18,8 @@ export interface SimdKernels {
   packBT: KernelFn;
   tile4x8: KernelFn;
   expF32: KernelFn;
+  adamF32: KernelFn;
+  sumSquaresF32: (src: number, count: number) => number;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
