@@ -13,6 +13,7 @@ import { makeSliceConfig, makeSplitVConfig, makeUnpackConfig } from './slice.js'
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { groupedKernelConfigs } from './grouped-matmul.js';
 import { optimizerKernelConfigs } from './adam.js';
+import { softmaxNllKernelConfigs } from './softmax-nll.js';
 
 /** The patch configs, built once (the wrapping ones hold tfjs-wasm's own kernels, captured before replacement). */
 let patches: tf.KernelConfig[] | null = null;
@@ -35,6 +36,7 @@ function buildPatches(): tf.KernelConfig[] | null {
     makeExpConfig(exp!),
     ...groupedKernelConfigs,
     ...optimizerKernelConfigs,
+    ...softmaxNllKernelConfigs,
   ];
 }
 
@@ -45,7 +47,8 @@ function buildPatches(): tf.KernelConfig[] | null {
  * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece), `Identity`
  * that shares data instead of copying it (the engine clones every tensor it saves for a gradient), a SIMD `Exp`, and
  * the grouped products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`), and the fused
- * optimiser ops behind `adamStep` and `squaredNorm` (`MsmoeAdamStep`, `MsmoeSquaredNorm`). The matMuls, `Exp`
+ * optimiser ops behind `adamStep` and `squaredNorm` (`MsmoeAdamStep`, `MsmoeSquaredNorm`) and the vocabulary NLL
+ * behind `softmaxNll` / `softmaxNllGrad` (`MsmoeSoftmaxNll`, `MsmoeSoftmaxNllGrad`). The matMuls, `Exp`
  * and the grouped products run our own SIMD kernels (simd/kernels.wat) where the module allows it.
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.

@@ -17,6 +17,10 @@
 ;;   p' = p − lr·((m'/c1) / (√(v'/c2) + eps) + wd·p), c1 and c2 the bias corrections. Vectors, then the last floats
 ;;   one by one with the same float32 operations.
 ;; sumSquaresF32: Σ src[i]² for i < count, accumulated in float64.
+;; rowMaxSumExp: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = max_j z[r, j] and
+;;   out[2r+1] = Σ_j e^(z[r, j] − out[2r]) (float32, e^ by $exp4), the parts of a row's log-sum-exp.
+;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
+;;   shift[r] is its log-sum-exp); dst may be z.
 (module
   (import "env" "memory" (memory 1))
 
@@ -324,4 +328,73 @@
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $rest))))
     (local.get $s))
+
+  (func (export "rowMaxSumExp") (param $z i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $end i32) (local $mx v128) (local $m f32) (local $sum v128) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $z) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        ;; max: vectors, then the lanes, then the last floats
+        (local.set $mx (v128.load32_splat (local.get $row)))
+        (local.set $j (i32.const 0))
+        (loop $maxVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $mx (f32x4.max (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $maxVec))))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (loop $maxRest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $maxRest))))
+        ;; Σ e^(z − max)
+        (local.set $mx (f32x4.splat (local.get $m)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sumVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $sum (f32x4.add (local.get $sum)
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mx)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sumVec))))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))
+        (loop $sumRest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0
+              (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $row) (local.get $j))) (local.get $mx))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sumRest))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $m))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "expShiftScale") (param $z i32) (param $shift i32) (param $rows i32) (param $cols i32) (param $scale i32) (param $dst i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $src i32) (local $to i32) (local $sh v128) (local $sc v128)
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $src (i32.add (local.get $z) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $sh (v128.load32_splat (i32.add (local.get $shift) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $sc (v128.load32_splat (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (loop $vec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (v128.store (i32.add (local.get $to) (local.get $j)) (f32x4.mul (local.get $sc)
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $j))) (local.get $sh)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vec))))
+        (loop $rest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (f32x4.mul (local.get $sc)
+              (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sh))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
 )

@@ -20,6 +20,8 @@ export interface SimdKernels {
   expF32: KernelFn;
   adamF32: KernelFn;
   sumSquaresF32: (src: number, count: number) => number;
+  rowMaxSumExp: KernelFn;
+  expShiftScale: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
