@@ -19,6 +19,10 @@
 ;; sumSquaresF32: Σ src[i]² for i < count, accumulated in float64.
 ;; rowMaxSumExp: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = max_j z[r, j] and
 ;;   out[2r+1] = Σ_j e^(z[r, j] − out[2r]) (float32, e^ by $exp4), the parts of a row's log-sum-exp.
+;; layerNormF32: for each row r of x [rows, d] (d a multiple of 4): mean μ, biased variance σ², ρ = 1/√(σ² + eps),
+;;   y[r] = (x[r] − μ)·ρ·gamma + beta; stats[2r] = μ, stats[2r+1] = ρ (for the gradient).
+;; layerNormGradF32: from dy, x, gamma and those stats: x̂ = (x − μ)·ρ, g = dy·gamma,
+;;   dx = ρ·(g − mean(g) − x̂·mean(g·x̂)) per row; dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy (overwritten).
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
 (module
@@ -395,6 +399,101 @@
               (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sh))))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func (export "layerNormF32") (param $x i32) (param $gamma i32) (param $beta i32) (param $rows i32) (param $d i32)
+        (param $eps f32) (param $y i32) (param $stats i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $row i32) (local $out i32)
+    (local $acc v128) (local $t v128) (local $mv v128) (local $rv v128) (local $mean f32) (local $rho f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $out (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sum
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sum))))
+        (local.set $mean (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))))
+        (local.set $mv (f32x4.splat (local.get $mean)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $var
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $t (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mv)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $t) (local.get $t))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $var))))
+        (local.set $rho (f32.div (f32.const 1) (f32.sqrt (f32.add
+          (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))) (local.get $eps)))))
+        (local.set $rv (f32x4.splat (local.get $rho)))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (v128.store (i32.add (local.get $out) (local.get $j))
+              (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mv)) (local.get $rv))
+                                    (v128.load (i32.add (local.get $gamma) (local.get $j))))
+                         (v128.load (i32.add (local.get $beta) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
+        (f32.store (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3))) (local.get $mean))
+        (f32.store offset=4 (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3))) (local.get $rho))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "layerNormGradF32") (param $x i32) (param $dy i32) (param $gamma i32) (param $stats i32) (param $rows i32)
+        (param $d i32) (param $dx i32) (param $dgamma i32) (param $dbeta i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $off i32)
+    (local $s1 v128) (local $s2 v128) (local $mv v128) (local $rv v128) (local $xh v128) (local $g v128) (local $dyv v128)
+    (local $a v128) (local $b v128)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (loop $zero
+      (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+        (v128.store (i32.add (local.get $dgamma) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $dbeta) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zero))))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $off (i32.mul (local.get $r) (local.get $bytes)))
+        (local.set $mv (v128.load32_splat (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $rv (v128.load32_splat offset=4 (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sums
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j))))
+                                     (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $mv)) (local.get $rv)))
+            (local.set $s1 (f32x4.add (local.get $s1) (local.get $g)))
+            (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $g) (local.get $xh))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sums))))
+        (local.set $a (f32x4.splat (f32.div (call $hsum (local.get $s1)) (f32.convert_i32_u (local.get $d)))))
+        (local.set $b (f32x4.splat (f32.div (call $hsum (local.get $s2)) (f32.convert_i32_u (local.get $d)))))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $dyv (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j)))))
+            (local.set $g (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $mv)) (local.get $rv)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $j)))
+              (f32x4.mul (local.get $rv) (f32x4.sub (f32x4.sub (local.get $g) (local.get $a)) (f32x4.mul (local.get $xh) (local.get $b)))))
+            (v128.store (i32.add (local.get $dgamma) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $dyv) (local.get $xh))))
+            (v128.store (i32.add (local.get $dbeta) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $dyv)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))))
 )

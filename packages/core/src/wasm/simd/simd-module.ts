@@ -22,6 +22,8 @@ export interface SimdKernels {
   sumSquaresF32: (src: number, count: number) => number;
   rowMaxSumExp: KernelFn;
   expShiftScale: KernelFn;
+  layerNormF32: KernelFn;
+  layerNormGradF32: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
