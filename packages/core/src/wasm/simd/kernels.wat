@@ -23,6 +23,11 @@
 ;;   y[r] = (x[r] − μ)·ρ·gamma + beta; stats[2r] = μ, stats[2r+1] = ρ (for the gradient).
 ;; layerNormGradF32: from dy, x, gamma and those stats: x̂ = (x − μ)·ρ, g = dy·gamma,
 ;;   dx = ρ·(g − mean(g) − x̂·mean(g·x̂)) per row; dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy (overwritten).
+;; relSoftmaxF32: the relative-position attention softmax over rows r < n·m (query i = r mod m of its block):
+;;   dst[r, j] = softmax_j(scale·(qk[r, i + j] + pos[r, j])), j < l, with qk [n·m, l+m] (scores over [cache; block]
+;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4.
+;; relSoftmaxGradF32: its backward from probs and dprobs [n·m, l]: ds = scale·probs·(dprobs − Σ_j probs·dprobs);
+;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere.
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
 (module
@@ -495,5 +500,93 @@
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $write))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "relSoftmaxF32") (param $qk i32) (param $pos i32) (param $n i32) (param $m i32) (param $l i32)
+        (param $scale f32) (param $dst i32)
+    (local $row i32) (local $rows i32) (local $i i32) (local $src i32) (local $p i32) (local $out i32) (local $j i32)
+    (local $bytes i32) (local $sc v128) (local $mx v128) (local $sum v128) (local $x v128) (local $m1 f32)
+    (local.set $rows (i32.mul (local.get $n) (local.get $m)))
+    (local.set $bytes (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $row) (local.get $rows)) (then
+        (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
+        (local.set $src (i32.add (local.get $qk)
+          (i32.shl (i32.add (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (local.get $i)) (i32.const 2))))
+        (local.set $p (i32.add (local.get $pos) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $j (i32.const 0))
+        (loop $scores
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (f32x4.mul (f32x4.add (v128.load (i32.add (local.get $src) (local.get $j)))
+                                                (v128.load (i32.add (local.get $p) (local.get $j)))) (local.get $sc)))
+            (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $x))
+            (local.set $mx (f32x4.max (local.get $mx) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $scores))))
+        (local.set $m1 (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                                (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (local.set $mx (f32x4.splat (local.get $m1)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $exps
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $out) (local.get $j))) (local.get $mx))))
+            (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $x))
+            (local.set $sum (f32x4.add (local.get $sum) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $exps))))
+        (local.set $x (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $sum)))))
+        (local.set $j (i32.const 0))
+        (loop $normalise
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (v128.store (i32.add (local.get $out) (local.get $j)) (f32x4.mul (v128.load (i32.add (local.get $out) (local.get $j))) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $normalise))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "relSoftmaxGradF32") (param $probs i32) (param $dprobs i32) (param $n i32) (param $m i32) (param $l i32)
+        (param $scale f32) (param $dqk i32) (param $dpos i32)
+    (local $row i32) (local $rows i32) (local $i i32) (local $pr i32) (local $dp i32) (local $dq i32) (local $j i32)
+    (local $bytes i32) (local $wide i32) (local $sc v128) (local $s v128) (local $ds v128)
+    (local.set $rows (i32.mul (local.get $n) (local.get $m)))
+    (local.set $bytes (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $wide (i32.shl (i32.add (local.get $l) (local.get $m)) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $row) (local.get $rows)) (then
+        (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
+        (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $dq (i32.add (local.get $dqk) (i32.mul (local.get $row) (local.get $wide))))
+        (local.set $s (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $dot
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $s (f32x4.add (local.get $s) (f32x4.mul (v128.load (i32.add (local.get $pr) (local.get $j)))
+                                                               (v128.load (i32.add (local.get $dp) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $dot))))
+        (local.set $s (f32x4.splat (call $hsum (local.get $s))))
+        (local.set $j (i32.const 0))
+        (loop $zero
+          (if (i32.lt_u (local.get $j) (local.get $wide)) (then
+            (v128.store (i32.add (local.get $dq) (local.get $j)) (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $zero))))
+        (local.set $dq (i32.add (local.get $dq) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $ds (f32x4.mul (local.get $sc) (f32x4.mul (v128.load (i32.add (local.get $pr) (local.get $j)))
+              (f32x4.sub (v128.load (i32.add (local.get $dp) (local.get $j))) (local.get $s)))))
+            (v128.store (i32.add (i32.add (local.get $dpos) (i32.mul (local.get $row) (local.get $bytes))) (local.get $j)) (local.get $ds))
+            (v128.store (i32.add (local.get $dq) (local.get $j)) (local.get $ds))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowsLoop)))))
 )

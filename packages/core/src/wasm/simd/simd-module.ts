@@ -24,6 +24,8 @@ export interface SimdKernels {
   expShiftScale: KernelFn;
   layerNormF32: KernelFn;
   layerNormGradF32: KernelFn;
+  relSoftmaxF32: KernelFn;
+  relSoftmaxGradF32: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
