@@ -43,11 +43,8 @@ export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.
   for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
     if (!tf.util.arraysEqual(t.shape, param.shape)) throw new ShapeError(`adamStep ${name} (the parameter's shape)`, param.shape, t.shape);
   }
-  const attrs: AdamStepAttrs = {
-    lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, c1: 1 - o.beta1 ** o.step, c2: 1 - o.beta2 ** o.step,
-    weightDecay: o.weightDecay ?? 0,
-  };
   if (optimizerKernelsUsable() && [param, grad, m, v].every((t) => t.dtype === 'float32')) {
+    const attrs = attrsOf(o);
     return tf.tidy(() => {
       const scale = o.gradScale ?? tf.scalar(1);
       const inputs = { param, grad, m, v, scale } as unknown as tf.NamedTensorMap;
@@ -55,13 +52,19 @@ export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.
       return { param: p2!, m: m2!, v: v2! };
     });
   }
-  return adamStepOps(param, grad, m, v, attrs, o.gradScale);
+  return adamStepOps(param, grad, m, v, o);
+}
+
+function attrsOf(o: AdamStepOptions): AdamStepAttrs {
+  const { lr, beta1, beta2, eps, step } = o;
+  return { lr, beta1, beta2, eps, c1: 1 - beta1 ** step, c2: 1 - beta2 ** step, weightDecay: o.weightDecay ?? 0 };
 }
 
 /** {@link adamStep} as tfjs ops (every backend; the reference of the wasm kernel). */
-export function adamStepOps(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: AdamStepAttrs, gradScale?: tf.Scalar): AdamStepResult {
+export function adamStepOps(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: AdamStepOptions): AdamStepResult {
+  const a = attrsOf(o);
   return tf.tidy(() => {
-    const g = gradScale ? tf.mul(grad, gradScale) : grad;
+    const g = o.gradScale ? tf.mul(grad, o.gradScale) : grad;
     const m2 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
     const v2 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
     let update = tf.div(tf.div(m2, a.c1), tf.add(tf.sqrt(tf.div(v2, a.c2)), a.eps));
