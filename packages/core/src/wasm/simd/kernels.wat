@@ -19,6 +19,8 @@
 ;; sumSquaresF32: Σ src[i]² for i < count, accumulated in float64.
 ;; rowMaxSumExp: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = max_j z[r, j] and
 ;;   out[2r+1] = Σ_j e^(z[r, j] − out[2r]) (float32, e^ by $exp4), the parts of a row's log-sum-exp.
+;;   (The maxima here and in relSoftmaxF32 use pmax, one instruction: a NaN input is skipped by the max but still
+;;   makes the row's sum NaN.)
 ;; layerNormF32: for each row r of x [rows, d] (d a multiple of 4): mean μ, biased variance σ², ρ = 1/√(σ² + eps),
 ;;   y[r] = (x[r] − μ)·ρ·gamma + beta; stats[2r] = μ, stats[2r+1] = ρ (for the gradient).
 ;; layerNormGradF32: from dy, x, gamma and those stats: x̂ = (x − μ)·ρ, g = dy·gamma,
@@ -234,11 +236,15 @@
   ;; e^x per lane: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by the Cephes expf
   ;; polynomial (≤ 2 ulp), then 2^n applied as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), each a normal float, so results
   ;; that are denormal come out right. x is clamped to [-104, 89] first: e^89 overflows to inf and e^-104 is 0 in
-  ;; float32; NaN stays NaN.
+  ;; float32; NaN stays NaN (pmax/pmin return their first operand when a comparison with NaN fails: one instruction
+  ;; each, where min/max are a sequence). n = round(x·log2e) by adding 1.5·2^23 (the float's last bit is then 1), and
+  ;; the integer n is the difference of the bit patterns, with no float-to-int conversion.
   (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local $t v128) (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+                             (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
     (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
@@ -247,7 +253,7 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $ni (i32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
     (f32x4.mul
       (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
@@ -349,7 +355,7 @@
         (local.set $j (i32.const 0))
         (loop $maxVec
           (if (i32.lt_u (local.get $j) (local.get $end)) (then
-            (local.set $mx (f32x4.max (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $maxVec))))
         (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
@@ -523,7 +529,7 @@
             (local.set $x (f32x4.mul (f32x4.add (v128.load (i32.add (local.get $src) (local.get $j)))
                                                 (v128.load (i32.add (local.get $p) (local.get $j)))) (local.get $sc)))
             (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $x))
-            (local.set $mx (f32x4.max (local.get $mx) (local.get $x)))
+            (local.set $mx (f32x4.pmax (local.get $mx) (local.get $x)))
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br $scores))))
         (local.set $m1 (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
