@@ -5,7 +5,8 @@
  * them switched off (plain SIMD GEMM, tfjs ops). Then a profile of each configuration (by part and by kernel) into
  * bench/results/train-step-profile.md. When a `python3` imports torch, bench/pytorch_train_step.py runs the same
  * configurations and its best tokens/s and our ratio to it are added.
- * Run: `pnpm --filter @momentum-smoe/train bench` (REPS=n for more repetitions, PROFILE=0 to skip the profile).
+ * Run: `pnpm --filter @momentum-smoe/train bench` (REPS=n for more repetitions, PROFILE=0 to skip the profile,
+ * PYTORCH=0 to skip PyTorch).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -57,7 +58,7 @@ for (const r of runs) {
   };
 }
 
-const torch = pytorchTokensPerSecond();
+const torch = process.env.PYTORCH === '0' ? null : pytorchTokensPerSecond();
 if (torch) {
   results.pytorch = torch;
   for (const r of runs) {
