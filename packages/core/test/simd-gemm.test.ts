@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { asWasmBackend, f32At, offsetOf } from '../src/wasm/heap.js';
 import { hasSimdGemm, simdGemm } from '../src/wasm/simd/simd-gemm.js';
+import { type KernelBuild, forceKernelBuild, kernelBuild } from '../src/wasm/simd/simd-module.js';
 import { backendDataIds, randomArray, relError } from './wasm-helpers.js';
 
 const SEED = 4093;
@@ -74,7 +75,14 @@ describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
     expect(hasSimdGemm(asWasmBackend(tf.backend()))).toBe(true);
   });
 
-  it.each(CASES)('matches float64 loops: %o', (c) => {
+  it('runs the relaxed-SIMD (fused multiply-add) build by default on this Node', () => {
+    expect(kernelBuild()).toBe('relaxed');
+  });
+
+  const BUILDS: KernelBuild[] = ['relaxed', 'plain'];
+  it.each(BUILDS.flatMap((build) => CASES.map((c) => [build, c] as const)))('%s build matches float64 loops: %o', (build, c) => {
+    forceKernelBuild(build);
+    onTestFinished(() => forceKernelBuild(null));
     const rng = new Rng(SEED + c.m * 1000 + c.k);
     const [a, b, bias, c0] = [c.m * c.k * (c.a === 'strided' ? 2 : 1), c.k * c.n, c.n, c.m * c.n].map((n) => randomArray(rng, n)) as [number[], number[], number[], number[]];
     const backend = asWasmBackend(tf.backend());

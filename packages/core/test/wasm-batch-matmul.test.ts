@@ -180,7 +180,9 @@ describe('BatchMatMul patch on wasm', () => {
   });
 
   it('installWasmPatches is idempotent and harmless on another backend', async () => {
-    const kernels = ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'GatherV2', 'Slice', 'Unpack', 'SplitV', 'Identity', 'Exp', 'MsmoeGroupedMatMul', 'MsmoeGroupedWeightGrad'];
+    const kernels = ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'GatherV2', 'Slice', 'Unpack', 'SplitV', 'Identity', 'Exp', 'MsmoeGroupedMatMul', 'MsmoeGroupedWeightGrad',
+      'MsmoeAdamStep', 'MsmoeSquaredNorm', 'MsmoeSoftmaxNll', 'MsmoeSoftmaxNllGrad', 'MsmoeLayerNorm', 'MsmoeLayerNormGrad',
+      'MsmoeRelativeSoftmax', 'MsmoeRelativeSoftmaxGrad'];
     const before = kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     expect(installWasmPatches()).toEqual(kernels);
     expect(kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc)).toEqual(before);

@@ -6,6 +6,7 @@ import { resolveModel } from '../data/model-config.js';
 import { Adam } from '../training/optimizer.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
 import type { Command } from './index.js';
+import { printProfile } from '../bench/profile-command.js';
 
 const FLAGS: FlagSpecs = {
   config: { type: 'string', help: 'model config JSON' },
@@ -15,6 +16,7 @@ const FLAGS: FlagSpecs = {
   warmup: { type: 'string', help: 'untimed steps first', default: '2' },
   reps: { type: 'string', help: 'timed steps (the median is reported)', default: '5' },
   json: { type: 'boolean', help: 'print JSON' },
+  profile: { type: 'boolean', help: 'print where a step’s time goes, by model part and by kernel' },
   ...BACKEND_FLAG,
 };
 
@@ -31,6 +33,7 @@ export const benchCommand: Command = {
     const { model: config } = resolveModel('bench train-step', flags.preset, flags.config, vocab);
     const batch = intFlag('bench train-step', 'batch', flags.batch)!;
     const report = await startBackend(String(flags.backend));
+    if (flags.profile) return printProfile(config, batch, intFlag('bench train-step', 'reps', flags.reps)!);
     const rng = new Rng(0);
     const model = new SmoeLanguageModel(config, { rng });
     const optimizer = new Adam(model.namedParameters());

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TensorData } from '@momentum-smoe/core';
+import { adamStep, squaredNorm, type TensorData } from '@momentum-smoe/core';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -56,25 +56,23 @@ export class Adam {
   apply(grads: tf.NamedTensorMap, lr: number): tf.Scalar {
     this.step++;
     const { beta1, beta2, eps, weightDecay, decay, clipNorm } = this.opts;
-    const c1 = 1 - beta1 ** this.step;
-    const c2 = 1 - beta2 ** this.step;
     return tf.tidy(() => {
       const named = [...this.m.keys()].map((name) => {
         const p = this.params.get(name)!;
         return { name, p, g: grads[p.name] };
       });
       const present = named.filter((e): e is typeof e & { g: tf.Tensor } => e.g !== undefined);
-      const norm = tf.sqrt(tf.addN(present.map((e) => tf.sum(tf.square(e.g))))) as tf.Scalar;
-      const scale = clipNorm === undefined ? null : tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6)));
-      for (const { name, p, g: raw } of present) {
-        const g = scale ? tf.mul(raw, scale) : raw;
+      const norm = tf.sqrt(squaredNorm(present.map((e) => e.g))) as tf.Scalar;
+      const scale = clipNorm === undefined ? undefined : (tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) as tf.Scalar);
+      for (const { name, p, g } of present) {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-        if (weightDecay > 0 && decay(name)) update = tf.add(update, tf.mul(p, weightDecay));
-        p.assign(tf.sub(p, tf.mul(update, lr)));
+        // one fused pass per parameter on wasm (see @momentum-smoe/core adamStep)
+        const wd = weightDecay > 0 && decay(name) ? weightDecay : 0;
+        const next = adamStep(p, g, m, v, { lr, beta1, beta2, eps, step: this.step, weightDecay: wd, gradScale: scale });
+        m.assign(next.m);
+        v.assign(next.v);
+        p.assign(next.param);
       }
       return tf.keep(norm);
     });

@@ -12,6 +12,10 @@ import { makeExpConfig } from './simd/exp.js';
 import { makeSliceConfig, makeSplitVConfig, makeUnpackConfig } from './slice.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { groupedKernelConfigs } from './grouped-matmul.js';
+import { optimizerKernelConfigs } from './adam.js';
+import { softmaxNllKernelConfigs } from './softmax-nll.js';
+import { layerNormKernelConfigs } from './layer-norm.js';
+import { relativeSoftmaxKernelConfigs } from './relative-softmax.js';
 
 /** The patch configs, built once (the wrapping ones hold tfjs-wasm's own kernels, captured before replacement). */
 let patches: tf.KernelConfig[] | null = null;
@@ -33,6 +37,10 @@ function buildPatches(): tf.KernelConfig[] | null {
     makeIdentityConfig(identity!),
     makeExpConfig(exp!),
     ...groupedKernelConfigs,
+    ...optimizerKernelConfigs,
+    ...softmaxNllKernelConfigs,
+    ...layerNormKernelConfigs,
+    ...relativeSoftmaxKernelConfigs,
   ];
 }
 
@@ -42,7 +50,11 @@ function buildPatches(): tf.KernelConfig[] | null {
  * `GatherV2` / `Slice` / `Unpack` / `SplitV` that copy contiguous rows inside the heap instead of element by element
  * (gather) or after copying the whole input out (slice, and unstack and split, which slice once per piece), `Identity`
  * that shares data instead of copying it (the engine clones every tensor it saves for a gradient), a SIMD `Exp`, and
- * the grouped products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`). The matMuls, `Exp`
+ * the grouped products behind `groupedMatMul` (`MsmoeGroupedMatMul`, `MsmoeGroupedWeightGrad`), and the fused
+ * optimiser ops behind `adamStep` and `squaredNorm` (`MsmoeAdamStep`, `MsmoeSquaredNorm`) and the vocabulary NLL
+ * behind `softmaxNll` / `softmaxNllGrad` (`MsmoeSoftmaxNll`, `MsmoeSoftmaxNllGrad`), `layerNorm`'s forward and
+ * backward (`MsmoeLayerNorm`, `MsmoeLayerNormGrad`) and the attention's `relativeSoftmax` (`MsmoeRelativeSoftmax`,
+ * `MsmoeRelativeSoftmaxGrad`). The matMuls, `Exp`
  * and the grouped products run our own SIMD kernels (simd/kernels.wat) where the module allows it.
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.

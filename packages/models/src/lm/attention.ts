@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module, type Rng, assertShape } from '@momentum-smoe/core';
+import { Module, type Rng, assertShape, relativeSoftmax } from '@momentum-smoe/core';
 import { Linear } from '../nn/linear.js';
 import { dropout } from '../nn/dropout.js';
 
@@ -99,11 +99,11 @@ export class MultiHeadSeqAttention extends Module {
       const q = this.splitHeads(this.proj_query.apply(h)); // [BK, M, D]
       const k = this.splitHeads(this.proj_key.apply(all)); // [BK, L+M, D]
       const v = this.splitHeads(this.proj_val.apply(all)); // [BK, L+M, D]
-      const content = unskew(tf.matMul(q, k, false, true)); // [BK, M, L]
       const qFlat = tf.reshape(q, [b * heads * m, this.dHead]);
-      const position = tf.reshape(tf.matMul(qFlat, tf.reshape(keyPe, [this.dHead, l])), [b * heads, m, l]);
-      const scores = tf.mul(tf.add(content, position), 1 / Math.sqrt(this.dHead));
-      const probs = dropout(tf.softmax(scores, -1), this.options.dropout, this.training, this.options.rng);
+      const position = tf.reshape(tf.matMul(qFlat, tf.reshape(keyPe, [this.dHead, l])), [b * heads, m, l]) as tf.Tensor3D;
+      // softmax((unskew(q·kᵀ) + position) / √d_head): one kernel each way on wasm
+      const weights = relativeSoftmax(tf.matMul(q, k, false, true), position, 1 / Math.sqrt(this.dHead)); // [BK, M, L]
+      const probs = dropout(weights, this.options.dropout, this.training, this.options.rng);
       const out = tf.matMul(skew(probs as tf.Tensor3D), v); // [BK, M, D]
       const merged = tf.reshape(tf.transpose(tf.reshape(out, [b, heads, m, this.dHead]), [0, 2, 1, 3]), [b, m, dModel]);
       return this.proj_out.apply(merged as tf.Tensor3D);

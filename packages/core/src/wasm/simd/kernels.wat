@@ -12,6 +12,26 @@
 ;;   C(i, j) at c + i·csI + 4j (rows stored as vectors). bias: byte offset of floats indexed by j, or 0; read when
 ;;   acc = 0.
 ;; expF32: dst[i] = e^src[i] for i < count (float32; src and dst may be the same).
+;; adamF32: one Adam step (PyTorch semantics) over count floats, read from p, g, m, v and written to pOut, mOut, vOut
+;;   (which may be the inputs): g' = scale·g, m' = β1·m + (1−β1)·g', v' = β2·v + (1−β2)·g'²,
+;;   p' = p − lr·((m'/c1) / (√(v'/c2) + eps) + wd·p), c1 and c2 the bias corrections. Vectors, then the last floats
+;;   one by one with the same float32 operations.
+;; sumSquaresF32: Σ src[i]² for i < count, accumulated in float64.
+;; rowMaxSumExp: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = max_j z[r, j] and
+;;   out[2r+1] = Σ_j e^(z[r, j] − out[2r]) (float32, e^ by $exp4), the parts of a row's log-sum-exp.
+;;   (The maxima here and in relSoftmaxF32 use pmax, one instruction: a NaN input is skipped by the max but still
+;;   makes the row's sum NaN.)
+;; layerNormF32: for each row r of x [rows, d] (d a multiple of 4): mean μ, biased variance σ², ρ = 1/√(σ² + eps),
+;;   y[r] = (x[r] − μ)·ρ·gamma + beta; stats[2r] = μ, stats[2r+1] = ρ (for the gradient).
+;; layerNormGradF32: from dy, x, gamma and those stats: x̂ = (x − μ)·ρ, g = dy·gamma,
+;;   dx = ρ·(g − mean(g) − x̂·mean(g·x̂)) per row; dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy (overwritten).
+;; relSoftmaxF32: the relative-position attention softmax over rows r < n·m (query i = r mod m of its block):
+;;   dst[r, j] = softmax_j(scale·(qk[r, i + j] + pos[r, j])), j < l, with qk [n·m, l+m] (scores over [cache; block]
+;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4.
+;; relSoftmaxGradF32: its backward from probs and dprobs [n·m, l]: ds = scale·probs·(dprobs − Σ_j probs·dprobs);
+;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere.
+;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
+;;   shift[r] is its log-sum-exp); dst may be z.
 (module
   (import "env" "memory" (memory 1))
 
@@ -216,11 +236,15 @@
   ;; e^x per lane: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, so r is exact), e^r by the Cephes expf
   ;; polynomial (≤ 2 ulp), then 2^n applied as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), each a normal float, so results
   ;; that are denormal come out right. x is clamped to [-104, 89] first: e^89 overflows to inf and e^-104 is 0 in
-  ;; float32; NaN stays NaN.
+  ;; float32; NaN stays NaN (pmax/pmin return their first operand when a comparison with NaN fails: one instruction
+  ;; each, where min/max are a sequence). n = round(x·log2e) by adding 1.5·2^23 (the float's last bit is then 1), and
+  ;; the integer n is the difference of the bit patterns, with no float-to-int conversion.
   (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local $t v128) (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+                             (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
     (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
@@ -229,7 +253,7 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $ni (i32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
     (f32x4.mul
       (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
@@ -250,4 +274,325 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $rest)))))
+
+  (func (export "adamF32")
+        (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $pOut i32) (param $mOut i32) (param $vOut i32)
+        (param $count i32) (param $lr f32) (param $beta1 f32) (param $beta2 f32) (param $eps f32) (param $c1 f32)
+        (param $c2 f32) (param $wd f32) (param $scale f32)
+    (local $i i32) (local $end i32)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $pv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32) (local $ps f32)
+    (local.set $end (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2)))
+    (loop $vectors
+      (if (i32.lt_u (local.get $i) (local.get $end)) (then
+        (local.set $gv (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $i))) (f32x4.splat (local.get $scale))))
+        (local.set $mv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (f32x4.splat (local.get $beta1)))
+                                  (f32x4.mul (local.get $gv) (f32x4.splat (f32.sub (f32.const 1) (local.get $beta1))))))
+        (local.set $vv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (f32x4.splat (local.get $beta2)))
+                                  (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (f32.sub (f32.const 1) (local.get $beta2))))))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $i))))
+        (v128.store (i32.add (local.get $mOut) (local.get $i)) (local.get $mv))
+        (v128.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vv))
+        (v128.store (i32.add (local.get $pOut) (local.get $i))
+          (f32x4.sub (local.get $pv) (f32x4.mul (f32x4.splat (local.get $lr))
+            (f32x4.add
+              (f32x4.div (f32x4.div (local.get $mv) (f32x4.splat (local.get $c1)))
+                         (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (f32x4.splat (local.get $c2)))) (f32x4.splat (local.get $eps))))
+              (f32x4.mul (local.get $pv) (f32x4.splat (local.get $wd)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vectors))))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (loop $rest
+      (if (i32.lt_u (local.get $i) (local.get $end)) (then
+        (local.set $gs (f32.mul (f32.load (i32.add (local.get $g) (local.get $i))) (local.get $scale)))
+        (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $beta1))
+                                (f32.mul (local.get $gs) (f32.sub (f32.const 1) (local.get $beta1)))))
+        (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $beta2))
+                                (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (f32.sub (f32.const 1) (local.get $beta2)))))
+        (local.set $ps (f32.load (i32.add (local.get $p) (local.get $i))))
+        (f32.store (i32.add (local.get $mOut) (local.get $i)) (local.get $ms))
+        (f32.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vs))
+        (f32.store (i32.add (local.get $pOut) (local.get $i))
+          (f32.sub (local.get $ps) (f32.mul (local.get $lr)
+            (f32.add
+              (f32.div (f32.div (local.get $ms) (local.get $c1))
+                       (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $c2))) (local.get $eps)))
+              (f32.mul (local.get $ps) (local.get $wd))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rest)))))
+
+  (func (export "sumSquaresF32") (param $src i32) (param $count i32) (result f64)
+    (local $x v128) (local $lo v128) (local $hi v128) (local $s f64)
+    (local.set $lo (v128.const i64x2 0 0))
+    (local.set $hi (v128.const i64x2 0 0))
+    (loop $vectors
+      (if (i32.ge_u (local.get $count) (i32.const 4)) (then
+        (local.set $x (v128.load (local.get $src)))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $x (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 4)))
+        (br $vectors))))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+    (loop $rest
+      (if (local.get $count) (then
+        (local.set $s (f64.add (local.get $s) (f64.mul (f64.promote_f32 (f32.load (local.get $src))) (f64.promote_f32 (f32.load (local.get $src))))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $rest))))
+    (local.get $s))
+
+  (func (export "rowMaxSumExp") (param $z i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $end i32) (local $mx v128) (local $m f32) (local $sum v128) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $z) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        ;; max: vectors, then the lanes, then the last floats
+        (local.set $mx (v128.load32_splat (local.get $row)))
+        (local.set $j (i32.const 0))
+        (loop $maxVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $maxVec))))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (loop $maxRest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $maxRest))))
+        ;; Σ e^(z − max)
+        (local.set $mx (f32x4.splat (local.get $m)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sumVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $sum (f32x4.add (local.get $sum)
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mx)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sumVec))))
+        (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))
+        (loop $sumRest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0
+              (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $row) (local.get $j))) (local.get $mx))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sumRest))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $m))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "expShiftScale") (param $z i32) (param $shift i32) (param $rows i32) (param $cols i32) (param $scale i32) (param $dst i32)
+    (local $r i32) (local $j i32) (local $end i32) (local $src i32) (local $to i32) (local $sh v128) (local $sc v128)
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $src (i32.add (local.get $z) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $sh (v128.load32_splat (i32.add (local.get $shift) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $sc (v128.load32_splat (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (loop $vec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (v128.store (i32.add (local.get $to) (local.get $j)) (f32x4.mul (local.get $sc)
+              (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $j))) (local.get $sh)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vec))))
+        (loop $rest
+          (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (f32x4.mul (local.get $sc)
+              (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sh))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func (export "layerNormF32") (param $x i32) (param $gamma i32) (param $beta i32) (param $rows i32) (param $d i32)
+        (param $eps f32) (param $y i32) (param $stats i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $row i32) (local $out i32)
+    (local $acc v128) (local $t v128) (local $mv v128) (local $rv v128) (local $mean f32) (local $rho f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $out (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sum
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sum))))
+        (local.set $mean (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))))
+        (local.set $mv (f32x4.splat (local.get $mean)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $var
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $t (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mv)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $t) (local.get $t))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $var))))
+        (local.set $rho (f32.div (f32.const 1) (f32.sqrt (f32.add
+          (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $d))) (local.get $eps)))))
+        (local.set $rv (f32x4.splat (local.get $rho)))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (v128.store (i32.add (local.get $out) (local.get $j))
+              (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mv)) (local.get $rv))
+                                    (v128.load (i32.add (local.get $gamma) (local.get $j))))
+                         (v128.load (i32.add (local.get $beta) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
+        (f32.store (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3))) (local.get $mean))
+        (f32.store offset=4 (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3))) (local.get $rho))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "layerNormGradF32") (param $x i32) (param $dy i32) (param $gamma i32) (param $stats i32) (param $rows i32)
+        (param $d i32) (param $dx i32) (param $dgamma i32) (param $dbeta i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $off i32)
+    (local $s1 v128) (local $s2 v128) (local $mv v128) (local $rv v128) (local $xh v128) (local $g v128) (local $dyv v128)
+    (local $a v128) (local $b v128)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (loop $zero
+      (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+        (v128.store (i32.add (local.get $dgamma) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $dbeta) (local.get $j)) (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zero))))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $off (i32.mul (local.get $r) (local.get $bytes)))
+        (local.set $mv (v128.load32_splat (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $rv (v128.load32_splat offset=4 (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $sums
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j))))
+                                     (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $mv)) (local.get $rv)))
+            (local.set $s1 (f32x4.add (local.get $s1) (local.get $g)))
+            (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $g) (local.get $xh))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sums))))
+        (local.set $a (f32x4.splat (f32.div (call $hsum (local.get $s1)) (f32.convert_i32_u (local.get $d)))))
+        (local.set $b (f32x4.splat (f32.div (call $hsum (local.get $s2)) (f32.convert_i32_u (local.get $d)))))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $dyv (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $j)))))
+            (local.set $g (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+            (local.set $xh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j)))) (local.get $mv)) (local.get $rv)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $j)))
+              (f32x4.mul (local.get $rv) (f32x4.sub (f32x4.sub (local.get $g) (local.get $a)) (f32x4.mul (local.get $xh) (local.get $b)))))
+            (v128.store (i32.add (local.get $dgamma) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $dyv) (local.get $xh))))
+            (v128.store (i32.add (local.get $dbeta) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $dyv)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "relSoftmaxF32") (param $qk i32) (param $pos i32) (param $n i32) (param $m i32) (param $l i32)
+        (param $scale f32) (param $dst i32)
+    (local $row i32) (local $rows i32) (local $i i32) (local $src i32) (local $p i32) (local $out i32) (local $j i32)
+    (local $bytes i32) (local $sc v128) (local $mx v128) (local $sum v128) (local $x v128) (local $m1 f32)
+    (local.set $rows (i32.mul (local.get $n) (local.get $m)))
+    (local.set $bytes (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $row) (local.get $rows)) (then
+        (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
+        (local.set $src (i32.add (local.get $qk)
+          (i32.shl (i32.add (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (local.get $i)) (i32.const 2))))
+        (local.set $p (i32.add (local.get $pos) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $j (i32.const 0))
+        (loop $scores
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (f32x4.mul (f32x4.add (v128.load (i32.add (local.get $src) (local.get $j)))
+                                                (v128.load (i32.add (local.get $p) (local.get $j)))) (local.get $sc)))
+            (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $x))
+            (local.set $mx (f32x4.pmax (local.get $mx) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $scores))))
+        (local.set $m1 (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                                (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (local.set $mx (f32x4.splat (local.get $m1)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $exps
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $out) (local.get $j))) (local.get $mx))))
+            (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $x))
+            (local.set $sum (f32x4.add (local.get $sum) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $exps))))
+        (local.set $x (f32x4.splat (f32.div (f32.const 1) (call $hsum (local.get $sum)))))
+        (local.set $j (i32.const 0))
+        (loop $normalise
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (v128.store (i32.add (local.get $out) (local.get $j)) (f32x4.mul (v128.load (i32.add (local.get $out) (local.get $j))) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $normalise))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "relSoftmaxGradF32") (param $probs i32) (param $dprobs i32) (param $n i32) (param $m i32) (param $l i32)
+        (param $scale f32) (param $dqk i32) (param $dpos i32)
+    (local $row i32) (local $rows i32) (local $i i32) (local $pr i32) (local $dp i32) (local $dq i32) (local $j i32)
+    (local $bytes i32) (local $wide i32) (local $sc v128) (local $s v128) (local $ds v128)
+    (local.set $rows (i32.mul (local.get $n) (local.get $m)))
+    (local.set $bytes (i32.shl (local.get $l) (i32.const 2)))
+    (local.set $wide (i32.shl (i32.add (local.get $l) (local.get $m)) (i32.const 2)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $row) (local.get $rows)) (then
+        (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
+        (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))
+        (local.set $dq (i32.add (local.get $dqk) (i32.mul (local.get $row) (local.get $wide))))
+        (local.set $s (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $dot
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $s (f32x4.add (local.get $s) (f32x4.mul (v128.load (i32.add (local.get $pr) (local.get $j)))
+                                                               (v128.load (i32.add (local.get $dp) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $dot))))
+        (local.set $s (f32x4.splat (call $hsum (local.get $s))))
+        (local.set $j (i32.const 0))
+        (loop $zero
+          (if (i32.lt_u (local.get $j) (local.get $wide)) (then
+            (v128.store (i32.add (local.get $dq) (local.get $j)) (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $zero))))
+        (local.set $dq (i32.add (local.get $dq) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $ds (f32x4.mul (local.get $sc) (f32x4.mul (v128.load (i32.add (local.get $pr) (local.get $j)))
+              (f32x4.sub (v128.load (i32.add (local.get $dp) (local.get $j))) (local.get $s)))))
+            (v128.store (i32.add (i32.add (local.get $dpos) (i32.mul (local.get $row) (local.get $bytes))) (local.get $j)) (local.get $ds))
+            (v128.store (i32.add (local.get $dq) (local.get $j)) (local.get $ds))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $write))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowsLoop)))))
 )
