@@ -25,12 +25,12 @@ export function stepConfigs(): StepConfig[] {
   return [
     {
       name: 'small',
-      model: validateLmConfig({ ...common, arch: 'smsmsm', layers: 3, hidden: 128, inner: 128, blockSize: 64, attnSpan: 128 }),
+      model: validateLmConfig({ ...common, arch: 'smsmsm', layers: 3, dModel: 128, dHidden: 128, blockSize: 64, attnSpan: 128 }),
       batch: 8,
     },
     {
       name: 'mid',
-      model: validateLmConfig({ ...common, arch: 'smsm', layers: 2, hidden: 352, inner: 352, blockSize: 128, attnSpan: 256 }),
+      model: validateLmConfig({ ...common, arch: 'smsm', layers: 2, dModel: 352, dHidden: 352, blockSize: 128, attnSpan: 256 }),
       batch: 4,
     },
   ];
