@@ -28,6 +28,11 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 
 const kernelsByModule = new WeakMap<WasmModule, SimdKernels | null>();
 
+/** True for a SharedArrayBuffer; browsers define that global only on cross-origin isolated pages. */
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
 function decodeBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 }
@@ -42,7 +47,7 @@ export function simdKernels(backend: WasmBackend): SimdKernels | null {
   let kernels: SimdKernels | null = null;
   const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   const bytes = decodeBase64(KERNELS_WASM_BASE64);
-  if (memory instanceof webAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer) && webAssembly.validate(bytes)) {
+  if (memory instanceof webAssembly.Memory && !isShared(memory.buffer) && webAssembly.validate(bytes)) {
     kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
   }
   kernelsByModule.set(wasm, kernels);
