@@ -9,6 +9,7 @@ import { defaultCommand } from './default.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { trainCommand } from './train.js';
+import { webCommand } from './web.js';
 
 /** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
 export interface Command {
@@ -25,4 +26,5 @@ export const COMMANDS: Record<string, Command> = {
   bench: benchCommand,
   data: dataCommand,
   generate: generateCommand,
+  web: webCommand,
 };
