@@ -123,6 +123,22 @@ describe('sampleToken', () => {
     expect(Math.abs(counts[2]! / 20000 - 4 / 7)).toBeLessThan(0.015);
   });
 
+  it('top-k equals a draw over the fully sorted row, ties by id (300 rows with ties, seed 11)', () => {
+    const naive = (row: Float32Array, k: number, t: number, rng: Rng): number => {
+      const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+      const w = order.map((i) => Math.exp((row[i]! - row[order[0]!]!) / t));
+      let u = rng.uniform() * w.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < k; j++) if ((u -= w[j]!) < 0) return order[j]!;
+      return order[k - 1]!;
+    };
+    const gen = new Rng(11);
+    for (let r = 0; r < 300; r++) {
+      const row = Float32Array.from({ length: 50 }, () => Math.round(gen.normal() * 4) / 2); // coarse: many ties
+      const k = 1 + gen.int(49);
+      expect(sampleToken(row, { temperature: 0.7, topK: k }, new Rng(r)), `row ${r}, k ${k}`).toBe(naive(row, k, 0.7, new Rng(r)));
+    }
+  });
+
   it('needs an Rng and a temperature ≥ 0', () => {
     expect(() => sampleToken(logProbs, { temperature: 1 })).toThrow(/seeded Rng/);
     expect(() => sampleToken(logProbs, { temperature: -1 }, new Rng(0))).toThrow(/temperature/);

@@ -151,6 +151,25 @@ function readLayerValuesSync(reports: readonly LmLayerReport[]): LmLayerValues[]
 }
 
 /**
+ * The ids of the k largest values, by decreasing value, ties by increasing id (the order a stable sort would give):
+ * one pass with a sorted buffer of k, O(V·k) at worst and about V + k² log V for typical rows, far less than a sort.
+ */
+function topIds(values: ArrayLike<number>, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (top.length === k && !(x > values[top[k - 1]!]!)) continue;
+    let j = top.length === k ? k - 1 : top.length;
+    while (j > 0 && values[top[j - 1]!]! < x) {
+      top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  return top;
+}
+
+/**
  * Picks the next token from one row of log-probabilities: the arg-max when `temperature` is 0 (ties: the lowest
  * id), else a draw from `softmax(logProbs / temperature)` restricted to the `topK` most likely tokens, using one
  * `rng.uniform()`.
@@ -166,8 +185,7 @@ export function sampleToken(logProbs: ArrayLike<number>, options: SamplingOption
   }
   if (rng === undefined) throw new ConfigError('sampling with a temperature needs a seeded Rng');
   const k = options.topK && options.topK > 0 ? Math.min(options.topK, v) : v;
-  // Candidates by decreasing log-probability, ties by id, so the draw does not depend on the sort's stability.
-  const order = Array.from({ length: v }, (_, i) => i).sort((a, b) => logProbs[b]! - logProbs[a]! || a - b).slice(0, k);
+  const order = k < v ? topIds(logProbs, k) : Array.from({ length: v }, (_, i) => i).sort((a, b) => logProbs[b]! - logProbs[a]! || a - b);
   const top = logProbs[order[0]!]!;
   const weights = order.map((i) => Math.exp((logProbs[i]! - top) / temperature));
   const total = weights.reduce((s, w) => s + w, 0);
