@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@momentum-smoe/core';
+import { Rng, parseSafetensors } from '@momentum-smoe/core';
 import { cli } from './cli-helper.js';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
@@ -35,8 +35,12 @@ describe('msmoe web', () => {
       const index = (await (await fetch(`${url}models/index.json`)).json()) as { name: string; url: string }[];
       expect(index).toEqual([{ name: 'momentum/seed-1', url: 'models/momentum/seed-1/' }]);
       expect(await (await fetch(`${url}models/momentum/seed-1/vocab.txt`)).text()).toBe(readFileSync(join(out, 'vocab.txt'), 'utf8'));
-      const weights = new Uint8Array(await (await fetch(`${url}models/momentum/seed-1/best.safetensors`)).arrayBuffer());
-      expect(weights.length).toBe(readFileSync(join(out, 'best.safetensors')).length);
+      // The checkpoint without its optimiser moments: exactly its model/ tensors and its config.
+      const served = parseSafetensors(new Uint8Array(await (await fetch(`${url}models/momentum/seed-1/best.safetensors`)).arrayBuffer()));
+      const file = parseSafetensors(readFileSync(join(out, 'best.safetensors')));
+      expect([...served.tensors.keys()]).toEqual([...file.tensors.keys()].filter((k) => k.startsWith('model/')));
+      for (const [k, t] of served.tensors) expect(Array.from(t.data)).toEqual(Array.from(file.tensors.get(k)!.data));
+      expect(served.metadata.state).toBe(file.metadata.state);
       expect(await (await fetch(url)).text()).toContain('MomentumSMoE in the browser');
       expect((await fetch(`${url}models/momentum/seed-1/metrics.jsonl`)).status).toBe(404); // only what the page needs
       expect((await fetch(`${url}../../etc/passwd`)).status).toBe(404);

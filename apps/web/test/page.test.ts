@@ -150,4 +150,15 @@ describe('the page in Chromium', () => {
     expect(await other.textContent('#backend-status')).toBe(b.fallback);
     await other.close();
   });
+
+  it('switches to webgl from the picker (smoke: software rendering here) and reports the backend that runs', async () => {
+    const wasm = await page.evaluate((text) => msmoe.evaluate(text), TEXT);
+    const status = await page.evaluate(() => msmoe.setBackend('webgl'));
+    const current = (await page.evaluate(() => msmoe.backend())).current;
+    expect(status.actual).toBe(current);
+    expect(status.fallback === null).toBe(current === 'webgl');
+    const other = await page.evaluate((text) => msmoe.evaluate(text), TEXT);
+    for (const name of Object.keys(MODELS)) expect(Math.abs(other[name]!.loss - wasm[name]!.loss), `${name} on ${current}`).toBeLessThan(1e-3);
+    expect((await page.evaluate(() => msmoe.setBackend('wasm'))).actual).toBe('wasm');
+  });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensors, serializeSafetensors } from '@momentum-smoe/core';
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { VOCAB_FILE, findRunModels } from '../data/run-models.js';
 import { BEST_CHECKPOINT } from '../training/run-options.js';
@@ -41,6 +42,17 @@ function buildIfNeeded(pageDir: string): string {
   return dist;
 }
 
+/**
+ * The bytes the page loads for a model: a checkpoint without its optimiser moments (a third of the file, so the page
+ * starts sooner), other safetensors files as they are.
+ */
+async function pageWeights(file: string): Promise<Uint8Array> {
+  const { tensors, metadata } = await readSafetensors(file);
+  if (metadata.format !== 'msmoe-checkpoint-1') return readFileSync(file);
+  const model = new Map([...tensors].filter(([name]) => name.startsWith('model/')));
+  return serializeSafetensors(model, { format: metadata.format, ...(metadata.state === undefined ? {} : { state: metadata.state }) });
+}
+
 /** `msmoe web`: builds (if needed) and serves the page on 127.0.0.1 with the models of a run folder. */
 export const webCommand: Command = {
   summary: 'serve the web page (generation, routing, robustness in the browser) with a run’s models on 127.0.0.1',
@@ -55,6 +67,7 @@ export const webCommand: Command = {
     if (!existsSync(join(pageDir, 'index.html'))) throw new UsageError(`msmoe web: no web app at ${pageDir}; run it from the momentum-smoe repository or pass --page DIR`);
     const dist = buildIfNeeded(pageDir);
     const names = folders.map((f) => (f === runDir ? f.replace(/^.*\//, '') : relative(runDir, f)));
+    const weights = await Promise.all(folders.map((f) => pageWeights(join(f, BEST_CHECKPOINT))));
     const index = JSON.stringify(names.map((name) => ({ name, url: `models/${name}/` })));
     const server = createServer((req, res) => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -66,7 +79,11 @@ export const webCommand: Command = {
       const model = /^\/models\/(.+)\/(best\.safetensors|vocab\.txt)$/.exec(path);
       if (model) {
         const at = names.indexOf(model[1]!);
-        if (at >= 0) file = join(folders[at]!, model[2] === 'vocab.txt' ? VOCAB_FILE : BEST_CHECKPOINT);
+        if (at >= 0 && model[2] === 'best.safetensors') {
+          res.writeHead(200, { 'content-type': TYPES['.safetensors']!, 'content-length': weights[at]!.length }).end(weights[at]);
+          return;
+        }
+        if (at >= 0) file = join(folders[at]!, VOCAB_FILE);
       } else {
         const candidate = resolve(dist, `.${path.endsWith('/') ? `${path}index.html` : path}`);
         if (candidate.startsWith(dist) && existsSync(candidate) && statSync(candidate).isFile()) file = candidate;
