@@ -4,13 +4,11 @@
  * text redrawn after every token) and through `msmoe.generate` (no drawing). Targets: first token < 3 s, ≥ 20
  * tokens/s. JSON into bench/results/web-page.json. Usage: pnpm --filter @momentum-smoe/web bench [-- RUN_DIR]
  */
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { build } from 'vite';
 import type { MsmoeApi } from '../src/api.js';
 import { launchChromium } from '../test/chromium.js';
-import { serve } from '../test/static-server.js';
 import { repoRoot, writeResult } from '../../../bench/harness.js';
 
 declare const msmoe: MsmoeApi;
@@ -18,21 +16,24 @@ const TOKENS = 64;
 const REPS = 3;
 
 const runDir = process.argv[2] ?? join(repoRoot, 'runs', 'default');
-const folders = existsSync(runDir)
-  ? readdirSync(runDir).flatMap((v) => (statSync(join(runDir, v)).isDirectory() ? readdirSync(join(runDir, v)).map((s) => join(runDir, v, s)) : []))
-      .filter((f) => existsSync(join(f, 'best.safetensors')) && existsSync(join(f, 'vocab.txt')))
-  : [];
-if (folders.length === 0) {
-  console.error(`web bench: no models with vocab.txt under ${runDir}; run the default run first (pnpm msmoe)`);
+if (!existsSync(runDir)) {
+  console.error(`web bench: no run at ${runDir}; run the default run first (pnpm msmoe)`);
   process.exit(0);
 }
-const names = folders.map((f) => relative(runDir, f));
-const work = mkdtempSync(join(tmpdir(), 'web-bench-'));
-writeFileSync(join(work, 'index.json'), JSON.stringify(names.map((name) => ({ name, url: `models/${name}/` }))));
-await build({ root: new URL('..', import.meta.url).pathname, logLevel: 'warn', build: { outDir: join(work, 'dist') } });
-const roots: Record<string, string> = { '/models/index.json': join(work, 'index.json'), '/': join(work, 'dist') };
-names.forEach((n, i) => (roots[`/models/${n}/`] = folders[i]!));
-const { server, url } = await serve(roots);
+// The page as users get it: `msmoe web` (built if needed, checkpoints served without optimiser moments).
+const child = spawn(process.execPath, ['--conditions=@momentum-smoe/source', '--import', 'tsx', join(repoRoot, 'apps/train/src/cli.ts'), 'web', '--run', runDir, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise<string>((ok, fail) => {
+  let text = '';
+  child.stdout.on('data', (b: Buffer) => {
+    text += b.toString();
+    const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
+    if (m) ok(m[0]);
+  });
+  child.once('exit', (code) => fail(new Error(`msmoe web exited with ${code}`)));
+});
+const server = { close: () => child.kill('SIGTERM') };
 const browser = await launchChromium();
 const results: Record<string, unknown>[] = [];
 try {
@@ -46,6 +47,7 @@ try {
     const ui = await page.evaluate(([p, n]) => msmoe.generateAll(p, { tokens: n, seed: 1 }), [prompt, TOKENS] as const);
     const first = Object.values(ui)[0]!;
     const api: Record<string, number> = {};
+    const names = await page.evaluate(() => msmoe.models());
     for (const name of names) {
       const s = performance.now();
       await page.evaluate(([p, n, m]) => msmoe.generate(p, { tokens: n, seed: 1, model: m }), [prompt, TOKENS, name] as const);
@@ -54,6 +56,7 @@ try {
     results.push({
       backend: (await page.evaluate(() => msmoe.backend())).current,
       readyMs,
+      page: await page.evaluate(() => msmoe.timings()),
       firstTokenMs: readyMs + first.firstTokenMs,
       uiTokensPerSec: Object.fromEntries(Object.entries(ui).map(([k, g]) => [k, TOKENS / ((g.totalMs - g.firstTokenMs) / 1000)])),
       apiTokensPerSec: api,
@@ -66,6 +69,7 @@ try {
   server.close();
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const names = Object.keys(results[0]!.apiTokensPerSec as Record<string, number>);
 const perModel = (key: 'uiTokensPerSec' | 'apiTokensPerSec') =>
   Object.fromEntries(names.map((n) => [n, Math.round(median(results.map((r) => (r[key] as Record<string, number>)[n]!)))]));
 const firstTokenMs = Math.round(median(results.map((r) => r.firstTokenMs as number)));

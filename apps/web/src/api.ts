@@ -25,6 +25,8 @@ export interface MsmoeApi {
   /** The backend status, with `current` = `tf.getBackend()` now. */
   backend(): BackendStatus & { current: string };
   setBackend(name: BackendName): Promise<BackendStatus>;
+  /** When the backend was ready and when the default models were loaded (ms since the page opened). */
+  timings(): { backendReadyMs: number; modelsReadyMs: number };
   /** Names of the loaded models. */
   models(): string[];
   /** Perplexity of `text` per model, clean and under the word-swap attack. */

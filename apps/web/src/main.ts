@@ -14,6 +14,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const params = new URLSearchParams(location.search);
 const models: LoadedModel[] = [];
 let backend: BackendStatus | null = null;
+const timings = { backendReadyMs: 0, modelsReadyMs: 0 };
 
 function showBackend(status: BackendStatus): void {
   const box = $('backend-status');
@@ -144,13 +145,16 @@ async function start(): Promise<void> {
   const requested = (params.get('backend') ?? 'wasm') as BackendName;
   $<HTMLSelectElement>('backend').value = requested;
   await switchBackend(requested);
+  timings.backendReadyMs = performance.now();
   await guarded(defaultModels);
+  timings.modelsReadyMs = performance.now();
 }
 
 const ready = start();
 const api: MsmoeApi = {
   ready,
   backend: () => ({ ...backend!, current: tf.getBackend() }),
+  timings: () => ({ ...timings }),
   setBackend: (name) => switchBackend(name),
   models: () => models.map((m) => m.name),
   evaluate: (text) => evaluateAll(text),
