@@ -28,6 +28,7 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let url: string;
+let runs: string;
 const trained = new Map<string, SmoeLanguageModel>();
 
 declare const msmoe: MsmoeApi;
@@ -35,7 +36,7 @@ declare const msmoe: MsmoeApi;
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   const work = mkdtempSync(join(tmpdir(), 'web-'));
-  const runs = join(work, 'runs');
+  runs = join(work, 'runs');
   let i = 0;
   for (const [name, config] of Object.entries(MODELS)) {
     const model = trainTiny(config, 11 + i);
@@ -137,6 +138,15 @@ describe('the page in Chromium', () => {
     expect(await page.locator('table.ppl tr').count()).toBe(3);
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'artifacts', 'page.png'), fullPage: true });
+  });
+
+  it('loads a model from picked files (weights + vocab.txt), which then generates like the served copy', async () => {
+    const dir = join(runs, 'adam/seed-1');
+    await page.setInputFiles('#files', [join(dir, 'best.safetensors'), join(dir, 'vocab.txt')]);
+    await page.waitForFunction(() => msmoe.models().includes('best.safetensors'));
+    const options = { tokens: 8, seed: 2 };
+    const [picked, served] = await page.evaluate((o) => Promise.all([msmoe.generate('w1', { ...o, model: 'best.safetensors' }), msmoe.generate('w1', { ...o, model: 'adam/seed-1' })]), options);
+    expect(picked).toBe(served);
   });
 
   it('says so when wasm cannot start (wrong .wasm path) and tfjs falls back', async () => {
