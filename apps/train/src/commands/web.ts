@@ -35,7 +35,7 @@ function buildIfNeeded(pageDir: string): string {
   const dist = join(pageDir, 'dist');
   const sources = [join(pageDir, 'src'), join(pageDir, 'index.html'), ...['core', 'datasets', 'models', 'routers', 'experts', 'momentum'].map((p) => join(pageDir, '..', '..', 'packages', p, 'src'))];
   const built = existsSync(join(dist, 'index.html')) ? statSync(join(dist, 'index.html')).mtimeMs : 0;
-  if (built > Math.max(...sources.map(newest))) return dist;
+  if (built >= Math.max(...sources.map(newest))) return dist;
   console.error(`building the page (${relative(process.cwd(), pageDir) || pageDir}, vite build)…`);
   const vite = join(dirname(createRequire(join(pageDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
   execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: pageDir, stdio: 'inherit' });
