@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@momentum-smoe/core';
-import { disposeLayerReports, sampleToken } from '@momentum-smoe/models';
+import { disposeLayerReports, sampleToken, saveWeights } from '@momentum-smoe/models';
 import { cli } from './cli-helper.js';
 import { loadRunModels } from '../src/data/run-models.js';
 
@@ -44,6 +44,12 @@ describe('msmoe train → vocab.txt → msmoe generate', () => {
     }
     const expected = prefix.map((id) => vocab[id]!).join(' ').replaceAll(' <eos> ', '\n').replace(/ ?<eos>$/, '\n').replace(/^<eos> ?/, '\n');
     expect(g.out).toBe(expected);
+    // The same model as official-name weights (config in the file's metadata) with --weights and --vocab.
+    const official = join(dir, 'official.safetensors');
+    await saveWeights(model, official);
+    const w = await cli('generate', '--weights', official, '--vocab', join(out, 'vocab.txt'), '--prompt', 'w1 w2 w3', '--tokens', '6', '--temperature', '0', '--backend', 'wasm');
+    expect(w.code, w.err).toBe(0);
+    expect(w.out).toBe(expected);
     model.dispose();
 
     const sample = (seed: string) => cli('generate', '--run', out, '--prompt', 'w1', '--tokens', '12', '--seed', seed, '--temperature', '1.5', '--backend', 'wasm');
