@@ -40,5 +40,14 @@ export {
 } from './lm/presets.js';
 export { officialEntries, lmParameterCount, type OfficialEntry, type OfficialLayout } from './lm/official-names.js';
 export { officialStateDict, loadOfficialStateDict, saveWeights, loadWeights } from './lm/weights.js';
+export {
+  LmDecoder,
+  generateTokens,
+  sampleToken,
+  type DecodeStep,
+  type GenerateOptions,
+  type SamplingOptions,
+  type TokenRouting,
+} from './lm/generate.js';
 export { evaluateLm, type EvaluateLmOptions, type LmEvaluation } from './lm/eval.js';
 export * from './vision/index.js';

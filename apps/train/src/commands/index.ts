@@ -7,7 +7,9 @@ import { compareCommand } from './compare.js';
 import { dataCommand } from './data.js';
 import { defaultCommand } from './default.js';
 import { evalCommand } from './eval.js';
+import { generateCommand } from './generate.js';
 import { trainCommand } from './train.js';
+import { webCommand } from './web.js';
 
 /** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
 export interface Command {
@@ -23,4 +25,6 @@ export const COMMANDS: Record<string, Command> = {
   compare: compareCommand,
   bench: benchCommand,
   data: dataCommand,
+  generate: generateCommand,
+  web: webCommand,
 };

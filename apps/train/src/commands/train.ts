@@ -4,6 +4,7 @@ import { writeFileAtomic } from '@momentum-smoe/core';
 import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { resolveModel } from '../data/model-config.js';
+import { writeVocab } from '../data/run-models.js';
 import { trainLm, type LmRunConfig } from '../training/lm-trainer.js';
 import type { VisionRunConfig } from '../training/vision-trainer.js';
 import { isVisionPreset, trainVisionCommand, visionRunFromFlags } from './vision.js';
@@ -84,6 +85,7 @@ export const trainCommand: Command = {
     const data = await loadLmData({ ...runFile.data, cacheDir: '.cache/msmoe' });
     runFile.run.model = { ...runFile.run.model, vocab: data.vocab };
     await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
+    await writeVocab(out, data.words);
     console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
     const signal = interruptSignal();
     const result = await trainLm(runFile.run, data.clean.train, data.clean.valid, out, { resume: flags.resume !== undefined, signal });

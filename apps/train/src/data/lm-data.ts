@@ -6,13 +6,15 @@
  */
 import { join } from 'node:path';
 import { loadWikiText, tokenizeAttackedSplit, writeSotuCorpus, type WikiTextCorpus, type WikiTextSplit } from '@momentum-smoe/datasets';
-import { applyVocabCap, capVocabulary } from './vocab-cap.js';
+import { applyVocabCap, capVocabulary, cappedWords } from './vocab-cap.js';
 
 /** Token ids per split, clean and attacked, with the vocabulary size they index. */
 export interface LmData {
   /** Where the text came from. */
   source: string;
   vocab: number;
+  /** The words by id (after the cap): what `vocab.txt` beside a run's weights holds, one per line. */
+  words: string[];
   /** Id of `<unk>` (where capped-away words and the word-swap token go). */
   unkId: number;
   clean: Record<WikiTextSplit, Int32Array>;
@@ -45,12 +47,13 @@ export async function loadLmData(options: LmDataOptions): Promise<LmData> {
   });
   const cap = capVocabulary(corpus.splits.train.ids, corpus.vocab.size, corpus.vocab.unkId, options.maxVocab ?? Infinity);
   const remap = (ids: Int32Array) => (cap.size === corpus.vocab.size ? ids : applyVocabCap(ids, cap));
+  const words = cappedWords(corpus.vocab.words, cap);
   const clean = { train: remap(corpus.splits.train.ids), valid: remap(corpus.splits.valid.ids), test: remap(corpus.splits.test.ids) };
-  if (options.attackRate === undefined) return { source: dir, vocab: cap.size, unkId: cap.unkId, clean };
+  if (options.attackRate === undefined) return { source: dir, vocab: cap.size, words, unkId: cap.unkId, clean };
   const attack = { rate: options.attackRate, seed: options.attackSeed ?? 0 };
   const attacked = {
     valid: remap((await tokenizeAttackedSplit(corpus, 'valid', attack)).ids),
     test: remap((await tokenizeAttackedSplit(corpus, 'test', attack)).ids),
   };
-  return { source: dir, vocab: cap.size, unkId: cap.unkId, clean, attacked };
+  return { source: dir, vocab: cap.size, words, unkId: cap.unkId, clean, attacked };
 }

@@ -41,3 +41,13 @@ export function applyVocabCap(ids: Int32Array, cap: VocabCap): Int32Array {
   for (let i = 0; i < ids.length; i++) out[i] = cap.map[ids[i]!]!;
   return out;
 }
+
+/** The words of the capped vocabulary by new id (`words`: the full vocabulary by old id). */
+export function cappedWords(words: readonly string[], cap: VocabCap): string[] {
+  if (cap.size === words.length) return [...words];
+  const out = new Array<string>(cap.size).fill('<unk>');
+  words.forEach((w, old) => {
+    if (cap.map[old] !== cap.unkId) out[cap.map[old]!] = w;
+  });
+  return out;
+}

@@ -9,6 +9,7 @@ import { evaluateLm, lmPreset, type LmConfig, type LmLayerValues } from '@moment
 import { MetricsLog } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
+import { writeVocab } from '../data/run-models.js';
 
 /** The training budget shared by every variant. */
 export interface CompareBudget {
@@ -61,6 +62,7 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
       const { evalTokens: _, ...trainBudget } = budget;
       const run: LmRunConfig = { name: `${variant} seed ${seed}`, model: preset.model, seed, ...trainBudget };
       const dir = join(options.outDir, variant, `seed-${seed}`);
+      await writeVocab(dir, data.words);
       const r = await trainLm(run, data.clean.train, head(data.clean.valid), dir, {
         resume: options.resume ?? false,
         ...(options.signal ? { signal: options.signal } : {}),

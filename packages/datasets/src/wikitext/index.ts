@@ -7,6 +7,7 @@ export { findWikiTextFiles, WIKITEXT_SPLITS, type WikiTextFiles, type WikiTextSp
 export { Vocabulary, EOS, UNK } from './vocabulary.js';
 export { ByteIndex, fnv1a, FNV_OFFSET, FNV_PRIME } from './byte-index.js';
 export { tokenizeFile, tokenizeText, type TokenizeOptions, type TokenizedText } from './tokenizer.js';
+export { textToWords, wordsToIds, idsToText } from './words.js';
 export { loadWikiText, type LoadWikiTextOptions, type VocabularyMode, type WikiTextCorpus } from './corpus.js';
 export { CORPUS_CACHE_VERSION } from './corpus-cache.js';
 export { wikitextStats, type WikiTextStats } from './stats.js';

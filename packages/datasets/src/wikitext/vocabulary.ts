@@ -96,5 +96,6 @@ export class Vocabulary {
 }
 
 function flatCopy(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+  // Browsers have no Buffer (and read no large files through here): keep the string as it is.
+  return s.length < 13 || typeof Buffer === 'undefined' ? s : Buffer.from(s, 'utf8').toString('utf8');
 }

@@ -44,6 +44,11 @@ const kernelsByModule = new WeakMap<WasmModule, Map<KernelBuild, SimdKernels | n
 let forcedBuild: KernelBuild | null = null;
 let relaxedAccepted: boolean | null = null;
 
+/** True for a SharedArrayBuffer; browsers define that global only on cross-origin isolated pages. */
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
 function decodeBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 }
@@ -94,7 +99,7 @@ export function simdKernels(backend: WasmBackend): SimdKernels | null {
   let kernels: SimdKernels | null = null;
   const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   const bytes = decodeBase64(build === 'relaxed' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64);
-  if (memory instanceof webAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer) && webAssembly.validate(bytes)) {
+  if (memory instanceof webAssembly.Memory && !isShared(memory.buffer) && webAssembly.validate(bytes)) {
     kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
   }
   builds.set(build, kernels);
