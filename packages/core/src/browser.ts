@@ -5,12 +5,5 @@
  * then call {@link installWasmPatches}.
  * @packageDocumentation
  */
-export { installWasmPatches } from './wasm/index.js';
-export { groupedMatMul, groupedWeightGrad, type GroupedMatMulOptions } from './grouped-matmul.js';
-export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError } from './errors.js';
-export { assertShape } from './shapes.js';
-export { Rng, type RngState } from './rng.js';
-export { uniformInit, normalInit, torchLinearInit, fastmoeExpertInit } from './init.js';
-export { Module } from './module.js';
-export { parseSafetensors, serializeSafetensors, type TensorData, type Safetensors } from './safetensors-bytes.js';
+export * from './portable.js';
 export { readSafetensors, writeSafetensors, writeFileAtomic } from './browser-files.js';
