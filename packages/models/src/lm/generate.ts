@@ -50,18 +50,18 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 /**
- * Runs the gates of `model` with their `route` method wrapped, so that the chosen experts and weights of every
- * position can be read while `run` executes. Restores the gates afterwards.
+ * Runs the gates of `model` with `routeTrusted` (what an MoE layer calls) wrapped, so that the chosen experts and
+ * weights of every position can be read while `run` executes. Restores the gates afterwards.
  */
 function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; routing: TokenRouting[][] } {
   const perLayer: { layer: number; experts: Int32Array; weights: Float32Array; k: number }[] = [];
   const gates = model.layers.items.flatMap((layer, index) => (layer.smoe ? [{ gate: layer.smoe.gate, index }] : []));
   for (const { gate, index } of gates) {
-    const original = gate.route.bind(gate);
-    gate.route = (x, options) => {
-      const plan: TokenChoicePlan = original(x, options);
+    const original = gate.routeTrusted.bind(gate);
+    gate.routeTrusted = (x, options) => {
+      const plan = original(x, options) as TokenChoicePlan;
       // The rule may evaluate the experts more than once per layer; the last evaluation is the one kept.
-      const entry = { layer: index, experts: plan.indices.dataSync() as Int32Array, weights: plan.weights.dataSync() as Float32Array, k: plan.indices.shape[1] };
+      const entry = { layer: index, experts: plan.hostIndices, weights: plan.weights.dataSync() as Float32Array, k: plan.indices.shape[1] };
       const at = perLayer.findIndex((e) => e.layer === index);
       if (at >= 0) perLayer[at] = entry;
       else perLayer.push(entry);
@@ -72,7 +72,7 @@ function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; r
   try {
     result = run();
   } finally {
-    for (const { gate } of gates) delete (gate as { route?: unknown }).route;
+    for (const { gate } of gates) delete (gate as { routeTrusted?: unknown }).routeTrusted;
   }
   const positions = perLayer.length === 0 ? 0 : perLayer[0]!.experts.length / perLayer[0]!.k;
   const routing = Array.from({ length: positions }, (_, p) =>
