@@ -1,0 +1,189 @@
+import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from '../communicator.js';
+import { DistributedError } from '../errors.js';
+import { threadSerialized } from './abi.js';
+import { loadMpiLibrary, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
+
+/** Options of {@link MpiCommunicator.open}. */
+export interface MpiOpenOptions {
+  /** The MPI library to load, a path or a file name (default: `$MSMOE_MPI_LIBRARY`, then the usual sonames). */
+  library?: string;
+}
+
+/** Elements per MPI call: MPI counts are C ints; large arrays go in pieces of this many elements. */
+const maxCount = 2 ** 28;
+
+/**
+ * The ranks of an MPI job (`mpirun`, `mpiexec`, `srun`), through the system's MPI library (Open MPI or an MPICH
+ * family member) called with koffi. Collectives run on koffi's worker threads (MPI is initialised with
+ * `MPI_THREAD_SERIALIZED`, and this class never has two calls in flight), so the event loop keeps running while a
+ * rank waits. Without a launcher, MPI runs as a singleton of size 1.
+ *
+ * The all-reduce sums in rank order whatever the number of ranks: with one or two ranks that is `MPI_Allreduce`
+ * itself (a float sum of two numbers does not depend on their order); with more, each rank receives every rank's
+ * copy of its share of the elements (`MPI_Alltoall`), sums them in rank order and the shares are gathered back
+ * (`MPI_Allgather`), the same traffic as a ring all-reduce. So an MPI run and a {@link WorkerCommunicator} run of the
+ * same size give the same bits.
+ *
+ * @example
+ * ```ts
+ * const comm = await MpiCommunicator.open(); // under `mpirun -np 2 node train.js`
+ * await comm.allReduce(grads, 'mean');
+ * await comm.close();                        // MPI_Finalize: every rank must close
+ * ```
+ */
+export class MpiCommunicator implements Communicator {
+  readonly rank: number;
+  readonly size: number;
+  readonly localRank: number;
+  readonly localSize: number;
+  /** The library's own description (`MPI_Get_library_version`, first line), e.g. `Open MPI v4.1.4, …`. */
+  readonly libraryVersion: string;
+  private readonly lib: MpiLibrary;
+  private readonly ownsMpi: boolean;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private scratch = new Float32Array(0);
+
+  private constructor(lib: MpiLibrary, ownsMpi: boolean) {
+    this.lib = lib;
+    this.ownsMpi = ownsMpi;
+    const { abi } = lib;
+    this.rank = this.intOut('MPI_Comm_rank', abi.commWorld);
+    this.size = this.intOut('MPI_Comm_size', abi.commWorld);
+    const node: [bigint | number] = [0];
+    this.check('MPI_Comm_split_type', lib.fn.MPI_Comm_split_type(abi.commWorld, abi.commTypeShared, 0, abi.infoNull, node));
+    this.localRank = this.intOut('MPI_Comm_rank', node[0]);
+    this.localSize = this.intOut('MPI_Comm_size', node[0]);
+    this.check('MPI_Comm_free', lib.fn.MPI_Comm_free(node));
+    const text = new Uint8Array(abi.libraryVersionBytes);
+    const length = [0];
+    this.check('MPI_Get_library_version', lib.fn.MPI_Get_library_version(text, length));
+    this.libraryVersion = new TextDecoder().decode(text.subarray(0, length[0])).split('\n')[0]!.trim();
+  }
+
+  /**
+   * Loads MPI and initialises it (unless something else in the process already did). Throws
+   * {@link MpiUnavailableError} with the fix when no MPI library can be loaded.
+   */
+  static async open(options: MpiOpenOptions = {}): Promise<MpiCommunicator> {
+    const lib = await loadMpiLibrary(options.library);
+    const flag = [0];
+    lib.fn.MPI_Initialized(flag);
+    const ownsMpi = flag[0] === 0;
+    if (ownsMpi) {
+      const provided = [0];
+      const rc = lib.fn.MPI_Init_thread(null, null, threadSerialized, provided);
+      if (rc !== 0) throw new DistributedError(`MPI_Init_thread failed with error code ${rc} (${lib.path})`);
+      if (provided[0]! < threadSerialized) {
+        lib.fn.MPI_Finalize();
+        throw new DistributedError(
+          `${lib.path} supports thread level ${provided[0]} only; MPI_THREAD_SERIALIZED (${threadSerialized}) is needed ` +
+            'because MPI is called from koffi worker threads (use an MPI built with thread support)',
+        );
+      }
+    }
+    return new MpiCommunicator(lib, ownsMpi);
+  }
+
+  /** The ABI family of the loaded library. */
+  get family(): 'openmpi' | 'mpich' {
+    return this.lib.abi.family;
+  }
+
+  allReduce(data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
+    checkReduceOp(op);
+    return this.enqueue(async () => {
+      if (this.size > 1) {
+        for (let start = 0; start < data.length; start += maxCount) {
+          const piece = data.subarray(start, Math.min(data.length, start + maxCount));
+          await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
+        }
+      }
+      if (op === 'mean') for (let i = 0; i < data.length; i++) data[i]! /= this.size;
+    });
+  }
+
+  broadcast(data: Float32Array | Uint8Array, root = 0): Promise<void> {
+    checkRoot(root, this.size);
+    return this.enqueue(async () => {
+      const bytes = bytesOf(data);
+      const { abi } = this.lib;
+      for (let start = 0; start < bytes.length; start += maxCount) {
+        const piece = bytes.subarray(start, Math.min(bytes.length, start + maxCount));
+        await this.callAsync('MPI_Bcast', piece, piece.length, abi.byte, root, abi.commWorld);
+      }
+    });
+  }
+
+  barrier(): Promise<void> {
+    return this.enqueue(() => this.callAsync('MPI_Barrier', this.lib.abi.commWorld));
+  }
+
+  /** Waits for pending collectives, then `MPI_Finalize` (on the main thread, as MPI asks). Every rank must close. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    if (this.ownsMpi) this.check('MPI_Finalize', this.lib.fn.MPI_Finalize());
+  }
+
+  /** `MPI_Abort`: ends every rank of the job at once with `code` (for a fatal error on one rank). */
+  abort(code = 1): void {
+    this.lib.fn.MPI_Abort(this.lib.abi.commWorld, code);
+  }
+
+  private async nativeSum(x: Float32Array): Promise<void> {
+    const { abi } = this.lib;
+    await this.callAsync('MPI_Allreduce', abi.inPlace, x, x.length, abi.float, abi.sum, abi.commWorld);
+  }
+
+  /** Alltoall of equal shares, a rank-order sum of this rank's share, allgather of the shares. */
+  private async rankOrderSum(x: Float32Array): Promise<void> {
+    const { abi } = this.lib;
+    const share = Math.ceil(x.length / this.size);
+    const total = share * this.size;
+    if (this.scratch.length < 2 * total) this.scratch = new Float32Array(2 * total);
+    const send = this.scratch.subarray(0, total);
+    const recv = this.scratch.subarray(total, 2 * total);
+    send.set(x);
+    send.fill(0, x.length);
+    await this.callAsync('MPI_Alltoall', send, share, abi.float, recv, share, abi.float, abi.commWorld);
+    // recv holds rank r's copy of this rank's share at [r * share, (r + 1) * share): sum them in rank order.
+    const mine = send.subarray(0, share);
+    mine.set(recv.subarray(0, share));
+    for (let r = 1; r < this.size; r++) {
+      const part = recv.subarray(r * share, (r + 1) * share);
+      for (let i = 0; i < share; i++) mine[i]! += part[i]!;
+    }
+    await this.callAsync('MPI_Allgather', mine, share, abi.float, recv, share, abi.float, abi.commWorld);
+    x.set(recv.subarray(0, x.length));
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.reject(new DistributedError(`rank ${this.rank}: MPI communicator is closed`));
+    const next = this.queue.then(op);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private callAsync(name: MpiFunctionName, ...args: unknown[]): Promise<void> {
+    const fn: MpiFunction = this.lib.fn[name];
+    return new Promise((resolve, reject) => {
+      fn.async(...args, (error: unknown, rc: number) => {
+        if (error) reject(error instanceof Error ? error : new DistributedError(String(error)));
+        else if (rc !== 0) reject(new DistributedError(`rank ${this.rank}: ${name} failed with MPI error code ${rc}`));
+        else resolve();
+      });
+    });
+  }
+
+  private intOut(name: 'MPI_Comm_rank' | 'MPI_Comm_size', comm: bigint | number): number {
+    const out = [0];
+    this.check(name, this.lib.fn[name](comm, out));
+    return out[0]!;
+  }
+
+  private check(name: string, rc: number): void {
+    if (rc !== 0) throw new DistributedError(`${name} failed with MPI error code ${rc} (${this.lib.path})`);
+  }
+}

@@ -1,0 +1,169 @@
+import { workerData } from 'node:worker_threads';
+import { AtomicBarrier } from './atomic-barrier.js';
+import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from './communicator.js';
+import { CollectiveAbortedError, DistributedError } from './errors.js';
+import { abortGroup, alignRegion, Control, type SharedGroup } from './shared-group.js';
+
+/** The key under which {@link runWorkers} puts a worker's {@link SharedGroup} into `workerData`. */
+export const groupKey = '@momentum-smoe/distributed:group';
+
+/** Elements of one reduction piece are split over ranks in multiples of this (a cache line of floats). */
+const splitAlign = 16;
+
+/**
+ * One worker thread's member of a group started by {@link runWorkers}. The ranks exchange data through one
+ * `SharedArrayBuffer`: each copies its array into its own slot, each then sums a disjoint part of the elements over
+ * the slots in rank order (0, 1, 2, …) into a shared result, and each copies the result back. Two barriers per
+ * all-reduce, no message copies; the sum of every element is taken in the same order whichever thread computes it,
+ * so results are bit-identical from run to run. Arrays longer than the shared regions are reduced in pieces.
+ *
+ * @example
+ * ```ts
+ * // inside the entry module that runWorkers starts
+ * const comm = WorkerCommunicator.fromWorkerData();
+ * await comm.allReduce(grads, 'mean');
+ * ```
+ */
+export class WorkerCommunicator implements Communicator {
+  readonly rank: number;
+  readonly size: number;
+  /** Worker threads all live on one machine: the local rank is the rank. */
+  readonly localRank: number;
+  readonly localSize: number;
+  private readonly group: SharedGroup;
+  private readonly sync: AtomicBarrier;
+  private readonly lengths: Int32Array;
+  private regionBytes: number;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  /** Joins the group described by `group` (what {@link runWorkers} hands each worker). */
+  constructor(group: SharedGroup) {
+    this.group = group;
+    this.rank = this.localRank = group.rank;
+    this.size = this.localSize = group.size;
+    this.sync = new AtomicBarrier(group.control, group.rank, group.size, group.timeoutMs);
+    this.lengths = new Int32Array(group.control, Control.Lengths * Int32Array.BYTES_PER_ELEMENT, group.size);
+    this.regionBytes = group.initialRegionBytes;
+  }
+
+  /**
+   * The communicator of the current worker thread, from the `workerData` that {@link runWorkers} passed it.
+   * Throws when the thread was not started by `runWorkers`.
+   */
+  static fromWorkerData(data: unknown = workerData): WorkerCommunicator {
+    const group = (data as Record<string, unknown> | null | undefined)?.[groupKey] as SharedGroup | undefined;
+    if (!group) {
+      throw new DistributedError(
+        'WorkerCommunicator.fromWorkerData: this thread was not started by runWorkers (no group in workerData)',
+      );
+    }
+    return new WorkerCommunicator(group);
+  }
+
+  allReduce(data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
+    checkReduceOp(op);
+    return this.enqueue(async () => {
+      if (this.size === 1) return;
+      const pieceLength = this.group.maxRegionBytes / Float32Array.BYTES_PER_ELEMENT;
+      for (let start = 0; start < data.length || start === 0; start += pieceLength) {
+        await this.reducePiece(data.subarray(start, Math.min(data.length, start + pieceLength)), op);
+      }
+    });
+  }
+
+  broadcast(data: Float32Array | Uint8Array, root = 0): Promise<void> {
+    checkRoot(root, this.size);
+    return this.enqueue(async () => {
+      if (this.size === 1) return;
+      const bytes = bytesOf(data);
+      for (let start = 0; start < bytes.length || start === 0; start += this.group.maxRegionBytes) {
+        await this.broadcastPiece(bytes.subarray(start, Math.min(bytes.length, start + this.group.maxRegionBytes)), root);
+      }
+    });
+  }
+
+  barrier(): Promise<void> {
+    return this.enqueue(() => this.sync.arrive('barrier'));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => {});
+  }
+
+  /** Runs collectives one after another in call order, even when the caller does not await each. */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.reject(new DistributedError(`rank ${this.rank}: communicator is closed`));
+    const next = this.queue.then(op);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** All-reduce of an array that fits one region. */
+  private async reducePiece(x: Float32Array, op: ReduceOp): Promise<void> {
+    const n = x.length;
+    const region = this.ensureRegion(x.byteLength);
+    const slot = (r: number) => new Float32Array(this.group.data, region * (1 + r), n);
+    slot(this.rank).set(x);
+    await this.arriveWithLength('allReduce', x.byteLength);
+    // This rank's part of the elements: out[i] = slot0[i] + slot1[i] + … in rank order, rounded to float32 each time.
+    const per = Math.ceil(n / this.size / splitAlign) * splitAlign;
+    const lo = Math.min(n, this.rank * per);
+    const hi = Math.min(n, lo + per);
+    const out = new Float32Array(this.group.data, lo * Float32Array.BYTES_PER_ELEMENT, hi - lo);
+    out.set(slot(0).subarray(lo, hi));
+    for (let r = 1; r < this.size; r++) {
+      const s = slot(r).subarray(lo, hi);
+      for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+    }
+    if (op === 'mean') for (let i = 0; i < out.length; i++) out[i]! /= this.size;
+    await this.sync.arrive('allReduce');
+    x.set(new Float32Array(this.group.data, 0, n));
+  }
+
+  private async broadcastPiece(bytes: Uint8Array, root: number): Promise<void> {
+    this.ensureRegion(bytes.length);
+    // Nobody may still be reading the result region of the previous collective when the root overwrites it.
+    await this.arriveWithLength('broadcast', bytes.length);
+    if (this.rank === root) new Uint8Array(this.group.data, 0, bytes.length).set(bytes);
+    await this.sync.arrive('broadcast');
+    if (this.rank !== root) bytes.set(new Uint8Array(this.group.data, 0, bytes.length));
+  }
+
+  /**
+   * Grows the shared regions to hold `bytes`. Every rank makes the same calls, so every rank computes the same
+   * region size; the result region sits first and never moves, so growing never disturbs a rank that is still
+   * copying out the previous result.
+   */
+  private ensureRegion(bytes: number): number {
+    if (bytes <= this.regionBytes) return this.regionBytes;
+    const region = alignRegion(bytes);
+    const target = region * (this.size + 1);
+    if (this.group.data.byteLength < target) {
+      try {
+        this.group.data.grow(target);
+      } catch (e) {
+        if (this.group.data.byteLength < target) throw e; // another rank grew it meanwhile: fine
+      }
+    }
+    this.regionBytes = region;
+    return region;
+  }
+
+  /** A barrier that also checks that every rank passed an array of the same byte length. */
+  private async arriveWithLength(what: string, byteLength: number): Promise<void> {
+    Atomics.store(this.lengths, this.rank, byteLength);
+    await this.sync.arrive(what);
+    for (let r = 0; r < this.size; r++) {
+      const other = Atomics.load(this.lengths, r);
+      if (other !== byteLength) {
+        abortGroup(this.group.control, 1 + this.rank);
+        throw new CollectiveAbortedError(
+          `rank ${this.rank}: ${what} of ${byteLength} bytes, but rank ${r} passed ${other} bytes ` +
+            '(every rank must pass arrays of the same length)',
+        );
+      }
+    }
+  }
+}
