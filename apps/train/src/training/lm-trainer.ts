@@ -10,13 +10,14 @@ import { batchify, TrainingBlocks, type Block, type TrainingBlocksState } from '
 import {
   SmoeLanguageModel,
   disposeLayerReports,
-  evaluateLm,
   keepLayerReports,
   readLayerReports,
   type LmCache,
   type LmConfig,
   type LmLayerReport,
 } from '@momentum-smoe/models';
+import { DataParallelError, rankRng, type DataParallel } from './data-parallel.js';
+import { evaluateLmShared } from './lm-shared-eval.js';
 import { runTrainingLoop, type TrainTask } from './loop.js';
 import type { TrainOptions } from './run-options.js';
 import { Adam } from './optimizer.js';
@@ -49,7 +50,10 @@ interface RunState {
   run: LmRunConfig;
   step: number;
   blocks: TrainingBlocksState;
+  /** Rank 0's dropout stream (the only one of a one-process run). */
   modelRng: RngState;
+  /** Data-parallel runs: the dropout streams of ranks 1, 2, …. */
+  rankRngs?: RngState[];
   bestValidLoss: number | null;
 }
 
@@ -65,8 +69,11 @@ export interface LmRunResult {
   tokensPerSecond: number;
 }
 
-/** Options of a run that are not part of its identity (shared by every trainer). */
-export type LmTrainOptions = TrainOptions;
+/** Options of a run that are not part of its identity: the shared {@link TrainOptions}, and the ranks. */
+export interface LmTrainOptions extends TrainOptions {
+  /** Train data-parallel over these ranks (`batch` is then the global number of streams). */
+  dataParallel?: DataParallel;
+}
 
 /** The language model's half of the training loop; `model` and `modelRng` are freshly seeded (a resume restores them). */
 function lmTask(
@@ -75,12 +82,18 @@ function lmTask(
   modelRng: Rng,
   train: Int32Array,
   valid: Int32Array,
+  dp: DataParallel | undefined,
 ): TrainTask<RunState> {
   const params = model.namedParameters();
   const optimizer = new Adam(params);
-  const micro = run.batch / run.batchSplit;
+  // This rank's streams [rows.start, rows.start + rows.count) of the global batch: DDP's contiguous shard.
+  const rows = dp ? dp.share(run.batch, '--batch') : { start: 0, count: run.batch };
+  if (rows.count % run.batchSplit !== 0) {
+    throw new DataParallelError(`${rows.count} streams per rank are not divisible by --batch-split ${run.batchSplit}`);
+  }
+  const micro = rows.count / run.batchSplit;
   const m = run.model.blockSize;
-  let cache: LmCache = model.initCache(run.batch);
+  let cache: LmCache = model.initCache(rows.count);
   let blocks = new TrainingBlocks(batchify(train, run.batch), m, { seed: run.seed + 1 });
   let block: Block | null = null;
   let nextCache: tf.Tensor3D[][] = [];
@@ -103,9 +116,14 @@ function lmTask(
       cache = cache.map((_, i) => {
         const t = ckpt.buffers.get(`cache.${i}`);
         if (!t) throw new Error(`checkpoint ${file} lacks the attention cache of layer ${i}`);
-        return tf.tensor3d(t.data as Float32Array, t.shape as [number, number, number]);
+        const [b, l, h] = t.shape as [number, number, number];
+        if (b !== run.batch) throw new Error(`checkpoint ${file}: attention cache of ${b} streams, the run has ${run.batch}`);
+        return tf.tensor3d((t.data as Float32Array).subarray(rows.start * l * h, (rows.start + rows.count) * l * h), [rows.count, l, h]);
       });
-      modelRng.setState(ckpt.state.modelRng);
+      const rank = dp?.rank ?? 0;
+      const saved = rank === 0 ? ckpt.state.modelRng : ckpt.state.rankRngs?.[rank - 1];
+      // A rank the checkpoint did not have (resumed on more ranks) keeps its fresh stream.
+      if (saved) modelRng.setState(saved);
       blocks = new TrainingBlocks(batchify(train, run.batch), m, { state: ckpt.state.blocks });
       return { step: ckpt.state.step, best: ckpt.state.bestValidLoss };
     },
@@ -113,14 +131,16 @@ function lmTask(
       block = blocks.next();
       if (block.reset) {
         tf.dispose(cache);
-        cache = model.initCache(run.batch);
+        cache = model.initCache(rows.count);
       }
       nextCache = [];
     },
     async microBatch(j, logging) {
-      // Micro-batch j: streams [j·micro, (j+1)·micro) of x, y: [B, M] and of each layer's cache [B, L, H].
-      const x = tf.tensor2d(block!.x.subarray(j * micro * m, (j + 1) * micro * m), [micro, m], 'int32');
-      const y = tf.tensor2d(block!.y.subarray(j * micro * m, (j + 1) * micro * m), [micro, m], 'int32');
+      // Micro-batch j: streams s0 + [j·micro, (j+1)·micro) of x, y: [B, M], and [j·micro, (j+1)·micro) of this rank's
+      // cache [B / ranks, L, H].
+      const s0 = rows.start + j * micro;
+      const x = tf.tensor2d(block!.x.subarray(s0 * m, (s0 + micro) * m), [micro, m], 'int32');
+      const y = tf.tensor2d(block!.y.subarray(s0 * m, (s0 + micro) * m), [micro, m], 'int32');
       const past = cache.map((c) => tf.slice(c, [j * micro, 0, 0], [micro, -1, -1]));
       let nll: tf.Scalar | null = null;
       let kept: tf.Tensor3D[] = [];
@@ -152,12 +172,20 @@ function lmTask(
       };
     },
     async evaluate() {
-      const v = evaluateLm(model, valid, { batch: run.evalBatch ?? run.batch });
-      return { record: { kind: 'valid', loss: v.loss, ppl: v.ppl }, score: v.loss };
+      const loss = await evaluateLmShared(model, valid, run.evalBatch ?? run.batch, dp);
+      return { record: { kind: 'valid', loss, ppl: Math.exp(loss) }, score: loss };
     },
     async checkpoint(step, best) {
-      const state: RunState = { run, step, blocks: blocks.state(), modelRng: modelRng.state(), bestValidLoss: best };
+      const [rank0, ...others] = dp ? await dp.gatherJson(modelRng.state()) : [modelRng.state()];
+      const state: RunState = { run, step, blocks: blocks.state(), modelRng: rank0!, ...(others.length ? { rankRngs: others } : {}), bestValidLoss: best };
       const buffers = await toTensorData(new Map(cache.map((c, i) => [`cache.${i}`, c])));
+      if (dp) {
+        // Rank 0 writes the whole batch's cache, so that any number of ranks can resume from it.
+        for (const [name, t] of buffers) {
+          const [, l, h] = t.shape;
+          buffers.set(name, { ...t, shape: [run.batch, l!, h!], data: await dp.gatherRows(t.data as Float32Array) });
+        }
+      }
       return { model: await toTensorData(params), optimizer: await optimizer.state(), buffers, state };
     },
     dispose() {
@@ -185,10 +213,14 @@ export async function trainLm(
   if (run.batch % run.batchSplit !== 0) {
     throw new Error(`batch ${run.batch} is not divisible by batch-split ${run.batchSplit}`);
   }
+  const { dataParallel: dp, ...loopOptions } = options;
   const modelRng = new Rng(run.seed);
   const model = new SmoeLanguageModel(run.model, { rng: modelRng });
-  const task = lmTask(run, model, modelRng, train, valid);
-  const result = await runTrainingLoop(task, outDir, { ...options, name: run.name });
+  // Each rank its own dropout stream; the weights come from rank 0 before the first step.
+  if (dp && dp.rank > 0) modelRng.setState(rankRng(run.seed, dp.rank).state());
+  const task = lmTask(run, model, modelRng, train, valid, dp);
+  const sync = dp && dp.size > 1 ? { sync: dp.stepSync(model.namedParameters()) } : {};
+  const result = await runTrainingLoop(task, outDir, { ...loopOptions, ...sync, name: run.name });
   return {
     trainLoss: result.train.map((r) => r.loss as number),
     valid: result.evals.map((r) => ({ step: r.step, loss: r.loss as number, ppl: r.ppl as number })),

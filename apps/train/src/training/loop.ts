@@ -78,6 +78,8 @@ export interface StepSync {
   readonly rank: number;
   /** Number of ranks. */
   readonly size: number;
+  /** Called once before the first step (after a resume): every rank takes rank 0's weights. */
+  prepare(): Promise<void>;
   /**
    * The mean over ranks of every rank's `grads` (same names, same shapes everywhere) and, in place, of `readings`.
    * Takes ownership of `grads` and returns new tensors.
@@ -148,6 +150,7 @@ export async function runTrainingLoop<S>(
     if (writer) await saveCheckpoint(file, ckpt);
   };
 
+  if (options.sync && options.sync.size > 1) await options.sync.prepare();
   while (step < task.steps) {
     const lr = task.learningRate(step + 1);
     const logging = task.logsStep(step + 1);

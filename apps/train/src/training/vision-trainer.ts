@@ -12,13 +12,14 @@ import { VisionMoE, type BlockRouting, type VisionMoEConfig } from '@momentum-sm
 import { readMetrics, type MetricValues, type RoutingPlan } from '@momentum-smoe/routers';
 import type { VisionBatch, VisionData, VisionDataState } from '../data/vision-data.js';
 import { kernelDecayMask } from '../vision/weight-decay.js';
-import { modelRngStates, setModelRngStates } from '../vision/model-rngs.js';
+import { modelRngs, modelRngStates, setModelRngStates } from '../vision/model-rngs.js';
+import { DataParallelError, rankRng, type DataParallel } from './data-parallel.js';
 import { runTrainingLoop, type TrainTask } from './loop.js';
 import type { TrainOptions } from './run-options.js';
 import { Adam } from './optimizer.js';
 import { warmupLinearDecay } from './schedule.js';
 import { assignFrom, toTensorData } from './tensor-data.js';
-import { evaluateSplit } from './vision-eval.js';
+import { evaluateSplitShared } from './vision-shared-eval.js';
 
 /** Everything a vision run needs besides data (see `visionRecipe` for the presets' values). */
 export interface VisionRunConfig {
@@ -57,7 +58,10 @@ interface RunState {
   run: VisionRunConfig;
   step: number;
   data: VisionDataState;
+  /** Rank 0's router and expert generators (the only ones of a one-process run). */
   rngs: Record<string, RngState>;
+  /** Data-parallel runs: the generators of ranks 1, 2, …. */
+  rankRngs?: Record<string, RngState>[];
   bestTop1: number | null;
 }
 
@@ -85,8 +89,11 @@ export interface VisionRunResult {
   imagesPerSecond: number;
 }
 
-/** Options of a run that are not part of its identity (shared by every trainer). */
-export type VisionTrainOptions = TrainOptions;
+/** Options of a run that are not part of its identity: the shared {@link TrainOptions}, and the ranks. */
+export interface VisionTrainOptions extends TrainOptions {
+  /** Train data-parallel over these ranks (`batch` is then the global number of images per step). */
+  dataParallel?: DataParallel;
+}
 
 /** Marks a block report's scalars and metrics to outlive the enclosing scope (dispose them after reading). */
 function keepRouting(b: BlockRouting): BlockRouting {
@@ -103,10 +110,16 @@ async function readRouting(blocks: BlockRouting[]): Promise<(MetricValues & { bl
 }
 
 /** The vision model's half of the training loop. */
-function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData): TrainTask<RunState> {
+function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp?: DataParallel): TrainTask<RunState> {
   const { imageSize: s, channels } = run.model;
   const split = run.batchSplit ?? 1;
-  const micro = run.batch / split;
+  // This rank's images [rows.start, rows.start + rows.count) of every global batch (each rank reads the whole batch).
+  const rows = dp ? dp.share(run.batch, '--batch') : { start: 0, count: run.batch };
+  if (rows.count % split !== 0) {
+    throw new DataParallelError(`${rows.count} images per rank are not divisible by --batch-split ${split}`);
+  }
+  const micro = rows.count / split;
+  const rank = dp?.rank ?? 0;
   const params = model.namedParameters();
   const decay = kernelDecayMask(params);
   const optimizer = new Adam(params, { beta1: 0.9, beta2: 0.999, weightDecay: run.weightDecay, decay, clipNorm: run.clipNorm });
@@ -126,7 +139,9 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData): T
     restore(ckpt, file) {
       assignFrom(params, ckpt.model, `checkpoint ${file}`);
       optimizer.load(ckpt.optimizer, ckpt.state.step);
-      setModelRngStates(model, ckpt.state.rngs, `checkpoint ${file}`);
+      const rngs = rank === 0 ? ckpt.state.rngs : ckpt.state.rankRngs?.[rank - 1];
+      // A rank the checkpoint did not have (resumed on more ranks) keeps its fresh generators.
+      if (rngs) setModelRngStates(model, rngs, `checkpoint ${file}`);
       stream.restore(ckpt.state.data);
       return { step: ckpt.state.step, best: ckpt.state.bestTop1 };
     },
@@ -135,9 +150,10 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData): T
     },
     async microBatch(j, logging) {
       const px = s * s * channels;
-      // Micro-batch j: images [j·b, (j+1)·b) of the step's batch, b = batch / batchSplit.
-      const x = tf.tensor4d(batch!.images.subarray(j * micro * px, (j + 1) * micro * px), [micro, s, s, channels]); // [b, S, S, C]
-      const y = tf.tensor1d(batch!.labels.subarray(j * micro, (j + 1) * micro), 'int32'); // [b]
+      // Micro-batch j: images i0 + [0, b) of the step's batch, b = batch / (ranks · batchSplit).
+      const i0 = rows.start + j * micro;
+      const x = tf.tensor4d(batch!.images.subarray(i0 * px, (i0 + micro) * px), [micro, s, s, channels]); // [b, S, S, C]
+      const y = tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32'); // [b]
       const kept: { loss?: tf.Scalar; classification?: tf.Scalar; aux?: tf.Scalar } = {};
       const { value, grads } = tf.variableGrads(() => {
         const out = model.loss(x, y);
@@ -165,12 +181,14 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData): T
       return { record, bar: { loss: loss!.toFixed(4) } };
     },
     async evaluate() {
-      const v = await evaluateSplit(model, data.eval, { batch: run.evalBatch ?? 256 });
+      const v = await evaluateSplitShared(model, data.eval, run.evalBatch ?? 256, dp);
       const record = { kind: 'eval', split: data.eval.name, top1: v.top1, top5: v.top5, loss: v.loss, images: v.count };
       return { record, score: v.top1 };
     },
     async checkpoint(step, best) {
-      const state: RunState = { run, step, data: stream.state(), rngs: modelRngStates(model), bestTop1: best };
+      const [rngs, ...others] = dp ? await dp.gatherJson(modelRngStates(model)) : [modelRngStates(model)];
+      const ranks = others.length ? { rankRngs: others } : {};
+      const state: RunState = { run, step, data: stream.state(), rngs: rngs!, ...ranks, bestTop1: best };
       return { model: await toTensorData(params), optimizer: await optimizer.state(), buffers: new Map(), state };
     },
     dispose() {
@@ -206,9 +224,13 @@ export async function trainVision(
   if (run.batch % (run.batchSplit ?? 1) !== 0) {
     throw new Error(`batch ${run.batch} is not divisible by batch-split ${run.batchSplit}`);
   }
+  const { dataParallel: dp, ...loopOptions } = options;
   const model = new VisionMoE(run.model, { seed: run.seed });
   model.train(true);
-  const result = await runTrainingLoop(visionTask(run, model, data), outDir, { ...options, name: run.name });
+  // Each rank its own router noise and expert dropout; the weights come from rank 0 before the first step.
+  if (dp && dp.rank > 0) [...modelRngs(model).values()].forEach((rng, i) => rng.setState(rankRng(run.seed, dp.rank, i).state()));
+  const sync = dp && dp.size > 1 ? { sync: dp.stepSync(model.namedParameters()) } : {};
+  const result = await runTrainingLoop(visionTask(run, model, data, dp), outDir, { ...loopOptions, ...sync, name: run.name });
   return {
     trainLoss: result.train.map((r) => r.loss as number),
     evals: result.evals.map((r) => ({ step: r.step, top1: r.top1 as number, top5: r.top5 as number, loss: r.loss as number })),
