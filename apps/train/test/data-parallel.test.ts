@@ -35,6 +35,9 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
+/** The 2-worker momentum run, made once and compared with several others. */
+const reference: { dir?: string; result?: LmResult } = {};
+
 describe('data-parallel language-model training on worker threads', () => {
   // Momentum (sgsm: plain layer then MomentumSMoE layer) and Adam (sasa) architectures.
   it.each(['sgsm', 'sasa'])('2 workers train like 1 process at the same global batch, over 10 steps (%s)', async (arch) => {
@@ -43,6 +46,7 @@ describe('data-parallel language-model training on worker threads', () => {
     one.model.dispose();
     const dirTwo = tmp('two');
     const two = await onWorkers(2, lmJob(arch, dirTwo));
+    if (arch === 'sgsm') Object.assign(reference, { dir: dirTwo, result: two });
     expect(two.trainLoss).toHaveLength(10);
     two.trainLoss.forEach((l, i) => expect(l, `step ${i + 1}, seed ${SEED}`).toBeCloseTo(one.trainLoss[i]!, 4));
     expect(two.valid.map((v) => v.step)).toEqual([5, 10]);
@@ -52,11 +56,10 @@ describe('data-parallel language-model training on worker threads', () => {
   }, 180_000);
 
   it('two runs on 2 workers are bit-identical', async () => {
-    const [a, b] = [tmp('bits-a'), tmp('bits-b')];
-    const first = await onWorkers(2, lmJob('sgsm', a));
-    const second = await onWorkers(2, lmJob('sgsm', b));
-    expect(second.trainLoss).toEqual(first.trainLoss);
-    expect(worstDifference(await weights(a), await weights(b))).toBe(0);
+    const dir = tmp('bits');
+    const again = await onWorkers(2, lmJob('sgsm', dir));
+    expect(again.trainLoss).toEqual(reference.result!.trainLoss);
+    expect(worstDifference(await weights(reference.dir!), await weights(dir))).toBe(0);
   }, 180_000);
 
   it('an interrupt stops every rank after the same step with a checkpoint, which resumes on 1 process', async () => {
@@ -88,6 +91,8 @@ describe('data-parallel language-model training on worker threads', () => {
 
 const mpirun = (process.env['PATH'] ?? '').split(delimiter).map((d) => join(d, 'mpirun')).find((f) => existsSync(f));
 
+if (!mpirun) console.log('data-parallel test under mpirun skipped: no mpirun on PATH (install Open MPI: apt-get install openmpi-bin)');
+
 describe('data-parallel training under mpirun', () => {
   it.skipIf(!mpirun)('mpirun -np 2 gives the same bits as 2 worker threads', async () => {
     const out = tmp('mpi');
@@ -98,10 +103,7 @@ describe('data-parallel training under mpirun', () => {
       execFile(mpirun!, args, { env, timeout: 150_000 }, (e, _o, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve())),
     );
     const mpi = (JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as Extract<DpJobResult, { kind: 'lm' }>).result;
-    const dirThreads = tmp('threads');
-    const threads = await onWorkers(2, lmJob('sgsm', dirThreads));
-    expect(mpi.trainLoss).toEqual(threads.trainLoss);
-    expect(worstDifference(await weights(dirThreads), await weights(out))).toBe(0);
+    expect(mpi.trainLoss).toEqual(reference.result!.trainLoss);
+    expect(worstDifference(await weights(reference.dir!), await weights(out))).toBe(0);
   }, 240_000);
-  if (!mpirun) it('skips the MPI comparison', () => console.log('skipped: no mpirun on PATH (install Open MPI: apt-get install openmpi-bin)'));
 });
