@@ -84,7 +84,8 @@ export function tasksPerNode(text: string): number[] {
 function parseCount(value: string | undefined, name: string): number {
   const n = Number(value);
   if (value === undefined || value.trim() === '' || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(`launcher environment: ${name} should be a non-negative integer, got ${JSON.stringify(value)}`);
+    const got = JSON.stringify(value);
+    throw new RangeError(`launcher environment: ${name} should be a non-negative integer, got ${got}`);
   }
   return n;
 }

@@ -38,12 +38,15 @@ export interface RunWorkersOptions extends SharedGroupOptions {
  *
  * @example
  * ```ts
- * const sums = await runWorkers<number>({ size: 2, entry: new URL('./worker.js', import.meta.url), payload: { n: 4 } });
+ * const entry = new URL('./worker.js', import.meta.url);
+ * const sums = await runWorkers<number>({ size: 2, entry, payload: { n: 4 } });
  * ```
  */
 export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
   const { size } = options;
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`runWorkers: size must be an integer ≥ 1, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`runWorkers: size must be an integer ≥ 1, got ${size}`);
+  }
   const entry = toUrl(options.entry);
   const shared = createSharedMemory(size, options);
   const control = new Int32Array(shared.control);
@@ -103,10 +106,8 @@ export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
       worker.on('exit', (code) => {
         exited[rank] = true;
         if (!sent[rank]) {
-          finish(
-            new WorkerFailedError(rank, `worker rank ${rank} of ${size} exited with code ${code} before sending its result`),
-            1 + rank,
-          );
+          const text = `worker rank ${rank} of ${size} exited with code ${code} before sending its result`;
+          finish(new WorkerFailedError(rank, text), 1 + rank);
         } else {
           maybeDone();
         }

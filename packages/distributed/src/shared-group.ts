@@ -23,7 +23,7 @@ export const cancelledCode = -1;
 export interface SharedGroup {
   readonly rank: number;
   readonly size: number;
-  /** Int32 control block, {@link Control} slots. */
+  /** Int32 control block: barrier counter and generation, abort flag, each rank's array length. */
   readonly control: SharedArrayBuffer;
   /** Growable: one result region then one slot per rank, each `byteLength / (size + 1)` bytes. */
   readonly data: SharedArrayBuffer;
@@ -62,7 +62,8 @@ export function createSharedMemory(
   const initial = Math.min(alignRegion(options.initialRegionBytes ?? 2 ** 20), maxRegionBytes);
   const data = new SharedArrayBuffer(initial * (size + 1), { maxByteLength: maxRegionBytes * (size + 1) });
   const control = new SharedArrayBuffer((Control.Lengths + size) * Int32Array.BYTES_PER_ELEMENT);
-  return { size, control, data, initialRegionBytes: initial, maxRegionBytes, timeoutMs: options.timeoutMs ?? 30 * 60_000 };
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  return { size, control, data, initialRegionBytes: initial, maxRegionBytes, timeoutMs };
 }
 
 /** Marks the group aborted (first writer wins) and wakes every rank waiting in a collective. */

@@ -77,8 +77,9 @@ export class WorkerCommunicator implements Communicator {
     return this.enqueue(async () => {
       if (this.size === 1) return;
       const bytes = bytesOf(data);
-      for (let start = 0; start < bytes.length || start === 0; start += this.group.maxRegionBytes) {
-        await this.broadcastPiece(bytes.subarray(start, Math.min(bytes.length, start + this.group.maxRegionBytes)), root);
+      const piece = this.group.maxRegionBytes;
+      for (let start = 0; start < bytes.length || start === 0; start += piece) {
+        await this.broadcastPiece(bytes.subarray(start, Math.min(bytes.length, start + piece)), root);
       }
     });
   }
@@ -115,9 +116,9 @@ export class WorkerCommunicator implements Communicator {
     out.set(slot(0).subarray(lo, hi));
     for (let r = 1; r < this.size; r++) {
       const s = slot(r).subarray(lo, hi);
-      for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+      if (r < this.size - 1 || op === 'sum') for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+      else for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! + s[i]!) / this.size; // last: the mean
     }
-    if (op === 'mean') for (let i = 0; i < out.length; i++) out[i]! /= this.size;
     await this.sync.arrive('allReduce');
     x.set(new Float32Array(this.group.data, 0, n));
   }

@@ -32,7 +32,9 @@ describe('MPI ABI families', () => {
     };
     const abi = mpiAbi('openmpi', (name) => addresses[name]!);
     expect(abi.handleType).toBe('void *');
-    expect([abi.commWorld, abi.float, abi.byte, abi.sum, abi.infoNull]).toEqual([0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n]);
+    expect([abi.commWorld, abi.float, abi.byte, abi.sum, abi.infoNull]).toEqual([
+      0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n,
+    ]);
     expect(Object.values(openMpiSymbols).sort()).toEqual(Object.keys(addresses).sort());
     expect([abi.inPlace, abi.commTypeShared, abi.libraryVersionBytes]).toEqual([1n, 0, 256]);
   });

@@ -28,7 +28,10 @@ describe('detectLauncher', () => {
   });
 
   it('names a malformed or inconsistent variable', () => {
-    const env = { OMPI_COMM_WORLD_RANK: '2', OMPI_COMM_WORLD_SIZE: '2', OMPI_COMM_WORLD_LOCAL_RANK: '0', OMPI_COMM_WORLD_LOCAL_SIZE: '1' };
+    const env = {
+      OMPI_COMM_WORLD_RANK: '2', OMPI_COMM_WORLD_SIZE: '2',
+      OMPI_COMM_WORLD_LOCAL_RANK: '0', OMPI_COMM_WORLD_LOCAL_SIZE: '1',
+    };
     expect(() => detectLauncher({ ...env, OMPI_COMM_WORLD_SIZE: 'two' })).toThrow(
       /OMPI_COMM_WORLD_SIZE should be a non-negative integer, got "two"/,
     );

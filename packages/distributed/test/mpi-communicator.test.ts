@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MpiCommunicator, MpiUnavailableError, runWorkers } from '../src/index.js';
+import { loadMpiLibrary } from '../src/mpi/library.js';
 import { rankData } from './fixtures/data.js';
 import type { ExerciseResult } from './fixtures/exercise.js';
-import { launch, mpirun, noMpirunReason, results } from './mpi.js';
+import { launch, mpich, mpirun, noMpichReason, noMpirunReason, results } from './mpi.js';
 import { bits, referenceReduce, reverseOrderSum } from './reference.js';
 
 if (!mpirun) console.log(`MPI tests skipped: ${noMpirunReason}`);
+if (!mpich) console.log(`MPICH tests skipped: ${noMpichReason}`);
 
 describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)', () => {
   it('mpirun -np 2: all-reduce equals the rank-order float32 reference and the worker-thread result', async () => {
@@ -17,7 +19,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
       [0, 2, 0, 2, 'openmpi'],
       [1, 2, 1, 2, 'openmpi'],
     ]);
-    expect(ranks[0]!.library).toMatch(/^Open MPI v\d/);
+    expect(ranks[0]!.library).toMatch(/^Open MPI v\d[^\0]*$/);
     const workers = await runWorkers<ExerciseResult>({
       size: 2,
       entry: new URL('./fixtures/worker-exercise.mjs', import.meta.url),
@@ -35,9 +37,9 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     }
   });
 
-  it('mpirun -np 3: the sum is still taken in rank order (alltoall, ordered sum, allgather)', async () => {
+  it('mpirun -np 3: the sum is still taken in rank order (alltoall, ordered sum, allgather), in pieces', async () => {
     const [seed, length, root] = [22, 3001, 2];
-    const out = await launch(3, [seed, length, root]);
+    const out = await launch(3, [seed, length, root, 700]); // 700 elements per MPI call: 5 pieces
     expect(out.code, out.stderr).toBe(0);
     const sum = referenceReduce(seed, 3, length, 'sum');
     expect(bits(reverseOrderSum(seed, 3, length))).not.toEqual(bits(sum));
@@ -46,6 +48,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     for (const rank of ranks) {
       expect(bits(rank.sum), `seed ${seed}`).toEqual(bits(sum));
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, 3, length, 'mean')));
+      expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, 1000))); // 4000 bytes: 2 broadcast pieces
     }
   });
 
@@ -57,12 +60,37 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     expect(bits(only!.sum)).toEqual(bits(rankData(23, 0, 100)));
   });
 
+  it('a launcher whose ranks the library does not see (mismatched MPI) is an error, not N singletons', async () => {
+    const srun = { SLURM_STEP_NUM_TASKS: '2', SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_STEP_TASKS_PER_NODE: '2' };
+    const out = await launch(0, [25, 10, 0], { env: srun });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/slurm started 2 ranks, but libmpi\.so\.40 \(openmpi\) sees 1: the launcher and the/);
+  });
+
   it('a rank that dies ends the whole job with its error, not a hang', async () => {
     const out = await launch(3, [24, 100, 0, 'die']);
     expect(out.code).not.toBe(0);
     expect(out.code).not.toBeNull(); // null: killed by our 60 s timeout, i.e. it hung
     expect(out.stderr).toContain('rank 1 lost its GPU');
     expect(out.seconds).toBeLessThan(50);
+  });
+});
+
+describe.skipIf(!mpich)("MpiCommunicator on MPICH's ABI (integer handles, MPI_IN_PLACE -1), under Hydra", () => {
+  it.each([2, 3])('mpiexec -n %i: the all-reduce equals the rank-order float32 reference', async (ranks) => {
+    const [seed, length, root] = [26, 40_003, 1];
+    const out = await launch(ranks, [seed, length, root, 10_000], { launcher: 'mpich' });
+    expect(out.code, out.stderr).toBe(0);
+    const reports = results(out);
+    expect(reports.map((r) => [r.rank, r.size, r.localSize, r.family])).toEqual(
+      Array.from({ length: ranks }, (_, r) => [r, ranks, ranks, 'mpich']),
+    );
+    expect(reports[0]!.library).toMatch(/^MPICH Version:\s+\d/);
+    for (const r of reports) {
+      expect(bits(r.sum), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'sum')));
+      expect(bits(r.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'mean')));
+      expect(bits(r.floats)).toEqual(bits(rankData(seed + 1, root, 1000)));
+    }
   });
 });
 
@@ -78,6 +106,18 @@ describe('MpiCommunicator without an MPI library', () => {
     expect(error.message).toContain("or load your cluster's MPI module");
     expect(error.message).toContain('to train in one process instead, run without mpirun/srun');
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('without a library on the system, lists the names it tried', async () => {
+    const before = process.env['MSMOE_MPI_LIBRARY'];
+    delete process.env['MSMOE_MPI_LIBRARY'];
+    try {
+      await expect(loadMpiLibrary(undefined, ['libmpi-absent.so.40', 'libmpi-absent.so.12'])).rejects.toThrow(
+        /^no MPI library found \(tried libmpi-absent\.so\.40, libmpi-absent\.so\.12\): install Open MPI \('apt-get/,
+      );
+    } finally {
+      if (before !== undefined) process.env['MSMOE_MPI_LIBRARY'] = before;
+    }
   });
 
   it('takes the library from MSMOE_MPI_LIBRARY', async () => {

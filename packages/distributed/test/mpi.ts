@@ -27,14 +27,52 @@ export interface Launch {
   seconds: number;
 }
 
-/** Runs the MPI fixture, under `mpirun -np ranks` or (ranks 0) as a plain process. */
-export function launch(ranks: number, args: Array<string | number>, timeoutMs = 60_000): Promise<Launch> {
+/**
+ * MPICH unpacked (not installed) by scripts/ci/fetch-mpich.sh: its Hydra launcher and the environment that makes
+ * the fixture load libmpich; undefined when absent (the MPICH tests then skip, saying why).
+ */
+export const mpich = findMpich(fileURLToPath(new URL('../../../.cache/mpich', import.meta.url)));
+
+export const noMpichReason = 'no MPICH in .cache/mpich (unpack it with scripts/ci/fetch-mpich.sh)';
+
+function findMpich(prefix: string): { hydra: string; env: Record<string, string> } | undefined {
+  const hydra = join(prefix, 'usr', 'bin', 'mpiexec.hydra');
+  if (!existsSync(hydra)) return undefined;
+  const libDirs = libraryDirs(join(prefix, 'usr', 'lib'));
+  const library = libDirs.map((d) => join(d, 'libmpich.so.12')).find((f) => existsSync(f));
+  if (!library) return undefined;
+  const path = `${join(prefix, 'usr', 'bin')}${delimiter}${process.env['PATH'] ?? ''}`;
+  return { hydra, env: { MSMOE_MPI_LIBRARY: library, PATH: path, LD_LIBRARY_PATH: libDirs.join(delimiter) } };
+}
+
+/** Folders under `dir` (two levels) that hold shared libraries: libslurm, which Hydra needs, sits in one of them. */
+function libraryDirs(dir: string, depth = 2): string[] {
+  if (!existsSync(dir)) return [];
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const here = entries.some((e) => e.name.includes('.so')) ? [dir] : [];
+  const folders = depth > 0 ? entries.filter((e) => e.isDirectory()) : [];
+  const below = folders.flatMap((e) => libraryDirs(join(dir, e.name), depth - 1));
+  return [...here, ...below];
+}
+
+/** Runs the MPI fixture under Open MPI's `mpirun -np ranks` (or MPICH's Hydra), or with 0 ranks as a plain process. */
+export function launch(
+  ranks: number,
+  args: Array<string | number>,
+  options: { env?: Record<string, string>; launcher?: 'openmpi' | 'mpich' } = {},
+): Promise<Launch> {
   const dir = mkdtempSync(join(tmpdir(), 'msmoe-mpi-'));
   const node = [process.execPath, ...tsExecArgv, fixture, dir, ...args.map(String)];
-  const [file, argv] = ranks > 0 ? [mpirun!, ['--oversubscribe', '-np', String(ranks), ...node]] : [node[0]!, node.slice(1)];
+  const [file, argv] =
+    ranks === 0
+      ? [node[0]!, node.slice(1)]
+      : options.launcher === 'mpich'
+        ? [mpich!.hydra, ['-n', String(ranks), ...node]]
+        : [mpirun!, ['--oversubscribe', '-np', String(ranks), ...node]];
+  const env = { ...mpirunEnv, ...(options.launcher === 'mpich' ? mpich!.env : {}), ...options.env };
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(file, argv, { env: mpirunEnv, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+    execFile(file, argv, { env, timeout: 60_000, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ dir, code, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
     });

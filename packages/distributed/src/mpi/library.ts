@@ -49,8 +49,8 @@ const prototypes = (h: string) => ({
   MPI_Comm_free: `int MPI_Comm_free(_Inout_ ${h} *comm)`,
   MPI_Get_library_version: 'int MPI_Get_library_version(void *text, _Out_ int *length)',
   MPI_Allreduce: `int MPI_Allreduce(void *send, void *recv, int count, ${h} type, ${h} op, ${h} comm)`,
-  MPI_Alltoall: `int MPI_Alltoall(void *send, int sendCount, ${h} sendType, void *recv, int recvCount, ${h} recvType, ${h} comm)`,
-  MPI_Allgather: `int MPI_Allgather(void *send, int sendCount, ${h} sendType, void *recv, int recvCount, ${h} recvType, ${h} comm)`,
+  MPI_Alltoall: `int MPI_Alltoall(void *send, int n, ${h} type, void *recv, int recvN, ${h} recvType, ${h} comm)`,
+  MPI_Allgather: `int MPI_Allgather(void *send, int n, ${h} type, void *recv, int recvN, ${h} recvType, ${h} comm)`,
   MPI_Bcast: `int MPI_Bcast(void *buffer, int count, ${h} type, int root, ${h} comm)`,
   MPI_Barrier: `int MPI_Barrier(${h} comm)`,
 });
@@ -59,10 +59,13 @@ const prototypes = (h: string) => ({
 export type MpiFunctionName = keyof ReturnType<typeof prototypes>;
 
 /**
- * Loads koffi and the MPI library: `library` if given, else `$MSMOE_MPI_LIBRARY`, else {@link defaultMpiLibraries}.
- * Throws one {@link MpiUnavailableError} naming what was tried and the fix.
+ * Loads koffi and the MPI library: `library` if given, else `$MSMOE_MPI_LIBRARY`, else the `candidates` (by default
+ * {@link defaultMpiLibraries}). Throws one {@link MpiUnavailableError} naming what was tried and the fix.
  */
-export async function loadMpiLibrary(library?: string): Promise<MpiLibrary> {
+export async function loadMpiLibrary(
+  library?: string,
+  candidates: readonly string[] = defaultMpiLibraries,
+): Promise<MpiLibrary> {
   let koffi: (typeof import('koffi'))['default'];
   try {
     koffi = (await import('koffi')).default;
@@ -72,12 +75,18 @@ export async function loadMpiLibrary(library?: string): Promise<MpiLibrary> {
   try {
     koffi.config({ async_stack_size: asyncStackBytes });
   } catch {
-    // Another part of the process loaded a library through koffi first; its settings stay.
+    // Another part of the process loaded a library through koffi first: koffi's settings are fixed now.
+    const stack = (koffi.config() as { async_stack_size: number }).async_stack_size;
+    if (stack < asyncStackBytes) {
+      process.emitWarning(
+        `koffi's stack for asynchronous calls is ${stack / 1024} KiB, fixed before MPI was opened; MPICH's ` +
+          'all-reduce needs more (4 MiB): open MPI before loading other libraries through koffi',
+      );
+    }
   }
   const explicit = library ?? process.env[mpiLibraryEnv];
-  const candidates = explicit ? [explicit] : defaultMpiLibraries;
   const failures: string[] = [];
-  for (const path of candidates) {
+  for (const path of explicit ? [explicit] : candidates) {
     let lib: ReturnType<typeof koffi.load>;
     try {
       lib = koffi.load(path);
@@ -105,7 +114,9 @@ export async function loadMpiLibrary(library?: string): Promise<MpiLibrary> {
     ) as Record<MpiFunctionName, MpiFunction>;
     return { path, abi, fn };
   }
-  const what = explicit ? `MPI library could not be loaded: ${failures.join('; ')}` : `no MPI library found (tried ${failures.join(', ')})`;
+  const what = explicit
+    ? `MPI library could not be loaded: ${failures.join('; ')}`
+    : `no MPI library found (tried ${failures.join(', ')})`;
   throw new MpiUnavailableError(`${what}: ${fix}`);
 }
 

@@ -1,16 +1,24 @@
 import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from '../communicator.js';
 import { DistributedError } from '../errors.js';
 import { threadSerialized } from './abi.js';
-import { loadMpiLibrary, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
+import { detectLauncher } from '../launcher.js';
+import { loadMpiLibrary, mpiLibraryEnv, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
 
 /** Options of {@link MpiCommunicator.open}. */
 export interface MpiOpenOptions {
   /** The MPI library to load, a path or a file name (default: `$MSMOE_MPI_LIBRARY`, then the usual sonames). */
   library?: string;
+  /**
+   * Largest number of elements one MPI call moves (default 2^24 with more than two ranks, which bounds the scratch
+   * memory of the rank-order sum to 128 MB, else 2^28); longer arrays go in pieces.
+   */
+  pieceElements?: number;
 }
 
 /** Elements per MPI call: MPI counts are C ints; large arrays go in pieces of this many elements. */
 const maxCount = 2 ** 28;
+/** Elements per rank-order piece (64 MB): bounds the scratch memory of that algorithm to 128 MB. */
+const rankOrderPiece = 2 ** 24;
 
 /**
  * The ranks of an MPI job (`mpirun`, `mpiexec`, `srun`), through the system's MPI library (Open MPI or an MPICH
@@ -28,7 +36,7 @@ const maxCount = 2 ** 28;
  * ```ts
  * const comm = await MpiCommunicator.open(); // under `mpirun -np 2 node train.js`
  * await comm.allReduce(grads, 'mean');
- * await comm.close();                        // MPI_Finalize: every rank must close
+ * await comm.close();                        // every rank; MPI_Finalize runs at a clean exit
  * ```
  */
 export class MpiCommunicator implements Communicator {
@@ -43,22 +51,26 @@ export class MpiCommunicator implements Communicator {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private scratch = new Float32Array(0);
+  private readonly pieceElements: number;
 
-  private constructor(lib: MpiLibrary, ownsMpi: boolean) {
+  private constructor(lib: MpiLibrary, ownsMpi: boolean, pieceElements: number | undefined) {
     this.lib = lib;
     this.ownsMpi = ownsMpi;
     const { abi } = lib;
     this.rank = this.intOut('MPI_Comm_rank', abi.commWorld);
     this.size = this.intOut('MPI_Comm_size', abi.commWorld);
     const node: [bigint | number] = [0];
-    this.check('MPI_Comm_split_type', lib.fn.MPI_Comm_split_type(abi.commWorld, abi.commTypeShared, 0, abi.infoNull, node));
+    const split = lib.fn.MPI_Comm_split_type(abi.commWorld, abi.commTypeShared, 0, abi.infoNull, node);
+    this.check('MPI_Comm_split_type', split);
     this.localRank = this.intOut('MPI_Comm_rank', node[0]);
     this.localSize = this.intOut('MPI_Comm_size', node[0]);
     this.check('MPI_Comm_free', lib.fn.MPI_Comm_free(node));
     const text = new Uint8Array(abi.libraryVersionBytes);
     const length = [0];
     this.check('MPI_Get_library_version', lib.fn.MPI_Get_library_version(text, length));
-    this.libraryVersion = new TextDecoder().decode(text.subarray(0, length[0])).split('\n')[0]!.trim();
+    const version = new TextDecoder().decode(text.subarray(0, length[0]));
+    this.libraryVersion = version.replace(/\0[\s\S]*$/, '').split('\n')[0]!.trim();
+    this.pieceElements = Math.min(maxCount, pieceElements ?? (this.size > 2 ? rankOrderPiece : maxCount));
   }
 
   /**
@@ -68,6 +80,8 @@ export class MpiCommunicator implements Communicator {
   static async open(options: MpiOpenOptions = {}): Promise<MpiCommunicator> {
     const lib = await loadMpiLibrary(options.library);
     const flag = [0];
+    lib.fn.MPI_Finalized(flag);
+    if (flag[0]) throw new DistributedError('MPI was finalized in this process; it cannot start again');
     lib.fn.MPI_Initialized(flag);
     const ownsMpi = flag[0] === 0;
     if (ownsMpi) {
@@ -77,12 +91,23 @@ export class MpiCommunicator implements Communicator {
       if (provided[0]! < threadSerialized) {
         lib.fn.MPI_Finalize();
         throw new DistributedError(
-          `${lib.path} supports thread level ${provided[0]} only; MPI_THREAD_SERIALIZED (${threadSerialized}) is needed ` +
+          `${lib.path} supports thread level ${provided[0]} only; ` +
+            `MPI_THREAD_SERIALIZED (${threadSerialized}) is needed ` +
             'because MPI is called from koffi worker threads (use an MPI built with thread support)',
         );
       }
     }
-    return new MpiCommunicator(lib, ownsMpi);
+    const comm = new MpiCommunicator(lib, ownsMpi, options.pieceElements);
+    const launcher = detectLauncher();
+    if (launcher && launcher.size !== comm.size) {
+      await comm.close();
+      throw new DistributedError(
+        `${launcher.kind} started ${launcher.size} ranks, but ${lib.path} (${lib.abi.family}) sees ${comm.size}: the ` +
+          'launcher and the MPI library must come from the same MPI (use its mpirun/mpiexec, `srun --mpi=pmix` under ' +
+          `Slurm, or point ${mpiLibraryEnv} at the library that matches the launcher)`,
+      );
+    }
+    return comm;
   }
 
   /** The ABI family of the loaded library. */
@@ -94,8 +119,8 @@ export class MpiCommunicator implements Communicator {
     checkReduceOp(op);
     return this.enqueue(async () => {
       if (this.size > 1) {
-        for (let start = 0; start < data.length; start += maxCount) {
-          const piece = data.subarray(start, Math.min(data.length, start + maxCount));
+        for (let start = 0; start < data.length; start += this.pieceElements) {
+          const piece = data.subarray(start, Math.min(data.length, start + this.pieceElements));
           await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
         }
       }
@@ -108,8 +133,9 @@ export class MpiCommunicator implements Communicator {
     return this.enqueue(async () => {
       const bytes = bytesOf(data);
       const { abi } = this.lib;
-      for (let start = 0; start < bytes.length; start += maxCount) {
-        const piece = bytes.subarray(start, Math.min(bytes.length, start + maxCount));
+      const pieceBytes = this.pieceElements * Float32Array.BYTES_PER_ELEMENT;
+      for (let start = 0; start < bytes.length; start += pieceBytes) {
+        const piece = bytes.subarray(start, Math.min(bytes.length, start + pieceBytes));
         await this.callAsync('MPI_Bcast', piece, piece.length, abi.byte, root, abi.commWorld);
       }
     });
@@ -119,12 +145,23 @@ export class MpiCommunicator implements Communicator {
     return this.enqueue(() => this.callAsync('MPI_Barrier', this.lib.abi.commWorld));
   }
 
-  /** Waits for pending collectives, then `MPI_Finalize` (on the main thread, as MPI asks). Every rank must close. */
+  /**
+   * Waits for pending collectives and ends this rank's use of MPI. `MPI_Finalize` itself runs when the process exits
+   * with code 0 (on the main thread, as MPI asks): it waits for every rank, so a rank that closes on its way out
+   * with an error (`try … finally { await comm.close() }`) must not call it while the others sit in a collective
+   * waiting for that rank. Exiting without finalising instead makes the launcher end the whole job, with the rank's
+   * error.
+   * Every rank must close.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    if (this.ownsMpi) this.check('MPI_Finalize', this.lib.fn.MPI_Finalize());
+    if (this.ownsMpi) {
+      process.once('exit', (code) => {
+        if (code === 0) this.lib.fn.MPI_Finalize();
+      });
+    }
   }
 
   /** `MPI_Abort`: ends every rank of the job at once with `code` (for a fatal error on one rank). */
