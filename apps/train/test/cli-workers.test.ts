@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@momentum-smoe/core';
 import { SmoeLanguageModel, validateLmConfig } from '@momentum-smoe/models';
+import { UsageError } from '../src/args.js';
+import { parallelPlan, pinGpu } from '../src/training/dp-launch.js';
 import { cli } from './cli-helper.js';
 
 /** A WikiText-format corpus of random sentences over 30 words (seeded). */
@@ -17,6 +19,33 @@ function writeCorpus(dir: string, seed: number): void {
 }
 
 const tiny = { base: 'transformer', arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0, vocab: 50 };
+
+describe('launch plans', () => {
+  // Rank 3 of 4, the second rank on its node, as Open MPI's mpirun describes it.
+  const mpirun = { OMPI_COMM_WORLD_RANK: '3', OMPI_COMM_WORLD_SIZE: '4', OMPI_COMM_WORLD_LOCAL_RANK: '1', OMPI_COMM_WORLD_LOCAL_SIZE: '2' };
+
+  it('under mpirun each process is one rank and takes the GPU of its local rank', () => {
+    const plan = parallelPlan('train', undefined, mpirun);
+    expect(plan).toEqual({ mode: 'mpi', launcher: { kind: 'openmpi', rank: 3, size: 4, localRank: 1, localSize: 2 } });
+    const env: NodeJS.ProcessEnv = {};
+    pinGpu(plan, env);
+    expect(env['CUDA_VISIBLE_DEVICES']).toBe('1');
+    // A node whose GPUs were already narrowed: the local rank indexes that list.
+    const narrowed: NodeJS.ProcessEnv = { CUDA_VISIBLE_DEVICES: '4,5' };
+    pinGpu(plan, narrowed);
+    expect(narrowed['CUDA_VISIBLE_DEVICES']).toBe('5');
+  });
+
+  it('--workers picks worker threads, refuses to run under mpirun, and leaves the GPUs alone', () => {
+    expect(parallelPlan('train', '3', {})).toEqual({ mode: 'workers', size: 3 });
+    expect(parallelPlan('train', '1', {})).toEqual({ mode: 'single' });
+    const env: NodeJS.ProcessEnv = {};
+    pinGpu(parallelPlan('train', '3', {}), env);
+    expect(env['CUDA_VISIBLE_DEVICES']).toBeUndefined();
+    expect(() => parallelPlan('train', '2', mpirun)).toThrow(UsageError);
+    expect(() => parallelPlan('train', '2', mpirun)).toThrow(/each MPI rank is already one worker; drop --workers/);
+  });
+});
 
 describe('msmoe --workers', () => {
   it.each([
