@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('msmoe --workers', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
-  it('train --workers 2 writes the run folder once, and bench reports the all-reduce', async () => {
+  it('train, bench and compare run on 2 workers: one run folder, the all-reduce readings, one report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'workers-'));
     writeCorpus(dir, 4);
     writeFileSync(join(dir, 'model.json'), JSON.stringify(tiny));
@@ -81,5 +81,10 @@ describe('msmoe --workers', () => {
     const model = new SmoeLanguageModel(validateLmConfig(tiny));
     expect(j.gradient_bytes).toBe(4 * model.parameterCount());
     model.dispose();
+    // The comparison trains (and evaluates) each variant on the same 2 workers; the report comes from rank 0.
+    const c = await cli('compare', '--variants', 'smoe', '--seeds', '1', '--steps', '2', '--batch', '4', '--data', dir, '--out', join(dir, 'cmp'), '--workers', '2', '--backend', 'wasm');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/\| smoe-tiny +\| \d+\.\d\d/);
+    expect(existsSync(join(dir, 'cmp', 'report.md'))).toBe(true);
   }, 300_000);
 });

@@ -86,7 +86,9 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
           // (data-parallel ranks other than 0 do not read the log, so they recompute it together).
           valid: !dp && r.valid.at(-1)?.step === budget.steps ? r.valid.at(-1)!.ppl : await ev(data.clean.valid),
           test: await ev(data.clean.test),
-          ...(data.attacked ? { validAttacked: await ev(data.attacked.valid), testAttacked: await ev(data.attacked.test) } : {}),
+          ...(data.attacked
+            ? { validAttacked: await ev(data.attacked.valid), testAttacked: await ev(data.attacked.test) }
+            : {}),
         },
         tokensPerSecond: r.tokensPerSecond,
         parameters: r.model.parameterCount(),

@@ -25,7 +25,8 @@ export interface Share {
 
 /** The seed of rank `rank`'s own random stream (dropout, router noise); rank 0 keeps the run's own stream. */
 export function rankSeed(seed: number, rank: number, stream = 0): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(rank + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0;
+  const mixed = Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(rank + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35);
+  return mixed >>> 0;
 }
 
 /** A fresh generator for rank `rank`'s own stream number `stream`. */
@@ -53,7 +54,8 @@ export class DataParallel {
    */
   share(total: number, what: string): Share {
     if (total % this.size !== 0) {
-      throw new DataParallelError(`${what} ${total} does not divide over ${this.size} ranks; use a multiple of ${this.size}`);
+      const fix = `use a multiple of ${this.size}`;
+      throw new DataParallelError(`${what} ${total} does not divide over ${this.size} ranks; ${fix}`);
     }
     const count = total / this.size;
     return { start: this.rank * count, count };

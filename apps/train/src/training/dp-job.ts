@@ -45,23 +45,25 @@ export function sharedStopSignal(flag: Int32Array): AbortSignal {
 /** Runs `job` as rank `dp.rank`: starts the backend, then trains, compares or benchmarks. */
 export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSignal): Promise<DpJobResult> {
   await initBackend({ backend: job.backend as BackendChoice, resolveFrom: import.meta.url });
-  const quiet = dp.rank === 0 ? {} : { progressLabel: null };
-  const stop = signal ? { signal } : {};
+  // Rank 0 alone shows progress; every rank stops on the signal (the loop makes them agree on the step).
+  const common = { dataParallel: dp, ...(dp.rank === 0 ? {} : { progressLabel: null }), ...(signal ? { signal } : {}) };
   switch (job.kind) {
     case 'lm': {
-      const { model, ...result } = await trainLm(job.run, job.train, job.valid, job.outDir, { resume: job.resume, dataParallel: dp, ...stop, ...quiet });
+      const options = { resume: job.resume, ...common };
+      const { model, ...result } = await trainLm(job.run, job.train, job.valid, job.outDir, options);
       model.dispose();
       return { kind: 'lm', result };
     }
     case 'vision': {
-      const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize: job.run.model.imageSize };
+      const { imageSize } = job.run.model;
+      const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize };
       const data = await loadVisionData(spec);
-      const { model, ...result } = await trainVision(job.run, data, job.outDir, { resume: job.resume, dataParallel: dp, ...stop, ...quiet });
+      const { model, ...result } = await trainVision(job.run, data, job.outDir, { resume: job.resume, ...common });
       model.dispose();
       return { kind: 'vision', result };
     }
     case 'compare':
-      return { kind: 'compare', results: await compareVariants({ ...job.options, data: job.data, dataParallel: dp, ...stop }) };
+      return { kind: 'compare', results: await compareVariants({ ...job.options, data: job.data, ...common }) };
     case 'bench':
       return { kind: 'bench', result: await benchTrainStep(job.options, dp) };
   }

@@ -5,7 +5,13 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { detectLauncher, MpiCommunicator, runWorkers, WorkerFailedError, type LauncherInfo } from '@momentum-smoe/distributed';
+import {
+  detectLauncher,
+  MpiCommunicator,
+  runWorkers,
+  WorkerFailedError,
+  type LauncherInfo,
+} from '@momentum-smoe/distributed';
 import { UsageError } from '../args.js';
 import { DataParallel, DataParallelError } from './data-parallel.js';
 import { runDpJob, type DpJob, type DpJobResult } from './dp-job.js';
@@ -19,18 +25,30 @@ export const WORKERS_FLAG = {
 } as const;
 
 /** How a command runs: in this process alone, on worker threads, or as one rank of an MPI job. */
-export type ParallelPlan = { mode: 'single' } | { mode: 'workers'; size: number } | { mode: 'mpi'; launcher: LauncherInfo };
+export type ParallelPlan =
+  | { mode: 'single' }
+  | { mode: 'workers'; size: number }
+  | { mode: 'mpi'; launcher: LauncherInfo };
 
 /**
  * The plan for `--workers` (`undefined`, `N` or `auto` = this machine's cores) and the launcher's environment.
  * @throws UsageError for a bad `--workers` or `--workers` under `mpirun`.
  */
-export function parallelPlan(command: string, workers: string | undefined, env: NodeJS.ProcessEnv = process.env): ParallelPlan {
+export function parallelPlan(
+  command: string,
+  workers: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ParallelPlan {
   const launcher = detectLauncher(env);
   const n = workers === undefined ? 1 : workers === 'auto' ? availableParallelism() : Number(workers);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`msmoe ${command}: --workers must be an integer ≥ 1 or 'auto', got '${workers}'`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`msmoe ${command}: --workers must be an integer ≥ 1 or 'auto', got '${workers}'`);
+  }
   if (launcher && launcher.size > 1) {
-    if (n > 1) throw new UsageError(`msmoe ${command}: --workers ${n} under ${launcher.kind}: each MPI rank is already one worker; drop --workers`);
+    if (n > 1) {
+      const why = 'each MPI rank is already one worker; drop --workers';
+      throw new UsageError(`msmoe ${command}: --workers ${n} under ${launcher.kind}: ${why}`);
+    }
     return { mode: 'mpi', launcher };
   }
   return n > 1 ? { mode: 'workers', size: n } : { mode: 'single' };
@@ -41,7 +59,7 @@ export function pinGpu(plan: ParallelPlan, env: NodeJS.ProcessEnv = process.env)
   if (plan.mode !== 'mpi') return;
   const visible = env['CUDA_VISIBLE_DEVICES']?.split(',').filter(Boolean);
   const local = plan.launcher.localRank;
-  env['CUDA_VISIBLE_DEVICES'] = visible && visible.length ? (visible[local % visible.length] ?? String(local)) : String(local);
+  env['CUDA_VISIBLE_DEVICES'] = visible?.length ? visible[local % visible.length]! : String(local);
 }
 
 /** The worker entry: the compiled module, or a loader shim when running from the TypeScript sources. */
@@ -57,7 +75,11 @@ function workerEntry(): { entry: URL; execArgv: string[] } {
  * nothing). `signal` (Ctrl-C) asks every rank to stop after the step in progress.
  * @throws DataParallelError naming the rank when one fails.
  */
-export async function runParallelJob(plan: ParallelPlan, job: DpJob, signal?: AbortSignal): Promise<DpJobResult | null> {
+export async function runParallelJob(
+  plan: ParallelPlan,
+  job: DpJob,
+  signal?: AbortSignal,
+): Promise<DpJobResult | null> {
   if (plan.mode === 'mpi') {
     const comm = await MpiCommunicator.open();
     try {
@@ -76,7 +98,9 @@ export async function runParallelJob(plan: ParallelPlan, job: DpJob, signal?: Ab
     const results = await runWorkers<DpJobResult>({ size, ...workerEntry(), payload: { job, stop } });
     return results[0]!;
   } catch (e) {
-    if (e instanceof WorkerFailedError) throw new DataParallelError(`${e.message.split('\n')[0]}; every rank was stopped`);
+    if (e instanceof WorkerFailedError) {
+      throw new DataParallelError(`${e.message.split('\n')[0]}; every rank was stopped`);
+    }
     throw e;
   }
 }
@@ -106,11 +130,13 @@ export function planSize(plan: ParallelPlan): number {
 export function checkBatchShares(command: string, plan: ParallelPlan, batch: number, batchSplit = 1): void {
   const ranks = planSize(plan);
   if (batch % ranks !== 0) {
-    throw new UsageError(`msmoe ${command}: --batch ${batch} does not split over ${ranks} ranks; use a multiple of ${ranks}`);
+    const fix = `use a multiple of ${ranks}`;
+    throw new UsageError(`msmoe ${command}: --batch ${batch} does not split over ${ranks} ranks; ${fix}`);
   }
   if ((batch / ranks) % batchSplit !== 0) {
     throw new UsageError(
-      `msmoe ${command}: --batch ${batch} over ${ranks} ranks gives ${batch / ranks} per rank, not divisible by --batch-split ${batchSplit}`,
+      `msmoe ${command}: --batch ${batch} over ${ranks} ranks gives ${batch / ranks} per rank, ` +
+        `not divisible by --batch-split ${batchSplit}`,
     );
   }
 }

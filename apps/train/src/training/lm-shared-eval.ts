@@ -11,7 +11,12 @@ import type { DataParallel } from './data-parallel.js';
  * Mean validation NLL per token of `ids` read as `batch` parallel streams (the official full evaluation), computed
  * by every rank on its share of the streams when `dp` is given. Collective: every rank calls it.
  */
-export async function evaluateLmShared(model: SmoeLanguageModel, ids: Int32Array, batch: number, dp?: DataParallel): Promise<number> {
+export async function evaluateLmShared(
+  model: SmoeLanguageModel,
+  ids: Int32Array,
+  batch: number,
+  dp?: DataParallel,
+): Promise<number> {
   if (!dp || dp.size === 1) return evaluateLm(model, ids, { batch }).loss;
   const { start, count } = dp.share(batch, 'evaluation streams');
   // Stream s is ids[s·L, (s+1)·L), L = ⌊N / batch⌋, exactly as evaluateLm cuts them.

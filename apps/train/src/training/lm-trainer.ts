@@ -75,7 +75,7 @@ export interface LmTrainOptions extends TrainOptions {
   dataParallel?: DataParallel;
 }
 
-/** The language model's half of the training loop; `model` and `modelRng` are freshly seeded (a resume restores them). */
+/** The language model's half of the training loop; `model` and `modelRng` are freshly seeded. */
 function lmTask(
   run: LmRunConfig,
   model: SmoeLanguageModel,
@@ -117,8 +117,12 @@ function lmTask(
         const t = ckpt.buffers.get(`cache.${i}`);
         if (!t) throw new Error(`checkpoint ${file} lacks the attention cache of layer ${i}`);
         const [b, l, h] = t.shape as [number, number, number];
-        if (b !== run.batch) throw new Error(`checkpoint ${file}: attention cache of ${b} streams, the run has ${run.batch}`);
-        return tf.tensor3d((t.data as Float32Array).subarray(rows.start * l * h, (rows.start + rows.count) * l * h), [rows.count, l, h]);
+        if (b !== run.batch) {
+          throw new Error(`checkpoint ${file}: attention cache of ${b} streams, the run has ${run.batch}`);
+        }
+        // This rank's rows of the whole batch's cache [B, L, H].
+        const mine = (t.data as Float32Array).subarray(rows.start * l * h, (rows.start + rows.count) * l * h);
+        return tf.tensor3d(mine, [rows.count, l, h]);
       });
       const rank = dp?.rank ?? 0;
       const saved = rank === 0 ? ckpt.state.modelRng : ckpt.state.rankRngs?.[rank - 1];
@@ -136,8 +140,8 @@ function lmTask(
       nextCache = [];
     },
     async microBatch(j, logging) {
-      // Micro-batch j: streams s0 + [j·micro, (j+1)·micro) of x, y: [B, M], and [j·micro, (j+1)·micro) of this rank's
-      // cache [B / ranks, L, H].
+      // Micro-batch j: streams s0 + [0, micro) of x, y: [B, M], and [j·micro, (j+1)·micro) of this rank's cache
+      // [B / ranks, L, H].
       const s0 = rows.start + j * micro;
       const x = tf.tensor2d(block!.x.subarray(s0 * m, (s0 + micro) * m), [micro, m], 'int32');
       const y = tf.tensor2d(block!.y.subarray(s0 * m, (s0 + micro) * m), [micro, m], 'int32');
@@ -177,7 +181,8 @@ function lmTask(
     },
     async checkpoint(step, best) {
       const [rank0, ...others] = dp ? await dp.gatherJson(modelRng.state()) : [modelRng.state()];
-      const state: RunState = { run, step, blocks: blocks.state(), modelRng: rank0!, ...(others.length ? { rankRngs: others } : {}), bestValidLoss: best };
+      const ranks = others.length ? { rankRngs: others } : {};
+      const state: RunState = { run, step, blocks: blocks.state(), modelRng: rank0!, ...ranks, bestValidLoss: best };
       const buffers = await toTensorData(new Map(cache.map((c, i) => [`cache.${i}`, c])));
       if (dp) {
         // Rank 0 writes the whole batch's cache, so that any number of ranks can resume from it.

@@ -21,7 +21,12 @@ function rankBatches(split: EvalSplit, rank: number, size: number): EvalSplit {
 }
 
 /** {@link evaluateSplit} over every rank's share of `split` when `dp` is given. Collective: every rank calls it. */
-export async function evaluateSplitShared(model: VisionMoE, split: EvalSplit, batch: number, dp?: DataParallel): Promise<SplitAccuracy> {
+export async function evaluateSplitShared(
+  model: VisionMoE,
+  split: EvalSplit,
+  batch: number,
+  dp?: DataParallel,
+): Promise<SplitAccuracy> {
   if (!dp || dp.size === 1) return evaluateSplit(model, split, { batch });
   const mine = await evaluateSplit(model, rankBatches(split, dp.rank, dp.size), { batch });
   // Sums as doubles (through JSON), added in rank order: every rank gets the same numbers.

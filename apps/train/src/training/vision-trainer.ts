@@ -1,9 +1,9 @@
 /**
  * The vision half of the training loop, V-MoE's recipe (`docs/paper-notes.md#v-moe-imagenet-recipe`): Adam
  * (0.9, 0.999), decoupled weight decay on kernels only, linear warm-up then linear decay to `endLr`, global-norm
- * clipping, sigmoid cross-entropy plus the routers' aux losses, gradient accumulation over micro-batches; periodic top-1/top-5 evaluation with the best checkpoint kept, routing statistics per MoE
- * block in `metrics.jsonl`, and exact resume (weights, Adam moments, step, data position, every router/expert
- * random generator).
+ * clipping, sigmoid cross-entropy plus the routers' aux losses, gradient accumulation over micro-batches; periodic
+ * top-1/top-5 evaluation with the best checkpoint kept, routing statistics per MoE block in `metrics.jsonl`, and exact
+ * resume (weights, Adam moments, step, data position, every router/expert random generator).
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -152,7 +152,8 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp
       const px = s * s * channels;
       // Micro-batch j: images i0 + [0, b) of the step's batch, b = batch / (ranks · batchSplit).
       const i0 = rows.start + j * micro;
-      const x = tf.tensor4d(batch!.images.subarray(i0 * px, (i0 + micro) * px), [micro, s, s, channels]); // [b, S, S, C]
+      const images = batch!.images.subarray(i0 * px, (i0 + micro) * px);
+      const x = tf.tensor4d(images, [micro, s, s, channels]); // [b, S, S, C]
       const y = tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32'); // [b]
       const kept: { loss?: tf.Scalar; classification?: tf.Scalar; aux?: tf.Scalar } = {};
       const { value, grads } = tf.variableGrads(() => {
@@ -228,9 +229,12 @@ export async function trainVision(
   const model = new VisionMoE(run.model, { seed: run.seed });
   model.train(true);
   // Each rank its own router noise and expert dropout; the weights come from rank 0 before the first step.
-  if (dp && dp.rank > 0) [...modelRngs(model).values()].forEach((rng, i) => rng.setState(rankRng(run.seed, dp.rank, i).state()));
+  if (dp && dp.rank > 0) {
+    [...modelRngs(model).values()].forEach((rng, i) => rng.setState(rankRng(run.seed, dp.rank, i).state()));
+  }
   const sync = dp && dp.size > 1 ? { sync: dp.stepSync(model.namedParameters()) } : {};
-  const result = await runTrainingLoop(visionTask(run, model, data, dp), outDir, { ...loopOptions, ...sync, name: run.name });
+  const task = visionTask(run, model, data, dp);
+  const result = await runTrainingLoop(task, outDir, { ...loopOptions, ...sync, name: run.name });
   return {
     trainLoss: result.train.map((r) => r.loss as number),
     evals: result.evals.map((r) => ({ step: r.step, top1: r.top1 as number, top5: r.top5 as number, loss: r.loss as number })),
