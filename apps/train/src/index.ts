@@ -12,6 +12,8 @@ export { linePlot, groupedBars, type Series } from './report/svg.js';
 export { ProgressBar, formatDuration } from './report/progress.js';
 export { meanStd, formatMeanStd, markdownTable } from './report/table.js';
 export { trainLm, type LmRunConfig, type LmRunResult, type LmTrainOptions } from './training/lm-trainer.js';
+export { DataParallel, DataParallelError, type Share } from './training/data-parallel.js';
+export type { StepSync } from './training/loop.js';
 export { compareVariants, type CompareBudget, type CompareOptions, type VariantResult } from './training/compare.js';
 export { loadLmData, type LmData, type LmDataOptions } from './data/lm-data.js';
 export { capVocabulary, applyVocabCap, type VocabCap } from './data/vocab-cap.js';

@@ -1,9 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@momentum-smoe/core';
-import { SmoeLanguageModel } from '@momentum-smoe/models';
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { resolveModel } from '../data/model-config.js';
-import { Adam } from '../training/optimizer.js';
+import { benchTrainStep, type BenchResult } from '../training/bench-step.js';
+import { WORKERS_FLAG, checkBatchShares, parallelPlan, pinGpu, runParallelJob } from '../training/dp-launch.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
 import type { Command } from './index.js';
 import { printProfile } from '../bench/profile-command.js';
@@ -18,9 +16,10 @@ const FLAGS: FlagSpecs = {
   json: { type: 'boolean', help: 'print JSON' },
   profile: { type: 'boolean', help: 'print where a step’s time goes, by model part and by kernel' },
   ...BACKEND_FLAG,
+  ...WORKERS_FLAG,
 };
 
-/** `msmoe bench train-step`: the median time of a forward + backward + Adam step on random tokens. */
+/** `msmoe bench train-step`: the median time of a forward + backward (+ all-reduce) + Adam step on random tokens. */
 export const benchCommand: Command = {
   summary: 'time a training step: `msmoe bench train-step --config model.json --batch B --json`',
   async run(argv) {
@@ -32,43 +31,28 @@ export const benchCommand: Command = {
     const vocab = intFlag('bench train-step', 'vocab', flags.vocab, { min: 2 });
     const { model: config } = resolveModel('bench train-step', flags.preset, flags.config, vocab);
     const batch = intFlag('bench train-step', 'batch', flags.batch)!;
-    const report = await startBackend(String(flags.backend));
+    const plan = parallelPlan('bench train-step', flags.workers === undefined ? undefined : String(flags.workers));
+    pinGpu(plan);
+    checkBatchShares('bench train-step', plan, batch);
+    await startBackend(String(flags.backend));
     if (flags.profile) return printProfile(config, batch, intFlag('bench train-step', 'reps', flags.reps)!);
-    const rng = new Rng(0);
-    const model = new SmoeLanguageModel(config, { rng });
-    const optimizer = new Adam(model.namedParameters());
-    const m = config.blockSize;
-    const ids = () => tf.tensor2d(Int32Array.from({ length: batch * m }, () => rng.int(config.vocab)), [batch, m], 'int32');
-    const [x, y] = [ids(), ids()];
-    let cache = model.initCache(batch);
-    const step = async () => {
-      let next: tf.Tensor3D[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.loss(x, y, cache);
-        next = out.nextCache.map((t) => tf.keep(t));
-        return out.loss;
-      });
-      optimizer.apply(grads, 1e-4).dispose();
-      await value.data(); // the step is done once its loss can be read
-      tf.dispose([value, ...Object.values(grads), ...cache]);
-      cache = next;
+    const options = {
+      config,
+      batch,
+      warmup: intFlag('bench train-step', 'warmup', flags.warmup, { min: 0 })!,
+      reps: intFlag('bench train-step', 'reps', flags.reps)!,
     };
-    const warm = intFlag('bench train-step', 'warmup', flags.warmup, { min: 0 })!;
-    const reps = intFlag('bench train-step', 'reps', flags.reps)!;
-    for (let i = 0; i < warm; i++) await step();
-    const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = performance.now();
-      await step();
-      times.push(performance.now() - t0);
+    let result: BenchResult;
+    if (plan.mode === 'single') result = await benchTrainStep(options);
+    else {
+      const done = await runParallelJob(plan, { kind: 'bench', backend: String(flags.backend), options });
+      if (done?.kind !== 'bench') return; // an MPI rank other than 0: rank 0 reports
+      result = done.result;
     }
-    times.sort((a, b) => a - b);
-    const stepMs = times[Math.floor(times.length / 2)]!;
-    const result = { tokens_per_s: (batch * m) / (stepMs / 1000), step_ms: stepMs, backend: report.backend };
-    tf.dispose([x, y, ...cache]);
-    optimizer.dispose();
-    model.dispose();
     if (flags.json) console.log(JSON.stringify(result));
-    else console.log(`${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s on ${result.backend}`);
+    else {
+      const reduce = result.workers > 1 ? `, all-reduce ${result.allreduce_ms.toFixed(1)} ms (${(100 * result.allreduce_share).toFixed(1)}%)` : '';
+      console.log(`${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s on ${result.backend} × ${result.workers}${reduce}`);
+    }
   },
 };

@@ -4,7 +4,8 @@ import { compareVisionCommand } from './vision.js';
 import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { pplTable, writeCompareReport } from '../report/compare-report.js';
-import { compareVariants } from '../training/compare.js';
+import { compareVariants, type VariantResult } from '../training/compare.js';
+import { WORKERS_FLAG, checkBatchShares, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
 import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
 import type { Command } from './index.js';
 
@@ -34,6 +35,7 @@ const FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'output folder', default: 'runs/compare' },
   resume: { type: 'boolean', help: 'continue runs interrupted in --out' },
   ...BACKEND_FLAG,
+  ...WORKERS_FLAG,
 };
 
 /** `msmoe compare`: several variants × seeds on the same data; a table of clean and attacked PPL, mean ± std. */
@@ -53,7 +55,10 @@ export const compareCommand: Command = {
     }
     const seeds = Array.from({ length: intFlag('compare', 'seeds', flags.seeds)! }, (_, i) => i + 1);
     const out = String(flags.out);
+    const plan = parallelPlan('compare', flags.workers === undefined ? undefined : String(flags.workers));
+    pinGpu(plan);
     if (vision) {
+      if (plan.mode !== 'single') throw new UsageError('msmoe compare: --workers and MPI ranks train language comparisons only; for vision, use msmoe train per variant');
       const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
       await startBackend(String(flags.backend));
       const table = await compareVisionCommand(variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`), seeds, flags, out);
@@ -73,6 +78,7 @@ export const compareCommand: Command = {
       evalBatch: batch,
     };
     const attackRate = numberFlag('compare', 'attack', flags.attack)!;
+    checkBatchShares('compare', plan, batch);
     const backend = await startBackend(String(flags.backend));
     const data = await loadLmData({
       ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
@@ -80,15 +86,16 @@ export const compareCommand: Command = {
       maxVocab: intFlag('compare', 'max-vocab', flags['max-vocab'], { min: 2 })!,
       attackRate,
     });
-    const results = await compareVariants({
-      variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`),
-      seeds,
-      data,
-      budget,
-      outDir: out,
-      resume: flags.resume === true,
-      signal: interruptSignal(),
-    });
+    const options = { variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`), seeds, budget, outDir: out, resume: flags.resume === true };
+    const signal = interruptSignal();
+    let results: VariantResult[];
+    if (plan.mode === 'single') results = await compareVariants({ ...options, data, signal });
+    else {
+      const shared = { ...data, clean: { ...data.clean, train: shareIds(data.clean.train) } };
+      const done = await runParallelJob(plan, { kind: 'compare', backend: String(flags.backend), options, data: shared }, signal);
+      if (done?.kind !== 'compare') return; // an MPI rank other than 0: rank 0 reports
+      results = done.results;
+    }
     const files = writeCompareReport(out, results, {
       backend: backend.backend,
       data: `${data.source}, vocabulary ${data.vocab}`,

@@ -5,7 +5,8 @@ import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs }
 import { loadLmData } from '../data/lm-data.js';
 import { resolveModel } from '../data/model-config.js';
 import { writeVocab } from '../data/run-models.js';
-import { trainLm, type LmRunConfig } from '../training/lm-trainer.js';
+import { trainLm, type LmRunConfig, type LmRunResult } from '../training/lm-trainer.js';
+import { WORKERS_FLAG, checkBatchShares, isLeader, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
 import type { VisionRunConfig } from '../training/vision-trainer.js';
 import { isVisionPreset, trainVisionCommand, visionRunFromFlags } from './vision.js';
 import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
@@ -19,7 +20,7 @@ const FLAGS: FlagSpecs = {
   ...BACKEND_FLAG,
   steps: { type: 'string', help: 'training steps (default: the preset’s)' },
   batch: { type: 'string', help: 'parallel streams per step (default: the preset’s)' },
-  'batch-split': { type: 'string', help: 'micro-batches per step, gradient accumulation (default: the preset’s)' },
+  'batch-split': { type: 'string', help: 'micro-batches per step, gradient accumulation (default: the preset’s; vision: 1)' },
   lr: { type: 'string', help: 'peak learning rate (default: the preset’s)' },
   warmup: { type: 'string', help: 'linear warm-up steps (default: the preset’s)' },
   seed: { type: 'string', help: 'random seed', default: '1' },
@@ -27,6 +28,7 @@ const FLAGS: FlagSpecs = {
   'max-vocab': { type: 'string', help: 'cap the vocabulary to the N most frequent training words' },
   out: { type: 'string', help: 'output folder', default: 'runs/train' },
   resume: { type: 'string', help: 'continue the run in this folder (its run.json and last checkpoint)' },
+  ...WORKERS_FLAG,
 };
 
 /** The JSON kept beside a run so that `--resume DIR` needs no other flag. */
@@ -40,6 +42,9 @@ export const trainCommand: Command = {
   async run(argv) {
     const flags = parseFlags('train', argv, FLAGS);
     if (!flags) return console.log(helpText('usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]', this.summary, FLAGS));
+    const plan = parallelPlan('train', flags.workers === undefined ? undefined : String(flags.workers));
+    pinGpu(plan);
+    const leader = isLeader(plan);
     let runFile: RunFile;
     let out: string;
     if (flags.resume !== undefined) {
@@ -58,9 +63,10 @@ export const trainCommand: Command = {
       if (vision) {
         const dir = flags.data === undefined ? {} : { dir: String(flags.data) };
         runFile = { vision: true, run: visionRunFromFlags(flags), data: dir };
-        await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
+        checkBatchShares('train', plan, runFile.run.batch, runFile.run.batchSplit);
+        if (leader) await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
         await startBackend(String(flags.backend));
-        return trainVisionCommand(runFile.run, runFile.data.dir, out, false);
+        return trainVisionCommand(runFile.run, runFile.data.dir, out, false, { plan, backend: String(flags.backend) });
       }
       const resolved = resolveModel('train', flags.preset, flags.config);
       const o = resolved.optim;
@@ -80,18 +86,33 @@ export const trainCommand: Command = {
       const maxVocab = intFlag('train', 'max-vocab', flags['max-vocab'], { min: 2 });
       runFile = { run, data: { ...(flags.data !== undefined ? { dir: String(flags.data) } : {}), ...(maxVocab ? { maxVocab } : {}) } };
     }
+    checkBatchShares('train', plan, runFile.run.batch, runFile.run.batchSplit);
     await startBackend(String(flags.backend));
-    if (runFile.vision) return trainVisionCommand(runFile.run, runFile.data.dir, out, true);
+    const parallel = { plan, backend: String(flags.backend) };
+    if (runFile.vision) return trainVisionCommand(runFile.run, runFile.data.dir, out, true, parallel);
     const data = await loadLmData({ ...runFile.data, cacheDir: '.cache/msmoe' });
     runFile.run.model = { ...runFile.run.model, vocab: data.vocab };
-    await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
-    await writeVocab(out, data.words);
-    console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
+    if (leader) {
+      await writeFileAtomic(join(out, 'run.json'), JSON.stringify(runFile, null, 2) + '\n');
+      console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
+      await writeVocab(out, data.words);
+    }
     const signal = interruptSignal();
-    const result = await trainLm(runFile.run, data.clean.train, data.clean.valid, out, { resume: flags.resume !== undefined, signal });
+    const resume = flags.resume !== undefined;
+    let result: Omit<LmRunResult, 'model'>;
+    if (plan.mode === 'single') {
+      const { model, ...r } = await trainLm(runFile.run, data.clean.train, data.clean.valid, out, { resume, signal });
+      model.dispose();
+      result = r;
+    } else {
+      const [train, valid] = [shareIds(data.clean.train), shareIds(data.clean.valid)];
+      const job = { kind: 'lm' as const, backend: String(flags.backend), run: runFile.run, train, valid, outDir: out, resume };
+      const done = await runParallelJob(plan, job, signal);
+      if (done?.kind !== 'lm') return; // an MPI rank other than 0: rank 0 reports
+      result = done.result;
+    }
     const best = result.valid.reduce((b, v) => (v.ppl < b ? v.ppl : b), Infinity);
     if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
     console.log(`best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);
-    result.model.dispose();
   },
 };

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import { writeFileSync } from 'node:fs';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
-import { intFlag, numberFlag } from '../args.js';
+import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
 import { evaluateVision, type VisionEvaluation } from '../training/vision-eval.js';
-import { trainVision, type VisionRunConfig } from '../training/vision-trainer.js';
+import { trainVision, type VisionRunConfig, type VisionRunResult } from '../training/vision-trainer.js';
+import { runParallelJob, type ParallelPlan } from '../training/dp-launch.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
 import { compareVision, type VisionVariantResult } from '../vision/compare-vision.js';
@@ -35,29 +36,51 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   const preset = String(flags.preset);
   const recipe = visionRecipe(preset);
   const steps = intFlag('train', 'steps', flags.steps) ?? recipe.steps;
+  const batch = intFlag('train', 'batch', flags.batch) ?? recipe.batch;
+  const batchSplit = intFlag('train', 'batch-split', flags['batch-split']) ?? 1;
+  if (batch % batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${batch} must be divisible by --batch-split ${batchSplit}`);
   return {
     name: preset,
     model: visionPreset(preset),
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     ...recipe,
     steps,
-    batch: intFlag('train', 'batch', flags.batch) ?? recipe.batch,
+    batch,
+    batchSplit,
     lr: numberFlag('train', 'lr', flags.lr) ?? recipe.lr,
     warmup: intFlag('train', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
     evalEvery: Math.min(steps, intFlag('train', 'eval-every', flags['eval-every']) ?? recipe.evalEvery),
   };
 }
 
-/** Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder. */
-export async function trainVisionCommand(run: VisionRunConfig, dataDir: string | undefined, out: string, resume: boolean): Promise<void> {
-  const data = await visionData(dataDir, run.model.imageSize);
-  console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
+/**
+ * Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder, in this process or
+ * data-parallel as `parallel.plan` says.
+ */
+export async function trainVisionCommand(
+  run: VisionRunConfig,
+  dataDir: string | undefined,
+  out: string,
+  resume: boolean,
+  parallel: { plan: ParallelPlan; backend: string } = { plan: { mode: 'single' }, backend: 'auto' },
+): Promise<void> {
   const signal = interruptSignal();
-  const result = await trainVision(run, data, out, { resume, signal });
+  let result: Omit<VisionRunResult, 'model'>;
+  if (parallel.plan.mode === 'single') {
+    const data = await visionData(dataDir, run.model.imageSize);
+    console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
+    const { model, ...r } = await trainVision(run, data, out, { resume, signal });
+    model.dispose();
+    result = r;
+  } else {
+    const job = { kind: 'vision' as const, backend: parallel.backend, run, ...(dataDir === undefined ? {} : { dataDir }), outDir: out, resume };
+    const done = await runParallelJob(parallel.plan, job, signal);
+    if (done?.kind !== 'vision') return; // an MPI rank other than 0: rank 0 reports
+    result = done.result;
+  }
   if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
   const best = result.evals.reduce((b, e) => Math.max(b, e.top1), 0);
   console.log(`best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);
-  result.model.dispose();
 }
 
 /** `msmoe eval --weights <vision checkpoint>`: top-1/top-5 and robustness. */

@@ -5,9 +5,11 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { evaluateLm, lmPreset, type LmConfig, type LmLayerValues } from '@momentum-smoe/models';
+import { lmPreset, type LmConfig, type LmLayerValues } from '@momentum-smoe/models';
 import { MetricsLog } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
+import type { DataParallel } from './data-parallel.js';
+import { evaluateLmShared } from './lm-shared-eval.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
 import { writeVocab } from '../data/run-models.js';
 
@@ -49,6 +51,8 @@ export interface CompareOptions {
   modelOverrides?: Partial<LmConfig>;
   resume?: boolean;
   signal?: AbortSignal;
+  /** Train and evaluate every run data-parallel over these ranks (rank 0 reads the logs). */
+  dataParallel?: DataParallel;
 }
 
 /** Runs every variant × seed in turn (each in `outDir/<variant>/seed-<s>`) and returns the results. */
@@ -62,26 +66,31 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
       const { evalTokens: _, ...trainBudget } = budget;
       const run: LmRunConfig = { name: `${variant} seed ${seed}`, model: preset.model, seed, ...trainBudget };
       const dir = join(options.outDir, variant, `seed-${seed}`);
-      await writeVocab(dir, data.words);
+      const dp = options.dataParallel;
+      if (!dp || dp.rank === 0) await writeVocab(dir, data.words);
       const r = await trainLm(run, data.clean.train, head(data.clean.valid), dir, {
         resume: options.resume ?? false,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(dp ? { dataParallel: dp, ...(dp.rank > 0 ? { progressLabel: null } : {}) } : {}),
       });
       if (options.signal?.aborted) {
         r.model.dispose();
         throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
       }
-      const ev = (ids: Int32Array) => evaluateLm(r.model, head(ids), { batch: budget.evalBatch }).ppl;
+      const ev = async (ids: Int32Array) => Math.exp(await evaluateLmShared(r.model, head(ids), budget.evalBatch, dp));
       results.push({
         variant,
         seed,
         trainLoss: r.trainLoss,
         valid: r.valid.map(({ step, ppl }) => ({ step, ppl })),
         ppl: {
-          // trainLm evaluated the same tokens with the same batch at its last step: reuse that instead of recomputing.
-          valid: r.valid.at(-1)?.step === budget.steps ? r.valid.at(-1)!.ppl : ev(data.clean.valid),
-          test: ev(data.clean.test),
-          ...(data.attacked ? { validAttacked: ev(data.attacked.valid), testAttacked: ev(data.attacked.test) } : {}),
+          // trainLm evaluated the same tokens with the same batch at its last step: reuse that instead of recomputing
+          // (data-parallel ranks other than 0 do not read the log, so they recompute it together).
+          valid: !dp && r.valid.at(-1)?.step === budget.steps ? r.valid.at(-1)!.ppl : await ev(data.clean.valid),
+          test: await ev(data.clean.test),
+          ...(data.attacked
+            ? { validAttacked: await ev(data.attacked.valid), testAttacked: await ev(data.attacked.test) }
+            : {}),
         },
         tokensPerSecond: r.tokensPerSecond,
         parameters: r.model.parameterCount(),

@@ -1,0 +1,162 @@
+/**
+ * Data parallelism as PyTorch's DDP does it, over any {@link Communicator} (worker threads, MPI ranks): every rank
+ * starts from rank 0's weights (broadcast, then checked by checksum), trains on its contiguous share of the global
+ * batch, and the mean gradient over ranks (one flat all-reduce per step) feeds the same optimiser update everywhere.
+ * Also the small collectives around it: gathering a rank-sharded tensor or each rank's JSON to rank 0 for a
+ * checkpoint, and averaging evaluation sums.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { MomentumSmoeError, Rng } from '@momentum-smoe/core';
+import type { Communicator } from '@momentum-smoe/distributed';
+import type { StepSync } from './loop.js';
+
+/** A mistake in how a data-parallel run is set up (e.g. a batch the ranks cannot share); one line, for the user. */
+export class DataParallelError extends MomentumSmoeError {
+  override name = 'DataParallelError';
+}
+
+/** A rank's contiguous share `[start, start + count)` of `total` items. */
+export interface Share {
+  start: number;
+  count: number;
+}
+
+/** The seed of rank `rank`'s own random stream (dropout, router noise); rank 0 keeps the run's own stream. */
+export function rankSeed(seed: number, rank: number, stream = 0): number {
+  const mixed = Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(rank + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35);
+  return mixed >>> 0;
+}
+
+/** A fresh generator for rank `rank`'s own stream number `stream`. */
+export function rankRng(seed: number, rank: number, stream = 0): Rng {
+  return new Rng(rankSeed(seed, rank, stream));
+}
+
+/** One process's place in a data-parallel group, and the collectives the trainers need. */
+export class DataParallel {
+  constructor(readonly comm: Communicator) {}
+
+  /** This rank. */
+  get rank(): number {
+    return this.comm.rank;
+  }
+
+  /** Number of ranks. */
+  get size(): number {
+    return this.comm.size;
+  }
+
+  /**
+   * This rank's contiguous share of `total` items (streams, images).
+   * @throws DataParallelError when `total` does not divide evenly over the ranks.
+   */
+  share(total: number, what: string): Share {
+    if (total % this.size !== 0) {
+      const fix = `use a multiple of ${this.size}`;
+      throw new DataParallelError(`${what} ${total} does not divide over ${this.size} ranks; ${fix}`);
+    }
+    const count = total / this.size;
+    return { start: this.rank * count, count };
+  }
+
+  /**
+   * The {@link StepSync} of a run over `params`: before the first step every rank takes rank 0's weights (and checks
+   * them by checksum); each step averages the gradients of every parameter, in `params` order, in one all-reduce.
+   */
+  stepSync(params: Map<string, tf.Variable>): StepSync {
+    const trainable = [...params].filter(([, p]) => p.trainable);
+    return {
+      rank: this.rank,
+      size: this.size,
+      prepare: () => this.syncParameters(params),
+      meanGradients: async (grads, readings) => {
+        // [Σ sizes + readings]: every gradient flattened in params order, then the step's readings.
+        const flat = tf.tidy(() => {
+          const parts = trainable.map(([, p]) => tf.reshape(grads[p.name] ?? tf.zerosLike(p), [-1]));
+          return tf.concat([...parts, tf.tensor1d(readings, 'float32')]);
+        });
+        tf.dispose(Object.values(grads));
+        const data = (await flat.data()) as Float32Array;
+        flat.dispose();
+        await this.comm.allReduce(data, 'mean');
+        const out: tf.NamedTensorMap = {};
+        let offset = 0;
+        for (const [, p] of trainable) {
+          out[p.name] = tf.tensor(data.subarray(offset, offset + p.size), p.shape, 'float32');
+          offset += p.size;
+        }
+        for (let i = 0; i < readings.length; i++) readings[i] = data[offset + i]!;
+        return out;
+      },
+    };
+  }
+
+  /** Every rank takes rank 0's values of `params`, then checks that all ranks hold the same bytes. */
+  async syncParameters(params: Map<string, tf.Variable>): Promise<void> {
+    if (this.size === 1) return;
+    const list = [...params.values()];
+    const flat = tf.tidy(() => tf.concat(list.map((p) => tf.reshape(tf.cast(p, 'float32'), [-1]))));
+    const data = (await flat.data()) as Float32Array;
+    flat.dispose();
+    await this.comm.broadcast(data, 0);
+    let offset = 0;
+    for (const p of list) {
+      const part = data.subarray(offset, offset + p.size);
+      tf.tidy(() => p.assign(tf.tensor(part, p.shape, p.dtype)));
+      offset += p.size;
+    }
+    const mine = await parameterDigest(params);
+    const root = Uint8Array.from(mine);
+    await this.comm.broadcast(root, 0);
+    if (!root.every((b, i) => b === mine[i])) {
+      throw new Error(`rank ${this.rank}: weights differ from rank 0's after the broadcast (checksum mismatch)`);
+    }
+  }
+
+  /** The rows of a `[rows, …]` array sharded over ranks (rank r holds `chunk`), concatenated in rank order. */
+  async gatherRows(chunk: Float32Array): Promise<Float32Array> {
+    if (this.size === 1) return chunk;
+    const all = new Float32Array(chunk.length * this.size);
+    for (let r = 0; r < this.size; r++) {
+      const part = r === this.rank ? Float32Array.from(chunk) : new Float32Array(chunk.length);
+      await this.comm.broadcast(part, r);
+      all.set(part, r * chunk.length);
+    }
+    return all;
+  }
+
+  /** Every rank's `value` (JSON), in rank order, on every rank. */
+  async gatherJson<T>(value: T): Promise<T[]> {
+    if (this.size === 1) return [value];
+    const bytes = new TextEncoder().encode(JSON.stringify(value));
+    const lengths = new Float32Array(this.size);
+    lengths[this.rank] = bytes.length;
+    await this.comm.allReduce(lengths, 'sum');
+    const out: T[] = [];
+    for (let r = 0; r < this.size; r++) {
+      const buf = r === this.rank ? bytes : new Uint8Array(lengths[r]!);
+      await this.comm.broadcast(buf, r);
+      out.push(JSON.parse(new TextDecoder().decode(buf)) as T);
+    }
+    return out;
+  }
+
+  /** The sums of `values` over ranks (evaluation totals), in place. */
+  async sum(values: Float32Array): Promise<Float32Array> {
+    await this.comm.allReduce(values, 'sum');
+    return values;
+  }
+}
+
+/** SHA-256 over every parameter's bytes, in `params` order. */
+export async function parameterDigest(params: Map<string, tf.Variable>): Promise<Uint8Array> {
+  const h = createHash('sha256');
+  for (const [name, p] of params) {
+    const d = await p.data();
+    h.update(name);
+    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return new Uint8Array(h.digest());
+}
