@@ -6,12 +6,12 @@
 export { initBackend, describeBackend, type BackendChoice, type BackendReport, type InitBackendOptions } from './backend.js';
 export { installWasmPatches } from './wasm/index.js';
 export { groupedMatMul, groupedWeightGrad, type GroupedMatMulOptions } from './grouped-matmul.js';
-export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError } from './errors.js';
+export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError, listSome } from './errors.js';
 export { assertShape } from './shapes.js';
 export { Rng, type RngState } from './rng.js';
 export { uniformInit, normalInit, torchLinearInit, fastmoeExpertInit } from './init.js';
 export { Module } from './module.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, makeDirectory, removeStaleTempFiles } from './atomic.js';
 export {
   parseSafetensors,
   serializeSafetensors,
