@@ -5,7 +5,9 @@
  */
 import { MomentumSmoeError } from '@momentum-smoe/core';
 import { UsageError, closest } from './args.js';
-import { COMMANDS, type Command } from './commands/index.js';
+import type { Command } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
+import { fileSystemProblem } from './training/run-folder.js';
 
 const USAGE = `usage: msmoe [command] [--flags]
 
@@ -46,6 +48,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       console.error(e.message);
       return 2;
+    }
+    const fileSystem = fileSystemProblem(e);
+    if (fileSystem !== undefined) {
+      console.error(`msmoe: ${fileSystem}`);
+      return 1;
     }
     if (e instanceof MomentumSmoeError || (e as Error).name === 'DatasetError') {
       console.error(`msmoe: ${(e as Error).message}`);

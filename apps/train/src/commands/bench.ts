@@ -5,7 +5,7 @@ import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../ar
 import { resolveModel } from '../data/model-config.js';
 import { Adam } from '../training/optimizer.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
-import type { Command } from './index.js';
+import type { Command } from './command.js';
 
 const FLAGS: FlagSpecs = {
   config: { type: 'string', help: 'model config JSON' },

@@ -5,8 +5,10 @@ import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs }
 import { loadLmData } from '../data/lm-data.js';
 import { pplTable, writeCompareReport } from '../report/compare-report.js';
 import { compareVariants } from '../training/compare.js';
-import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
-import type { Command } from './index.js';
+import { lmPreset } from '@momentum-smoe/models';
+import { clearRunFolder } from '../training/run-folder.js';
+import { BACKEND_FLAG, checkCacheDir, checkCompareData, checkOutFolder, interruptSignal, startBackend } from './common.js';
+import type { Command } from './command.js';
 
 /** Short variant names → the preset family they select (`<family>-<size>`). */
 export const VARIANT_PRESETS: Record<string, string> = {
@@ -33,6 +35,7 @@ const FLAGS: FlagSpecs = {
   attack: { type: 'string', help: 'word-swap rate for the attacked columns', default: '0.015' },
   out: { type: 'string', help: 'output folder', default: 'runs/compare' },
   resume: { type: 'boolean', help: 'continue runs interrupted in --out' },
+  overwrite: { type: 'boolean', help: 'replace an earlier comparison in --out' },
   ...BACKEND_FLAG,
 };
 
@@ -53,9 +56,12 @@ export const compareCommand: Command = {
     }
     const seeds = Array.from({ length: intFlag('compare', 'seeds', flags.seeds)! }, (_, i) => i + 1);
     const out = String(flags.out);
+    const overwrite = flags.overwrite === true;
+    checkOutFolder('compare', out, flags.resume === true, overwrite, `msmoe compare --resume ${argv.join(' ')}`);
     if (vision) {
       const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
       await startBackend(String(flags.backend));
+      if (overwrite) clearRunFolder(out);
       const table = await compareVisionCommand(variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`), seeds, flags, out);
       return console.log(`\n${table}\n\nreport: ${join(out, 'report.md')}`);
     }
@@ -73,15 +79,19 @@ export const compareCommand: Command = {
       evalBatch: batch,
     };
     const attackRate = numberFlag('compare', 'attack', flags.attack)!;
+    const cache = checkCacheDir('compare');
     const backend = await startBackend(String(flags.backend));
     const data = await loadLmData({
       ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
-      cacheDir: '.cache/msmoe',
+      cacheDir: cache,
       maxVocab: intFlag('compare', 'max-vocab', flags['max-vocab'], { min: 2 })!,
       attackRate,
     });
+    const presets = variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`);
+    checkCompareData('compare', data, budget, Math.max(...presets.map((p) => lmPreset(p).model.blockSize)));
+    if (overwrite) clearRunFolder(out);
     const results = await compareVariants({
-      variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`),
+      variants: presets,
       seeds,
       data,
       budget,

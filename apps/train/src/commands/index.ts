@@ -3,17 +3,14 @@
  * @module
  */
 import { benchCommand } from './bench.js';
+import type { Command } from './command.js';
 import { compareCommand } from './compare.js';
 import { dataCommand } from './data.js';
 import { defaultCommand } from './default.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 
-/** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<void>;
-}
+export type { Command } from './command.js';
 
 /** Every command by name; `default` runs when msmoe is called without one. */
 export const COMMANDS: Record<string, Command> = {

@@ -48,9 +48,8 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   };
 }
 
-/** Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder. */
-export async function trainVisionCommand(run: VisionRunConfig, dataDir: string | undefined, out: string, resume: boolean): Promise<void> {
-  const data = await visionData(dataDir, run.model.imageSize);
+/** Trains (or resumes) a vision run in `out` on data from {@link visionData}. */
+export async function trainVisionCommand(run: VisionRunConfig, data: VisionData, out: string, resume: boolean): Promise<void> {
   console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
   const signal = interruptSignal();
   const result = await trainVision(run, data, out, { resume, signal });

@@ -54,3 +54,15 @@ export async function loadLmData(options: LmDataOptions): Promise<LmData> {
   };
   return { source: dir, vocab: cap.size, unkId: cap.unkId, clean, attacked };
 }
+
+/**
+ * Why `tokens` cannot feed `streams` parallel streams of `blockSize`-token blocks, or `undefined` when they can:
+ * training needs two blocks per stream (a block and its targets, with room to restart at a random offset),
+ * evaluation one block plus its target. Checked before a run touches its folder.
+ */
+export function streamProblem(what: string, tokens: number, streams: number, blockSize: number, use: 'train' | 'eval'): string | undefined {
+  const need = streams * (use === 'train' ? 2 * blockSize : blockSize + 1);
+  if (tokens >= need) return undefined;
+  return `${what} has ${tokens.toLocaleString('en-US')} tokens, too few for ${streams} streams of ${blockSize}-token blocks ` +
+    `(needs at least ${need.toLocaleString('en-US')})`;
+}

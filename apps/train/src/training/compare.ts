@@ -69,6 +69,7 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
         r.model.dispose();
         throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
       }
+      const logged = new MetricsLog(join(dir, 'metrics.jsonl')).read();
       const ev = (ids: Int32Array) => evaluateLm(r.model, head(ids), { batch: budget.evalBatch }).ppl;
       results.push({
         variant,
@@ -81,9 +82,10 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
           test: ev(data.clean.test),
           ...(data.attacked ? { validAttacked: ev(data.attacked.valid), testAttacked: ev(data.attacked.test) } : {}),
         },
-        tokensPerSecond: r.tokensPerSecond,
+        // A run that had finished before a resumed comparison trains no step now: its speed is the one it logged.
+        tokensPerSecond: r.tokensPerSecond > 0 ? r.tokensPerSecond : ((logged.findLast((rec) => rec.kind === 'train')?.tokensPerSecond as number | undefined) ?? NaN),
         parameters: r.model.parameterCount(),
-        layers: (new MetricsLog(join(dir, 'metrics.jsonl')).read().findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
+        layers: (logged.findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
       });
       r.model.dispose();
       if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
