@@ -71,5 +71,6 @@ describe('listSome', () => {
   it('lists at most `max` items and counts the rest', () => {
     expect(listSome(['a', 'b'], 3)).toBe('a, b');
     expect(listSome(['a', 'b', 'c', 'd', 'e'], 3)).toBe('a, b, c and 2 more');
+    expect(listSome(['w [1, 2]', 'v [3]', 'u [4]'], 2, '; ')).toBe('w [1, 2]; v [3] and 1 more');
   });
 });

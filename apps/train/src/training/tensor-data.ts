@@ -33,7 +33,7 @@ export function assignFrom(variables: Map<string, tf.Variable>, saved: Map<strin
     ['unexpected', unexpected],
     ['mis-shaped', misShaped],
   ] as const;
-  const problems = groups.filter(([, list]) => list.length > 0).map(([kind, list]) => `${list.length} ${kind} (${listSome(list, 2)})`);
+  const problems = groups.filter(([, list]) => list.length > 0).map(([kind, list]) => `${list.length} ${kind} (${listSome(list, 2, '; ')})`);
   if (problems.length) {
     throw new ConfigError(`${what} does not match the model: ${problems.join('; ')}; check that the model config is the one the weights were trained with`);
   }

@@ -59,7 +59,7 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
     const parts = [
       missing.length ? `missing (${missing.length}): ${listSome(missing)}` : '',
       unexpected.length ? `unexpected (${unexpected.length}): ${listSome(unexpected)}` : '',
-      misShaped.length ? `mis-shaped (${misShaped.length}): ${listSome(misShaped)}` : '',
+      misShaped.length ? `mis-shaped (${misShaped.length}): ${listSome(misShaped, 3, '; ')}` : '',
     ].filter(Boolean);
     throw new FileFormatError(
       source,
