@@ -19,7 +19,7 @@ const FLAGS: FlagSpecs = {
   ...BACKEND_FLAG,
   steps: { type: 'string', help: 'training steps (default: the preset’s; with --resume: extend the run to N steps)' },
   batch: { type: 'string', help: 'parallel streams per step (default: the preset’s)' },
-  'batch-split': { type: 'string', help: 'micro-batches per step, gradient accumulation (default: the preset’s)' },
+  'batch-split': { type: 'string', help: 'micro-batches per step, gradient accumulation (default: the preset’s; vision: 1)' },
   lr: { type: 'string', help: 'peak learning rate (default: the preset’s)' },
   warmup: { type: 'string', help: 'linear warm-up steps (default: the preset’s)' },
   seed: { type: 'string', help: 'random seed', default: '1' },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import { writeFileSync } from 'node:fs';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
-import { intFlag, numberFlag } from '../args.js';
+import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
 import { evaluateVision, type VisionEvaluation } from '../training/vision-eval.js';
 import { trainVision, type VisionRunConfig } from '../training/vision-trainer.js';
@@ -35,13 +35,17 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   const preset = String(flags.preset);
   const recipe = visionRecipe(preset);
   const steps = intFlag('train', 'steps', flags.steps) ?? recipe.steps;
+  const batch = intFlag('train', 'batch', flags.batch) ?? recipe.batch;
+  const batchSplit = intFlag('train', 'batch-split', flags['batch-split']) ?? 1;
+  if (batch % batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${batch} must be divisible by --batch-split ${batchSplit}`);
   return {
     name: preset,
     model: visionPreset(preset),
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     ...recipe,
     steps,
-    batch: intFlag('train', 'batch', flags.batch) ?? recipe.batch,
+    batch,
+    batchSplit,
     lr: numberFlag('train', 'lr', flags.lr) ?? recipe.lr,
     warmup: intFlag('train', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
     evalEvery: Math.min(steps, intFlag('train', 'eval-every', flags['eval-every']) ?? recipe.evalEvery),

@@ -1,24 +1,20 @@
 /**
- * The vision training loop, V-MoE's recipe (../shared/PAPER.md §4.2): Adam (0.9, 0.999), decoupled weight decay on
- * kernels only, linear warm-up then linear decay to `endLr`, global-norm clipping, sigmoid cross-entropy plus the
- * routers' aux losses; periodic top-1/top-5 evaluation with the best checkpoint kept, routing statistics per MoE
+ * The vision half of the training loop, V-MoE's recipe (`docs/paper-notes.md#v-moe-imagenet-recipe`): Adam
+ * (0.9, 0.999), decoupled weight decay on kernels only, linear warm-up then linear decay to `endLr`, global-norm
+ * clipping, sigmoid cross-entropy plus the routers' aux losses, gradient accumulation over micro-batches; periodic top-1/top-5 evaluation with the best checkpoint kept, routing statistics per MoE
  * block in `metrics.jsonl`, and exact resume (weights, Adam moments, step, data position, every router/expert
  * random generator).
  * @module
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { RngState } from '@momentum-smoe/core';
 import { VisionMoE, type BlockRouting, type VisionMoEConfig } from '@momentum-smoe/models';
 import { readMetrics, type MetricValues, type RoutingPlan } from '@momentum-smoe/routers';
-import type { VisionData, VisionDataState } from '../data/vision-data.js';
-import { MetricsLog } from '../report/metrics-log.js';
-import { ProgressBar } from '../report/progress.js';
+import type { VisionBatch, VisionData, VisionDataState } from '../data/vision-data.js';
 import { kernelDecayMask } from '../vision/weight-decay.js';
 import { modelRngStates, setModelRngStates } from '../vision/model-rngs.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { BEST_CHECKPOINT, LAST_CHECKPOINT, type TrainOptions } from './run-options.js';
+import { runTrainingLoop, type TrainTask } from './loop.js';
+import type { TrainOptions } from './run-options.js';
 import { Adam } from './optimizer.js';
 import { warmupLinearDecay } from './schedule.js';
 import { assignFrom, toTensorData } from './tensor-data.js';
@@ -34,6 +30,8 @@ export interface VisionRunConfig {
   steps: number;
   /** Images per step. */
   batch: number;
+  /** Micro-batches per step (gradient accumulation); must divide `batch` (default 1). */
+  batchSplit?: number;
   /** Peak learning rate. */
   lr: number;
   /** Linear warm-up steps. */
@@ -90,7 +88,6 @@ export interface VisionRunResult {
 /** Options of a run that are not part of its identity (shared by every trainer). */
 export type VisionTrainOptions = TrainOptions;
 
-
 /** Marks a block report's scalars and metrics to outlive the enclosing scope (dispose them after reading). */
 function keepRouting(b: BlockRouting): BlockRouting {
   const metrics = Object.fromEntries(Object.entries(b.metrics).map(([k, t]) => [k, tf.keep(t as tf.Tensor)])) as unknown as BlockRouting['metrics'];
@@ -105,6 +102,83 @@ async function readRouting(blocks: BlockRouting[]): Promise<(MetricValues & { bl
   );
 }
 
+/** The vision model's half of the training loop. */
+function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData): TrainTask<RunState> {
+  const { imageSize: s, channels } = run.model;
+  const split = run.batchSplit ?? 1;
+  const micro = run.batch / split;
+  const params = model.namedParameters();
+  const decay = kernelDecayMask(params);
+  const optimizer = new Adam(params, { beta1: 0.9, beta2: 0.999, weightDecay: run.weightDecay, decay, clipNorm: run.clipNorm });
+  const stream = data.train(run.batch, run.seed + 1);
+  let batch: VisionBatch | null = null;
+  // Routing readings of the first micro-batch, kept on logging steps only.
+  let routing: BlockRouting[] = [];
+  return {
+    steps: run.steps,
+    batchSplit: split,
+    evalEvery: run.evalEvery,
+    higherIsBetter: true,
+    optimizer,
+    units: { perStep: run.batch, rateKey: 'imagesPerSecond', barKey: 'img/s' },
+    learningRate: warmupLinearDecay(run.lr, run.warmup, run.steps, run.endLr),
+    logsStep: (step) => step % run.logEvery === 0 || step === run.steps,
+    restore(ckpt, file) {
+      assignFrom(params, ckpt.model, `checkpoint ${file}`);
+      optimizer.load(ckpt.optimizer, ckpt.state.step);
+      setModelRngStates(model, ckpt.state.rngs, `checkpoint ${file}`);
+      stream.restore(ckpt.state.data);
+      return { step: ckpt.state.step, best: ckpt.state.bestTop1 };
+    },
+    async beginStep() {
+      batch = await stream.next();
+    },
+    async microBatch(j, logging) {
+      const px = s * s * channels;
+      // Micro-batch j: images [j·b, (j+1)·b) of the step's batch, b = batch / batchSplit.
+      const x = tf.tensor4d(batch!.images.subarray(j * micro * px, (j + 1) * micro * px), [micro, s, s, channels]); // [b, S, S, C]
+      const y = tf.tensor1d(batch!.labels.subarray(j * micro, (j + 1) * micro), 'int32'); // [b]
+      const kept: { loss?: tf.Scalar; classification?: tf.Scalar; aux?: tf.Scalar } = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.loss(x, y);
+        // variableGrads disposes everything the closure made except its result: keep what the log reads.
+        kept.loss = tf.keep(out.loss);
+        kept.classification = tf.keep(out.classification);
+        kept.aux = tf.keep(out.auxLoss);
+        if (logging && j === 0) routing = out.blocks.map(keepRouting);
+        return (split === 1 ? out.loss : tf.div(out.loss, split)) as tf.Scalar;
+      });
+      const read = [kept.loss!, kept.classification!, kept.aux!].map((t) => t.data());
+      const readings = (await Promise.all(read)).map((d) => d[0]!);
+      tf.dispose([x, y, value, kept.loss!, kept.classification!, kept.aux!]);
+      return { grads, readings };
+    },
+    async endStep([loss, classification, aux], gradNorm, lr, logging) {
+      const record: Record<string, unknown> = { loss: loss!, classification: classification!, aux: aux!, lr };
+      if (logging) {
+        record.gradNorm = (await gradNorm.data())[0]!;
+        record.moe = await readRouting(routing);
+      }
+      gradNorm.dispose();
+      for (const b of routing) tf.dispose([b.auxLoss, ...Object.values(b.metrics)]);
+      routing = [];
+      return { record, bar: { loss: loss!.toFixed(4) } };
+    },
+    async evaluate() {
+      const v = await evaluateSplit(model, data.eval, { batch: run.evalBatch ?? 256 });
+      const record = { kind: 'eval', split: data.eval.name, top1: v.top1, top5: v.top5, loss: v.loss, images: v.count };
+      return { record, score: v.top1 };
+    },
+    async checkpoint(step, best) {
+      const state: RunState = { run, step, data: stream.state(), rngs: modelRngStates(model), bestTop1: best };
+      return { model: await toTensorData(params), optimizer: await optimizer.state(), buffers: new Map(), state };
+    },
+    dispose() {
+      optimizer.dispose();
+    },
+  };
+}
+
 /**
  * Trains a `VisionMoE` on `data`, writing `metrics.jsonl` (per step: loss, classification, aux, lr, images/s;
  * every `logEvery` steps also the gradient norm and per MoE block tokens per expert, routing entropy and drop rate;
@@ -116,7 +190,12 @@ async function readRouting(blocks: BlockRouting[]): Promise<(MetricValues & { bl
  * const result = await trainVision(run, await loadVisionData({ corpus: 'mnist' }), 'runs/vmoe-mnist');
  * ```
  */
-export async function trainVision(run: VisionRunConfig, data: VisionData, outDir: string, options: VisionTrainOptions = {}): Promise<VisionRunResult> {
+export async function trainVision(
+  run: VisionRunConfig,
+  data: VisionData,
+  outDir: string,
+  options: VisionTrainOptions = {},
+): Promise<VisionRunResult> {
   const { imageSize: s, channels } = run.model;
   if (s !== data.imageSize || channels !== data.channels) {
     throw new Error(`model '${run.name}' takes ${s}×${s}×${channels} images but the data has ${data.imageSize}×${data.imageSize}×${data.channels}`);
@@ -124,90 +203,16 @@ export async function trainVision(run: VisionRunConfig, data: VisionData, outDir
   if (run.model.numClasses !== data.classes.length) {
     throw new Error(`model '${run.name}' has ${run.model.numClasses} classes but the data has ${data.classes.length}`);
   }
+  if (run.batch % (run.batchSplit ?? 1) !== 0) {
+    throw new Error(`batch ${run.batch} is not divisible by batch-split ${run.batchSplit}`);
+  }
   const model = new VisionMoE(run.model, { seed: run.seed });
-  const params = model.namedParameters();
-  const optimizer = new Adam(params, { beta1: 0.9, beta2: 0.999, weightDecay: run.weightDecay, decay: kernelDecayMask(params), clipNorm: run.clipNorm });
-  const stream = data.train(run.batch, run.seed + 1);
-  const log = new MetricsLog(join(outDir, 'metrics.jsonl'));
-  let step = 0;
-  let bestTop1: number | null = null;
-
-  if (options.resume && existsSync(join(outDir, LAST_CHECKPOINT))) {
-    const file = join(outDir, LAST_CHECKPOINT);
-    const ckpt = await loadCheckpoint<RunState>(file);
-    assignFrom(params, ckpt.model, `checkpoint ${file}`);
-    optimizer.load(ckpt.optimizer, ckpt.state.step);
-    setModelRngStates(model, ckpt.state.rngs, `checkpoint ${file}`);
-    stream.restore(ckpt.state.data);
-    step = ckpt.state.step;
-    bestTop1 = ckpt.state.bestTop1;
-    log.truncateAfter(step);
-  } else {
-    log.truncateAfter(0);
-  }
-  const history = log.read();
-  const trainLoss = history.filter((r) => r.kind === 'train').map((r) => r.loss as number);
-  const evals = history.filter((r) => r.kind === 'eval').map((r) => ({ step: r.step, top1: r.top1 as number, top5: r.top5 as number, loss: r.loss as number }));
-
-  const schedule = warmupLinearDecay(run.lr, run.warmup, run.steps, run.endLr);
-  const bar = options.progressLabel === null ? null : new ProgressBar(options.progressLabel ?? run.name, run.steps);
-  const t0 = performance.now();
-  const firstStep = step;
-  const checkpoint = async (file: string) => {
-    const state: RunState = { run, step, data: stream.state(), rngs: modelRngStates(model), bestTop1 };
-    await saveCheckpoint(file, { model: await toTensorData(params), optimizer: await optimizer.state(), buffers: new Map(), state });
-  };
-
   model.train(true);
-  while (step < run.steps) {
-    const batch = await stream.next();
-    const lr = schedule(step + 1);
-    const logging = (step + 1) % run.logEvery === 0 || step + 1 === run.steps;
-    const x = tf.tensor4d(batch.images, [batch.count, s, s, channels]); // [B, S, S, C]
-    const y = tf.tensor1d(batch.labels, 'int32'); // [B]
-    const kept: { classification?: tf.Scalar; aux?: tf.Scalar; blocks: BlockRouting[] } = { blocks: [] };
-    const { value, grads } = tf.variableGrads(() => {
-      const out = model.loss(x, y);
-      // variableGrads disposes everything the closure made except its result: keep what the log reads.
-      kept.classification = tf.keep(out.classification);
-      kept.aux = tf.keep(out.auxLoss);
-      if (logging) kept.blocks = out.blocks.map(keepRouting);
-      return out.loss;
-    });
-    const gradNorm = optimizer.apply(grads, lr);
-    const k = { ...kept, classification: kept.classification!, aux: kept.aux! };
-    const [loss, classification, aux] = (await Promise.all([value.data(), k.classification.data(), k.aux.data()])).map((d) => d[0]!);
-    const record: Record<string, unknown> = { loss: loss!, classification: classification!, aux: aux!, lr };
-    if (logging) {
-      record.gradNorm = (await gradNorm.data())[0]!;
-      record.moe = await readRouting(k.blocks);
-    }
-    tf.dispose([x, y, value, gradNorm, k.classification, k.aux, ...Object.values(grads)]);
-    for (const b of k.blocks) tf.dispose([b.auxLoss, ...Object.values(b.metrics)]);
-    step++;
-
-    trainLoss.push(loss!);
-    const imagesPerSecond = ((step - firstStep) * run.batch) / ((performance.now() - t0) / 1000);
-    log.write({ step, kind: 'train', ...record, imagesPerSecond });
-    bar?.update(step, { loss: loss!.toFixed(4), 'img/s': imagesPerSecond.toFixed(1) });
-
-    if (step % run.evalEvery === 0 || step === run.steps) {
-      const v = await evaluateSplit(model, data.eval, { batch: run.evalBatch ?? 256 });
-      evals.push({ step, top1: v.top1, top5: v.top5, loss: v.loss });
-      log.write({ step, kind: 'eval', split: data.eval.name, top1: v.top1, top5: v.top5, loss: v.loss, images: v.count });
-      if (bestTop1 === null || v.top1 > bestTop1) {
-        bestTop1 = v.top1;
-        await checkpoint(join(outDir, BEST_CHECKPOINT));
-      }
-      await checkpoint(join(outDir, LAST_CHECKPOINT));
-    }
-    if ((options.stopAt !== undefined && step >= options.stopAt) || options.signal?.aborted) {
-      if (options.checkpointOnStop !== false && step < run.steps) await checkpoint(join(outDir, LAST_CHECKPOINT));
-      break;
-    }
-  }
-  bar?.finish();
-  optimizer.dispose();
-  const seconds = (performance.now() - t0) / 1000;
-  return { trainLoss, evals, model, imagesPerSecond: ((step - firstStep) * run.batch) / Math.max(seconds, 1e-9) };
+  const result = await runTrainingLoop(visionTask(run, model, data), outDir, { ...options, name: run.name });
+  return {
+    trainLoss: result.train.map((r) => r.loss as number),
+    evals: result.evals.map((r) => ({ step: r.step, top1: r.top1 as number, top5: r.top5 as number, loss: r.loss as number })),
+    model,
+    imagesPerSecond: result.unitsPerSecond,
+  };
 }
