@@ -4,8 +4,11 @@
  * @module
  */
 
-/** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
+/**
+ * A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). The runner
+ * may return an exit status (e.g. 130 after a Ctrl-C that stopped a run cleanly); nothing means 0.
+ */
 export interface Command {
   summary: string;
-  run(argv: string[]): Promise<void>;
+  run(argv: string[]): Promise<number | void>;
 }

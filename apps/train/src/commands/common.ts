@@ -8,6 +8,8 @@ import { streamProblem, type LmData } from '../data/lm-data.js';
 import type { CompareBudget } from '../training/compare.js';
 import { checkNewRunFolder, probeWritable } from '../training/run-folder.js';
 
+export { interruptSignal } from '../training/interrupt.js';
+
 /** `--backend`, shared by every command that computes. */
 export const BACKEND_FLAG: FlagSpecs = {
   backend: { type: 'string', help: 'tfjs backend', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
@@ -18,17 +20,6 @@ export async function startBackend(choice: string): Promise<BackendReport> {
   const report = await initBackend({ backend: choice as BackendChoice, resolveFrom: import.meta.url });
   console.error(describeBackend(report));
   return report;
-}
-
-/** An AbortSignal that fires on the first Ctrl-C (the run checkpoints and stops); a second Ctrl-C exits at once. */
-export function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    console.error('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return controller.signal;
 }
 
 /** Where token caches and the embedded corpus go: `$MSMOE_CACHE`, else `.cache/msmoe` in the working folder. */

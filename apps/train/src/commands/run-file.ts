@@ -19,6 +19,8 @@ export interface LmRunFile {
   vision?: false;
   run: LmRunConfig;
   data: { dir?: string; maxVocab?: number };
+  /** The weights the run started from (`--init`), absolute. */
+  init?: string;
 }
 
 /** A vision run and where its data comes from (no `dir`: the embedded MNIST digits). */
@@ -26,6 +28,8 @@ export interface VisionRunFile {
   vision: true;
   run: VisionRunConfig;
   data: { dir?: string };
+  /** The weights the run started from (`--init`), absolute. */
+  init?: string;
 }
 
 /** The contents of `run.json`. */

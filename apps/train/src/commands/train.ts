@@ -1,14 +1,19 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { TensorData } from '@momentum-smoe/core';
+import type { LmConfig, VisionMoEConfig } from '@momentum-smoe/models';
 import { existsSync } from 'node:fs';
 import { UsageError, givenFlags, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData, streamProblem, type LmData } from '../data/lm-data.js';
 import type { VisionData } from '../data/vision-data.js';
-import { resolveModel } from '../data/model-config.js';
+import { CONFIG_OPTIM, resolveModel, type ResolvedModel } from '../data/model-config.js';
 import { trainLm, type LmRunConfig } from '../training/lm-trainer.js';
+import { INTERRUPTED_STATUS } from '../training/interrupt.js';
+import { BEST_CHECKPOINT, LAST_CHECKPOINT } from '../training/run-options.js';
 import { clearRunFolder } from '../training/run-folder.js';
 import { isVisionPreset, trainVisionCommand, visionData, visionRunFromFlags } from './vision.js';
 import { BACKEND_FLAG, checkCacheDir, checkOutFolder, interruptSignal, startBackend } from './common.js';
 import type { Command } from './command.js';
+import { initialValues, readInitWeights, type InitWeights } from './init-weights.js';
 import { readRunFile, writeRunFile, type LmRunFile, type RunFile, type VisionRunFile } from './run-file.js';
 
 const FLAGS: FlagSpecs = {
@@ -28,6 +33,7 @@ const FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'output folder (must be empty or new, see --overwrite)', default: 'runs/train' },
   overwrite: { type: 'boolean', help: 'start a new run in an --out folder that holds an earlier run, replacing it' },
   resume: { type: 'string', help: 'continue the run in this folder (its run.json and last checkpoint)' },
+  init: { type: 'string', help: 'fine-tune: start from these weights (official names or an msmoe checkpoint)' },
 };
 
 /** The flags that make sense with `--resume` (the run's identity comes from its run.json). */
@@ -35,8 +41,8 @@ const RESUME_FLAGS = ['resume', 'steps', 'eval-every', 'backend'];
 
 type Flags = Record<string, string | boolean | undefined>;
 
-/** A new run from the flags: vision or language is decided here, once. */
-function newRun(flags: Flags): RunFile {
+/** A new run from the flags (and `--init` weights): vision or language is decided here, once. */
+function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
   if (flags.data !== undefined && flags.corpus !== undefined) throw new UsageError('msmoe train: give --data DIR or --corpus sotu, not both');
   if (flags.data !== undefined && !existsSync(String(flags.data))) throw new UsageError(`msmoe train: --data ${String(flags.data)}: no such folder`);
   const data = flags.data === undefined ? {} : { dir: String(flags.data) };
@@ -44,8 +50,9 @@ function newRun(flags: Flags): RunFile {
   if (vision ? flags.corpus === 'sotu' : flags.corpus === 'mnist') {
     throw new UsageError(`msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} (vision presets take --corpus mnist or an ImageNet --data DIR; language models take --corpus sotu or a WikiText --data DIR)`);
   }
-  if (vision) return { vision: true, run: visionRunFromFlags(flags), data };
-  const resolved = resolveModel('train', flags.preset, flags.config);
+  const from = init ? { init: init.file } : {};
+  if (vision) return { vision: true, run: visionRunFromFlags(flags), data, ...from };
+  const resolved = init?.carried && flags.preset === undefined && flags.config === undefined ? carriedModel(init) : resolveModel('train', flags.preset, flags.config);
   const o = resolved.optim;
   const steps = intFlag('train', 'steps', flags.steps) ?? o.steps;
   const run: LmRunConfig = {
@@ -61,7 +68,15 @@ function newRun(flags: Flags): RunFile {
   };
   if (run.batch % run.batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${run.batch} must be divisible by --batch-split ${run.batchSplit}`);
   const maxVocab = intFlag('train', 'max-vocab', flags['max-vocab'], { min: 2 });
-  return { run, data: { ...data, ...(maxVocab ? { maxVocab } : {}) } };
+  return { run, data: { ...data, ...(maxVocab ? { maxVocab } : {}) }, ...from };
+}
+
+/** The model of weights that carry their config, with the optimiser settings of the run that wrote them, if any. */
+function carriedModel(init: InitWeights): ResolvedModel {
+  const name = `${basename(init.file, '.safetensors')}-finetune`;
+  const r = init.carriedRun;
+  const optim = r ? { lr: r.lr, warmup: r.warmup, steps: r.steps, batch: r.batch, batchSplit: r.batchSplit } : { ...CONFIG_OPTIM };
+  return { name, model: init.carried!.model, optim };
 }
 
 /** The run in `out` to resume; `--steps N` extends it, `--eval-every N` changes how often it checkpoints. */
@@ -83,18 +98,25 @@ function resumedRun(argv: string[], flags: Flags, out: string): RunFile {
 }
 
 /** A run with its loaded data; vision or language, decided by the run file. */
-type Prepared = { vision: true; runFile: VisionRunFile; data: VisionData } | { vision: false; runFile: LmRunFile; data: LmData };
+type Prepared = ({ vision: true; runFile: VisionRunFile; data: VisionData } | { vision: false; runFile: LmRunFile; data: LmData }) & {
+  /** Initial weights (`--init`), checked against the run's model. */
+  initial?: Map<string, TensorData>;
+};
 
 /** Loads the run's data and checks that it fits the run: everything that can fail on data fails before the folder is touched. */
-async function loadRunData(runFile: RunFile, cache: string | undefined): Promise<Prepared> {
-  if (runFile.vision) return { vision: true, runFile, data: await visionData(runFile.data.dir, runFile.run.model.imageSize) };
+async function loadRunData(runFile: RunFile, cache: string | undefined, init: InitWeights | undefined): Promise<Prepared> {
+  const initial = async (model: LmConfig | VisionMoEConfig) => (init ? { initial: await initialValues(init, model) } : {});
+  if (runFile.vision) {
+    const data = await visionData(runFile.data.dir, runFile.run.model.imageSize);
+    return { vision: true, runFile, data, ...(await initial(runFile.run.model)) };
+  }
   const data = await loadLmData({ ...runFile.data, cacheDir: cache! });
   const run = { ...runFile.run, model: { ...runFile.run.model, vocab: data.vocab } };
   const problem =
     streamProblem('the training split', data.clean.train.length, run.batch, run.model.blockSize, 'train') ??
     streamProblem('the validation split', data.clean.valid.length, run.evalBatch ?? run.batch, run.model.blockSize, 'eval');
   if (problem) throw new UsageError(`msmoe train: ${problem}; use a smaller --batch or more data`);
-  return { vision: false, runFile: { ...runFile, run }, data };
+  return { vision: false, runFile: { ...runFile, run }, data, ...(await initial(run.model)) };
 }
 
 /** `msmoe train`: one model, with checkpoints, metrics and exact resume. */
@@ -105,21 +127,30 @@ export const trainCommand: Command = {
     if (!flags) return console.log(helpText('usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]', this.summary, FLAGS));
     const resume = flags.resume !== undefined;
     const out = String(resume ? flags.resume : flags.out);
-    const runFile = resume ? resumedRun(argv, flags, out) : newRun(flags);
+    const init = flags.init === undefined || resume ? undefined : await readInitWeights(String(flags.init));
+    const runFile = resume ? resumedRun(argv, flags, out) : newRun(flags, init);
     checkOutFolder('train', out, resume, flags.overwrite === true, `msmoe train --resume ${out}`);
     const cache = runFile.vision ? undefined : checkCacheDir('train');
     await startBackend(String(flags.backend));
-    const prepared = await loadRunData(runFile, cache);
+    // A run started from --init and resumed before its first checkpoint starts from those weights again.
+    const hasCheckpoint = [LAST_CHECKPOINT, BEST_CHECKPOINT].some((f) => existsSync(join(out, f)));
+    const initWeights = init ?? (resume && runFile.init && !hasCheckpoint ? await readInitWeights(runFile.init) : undefined);
+    const prepared = await loadRunData(runFile, cache, initWeights);
     if (!resume && flags.overwrite === true) clearRunFolder(out);
     await writeRunFile(out, prepared.runFile);
-    if (prepared.vision) return trainVisionCommand(prepared.runFile.run, prepared.data, out, resume);
+    const signal = interruptSignal();
+    const status = () => (signal.aborted ? INTERRUPTED_STATUS : 0);
+    if (prepared.vision) {
+      await trainVisionCommand(prepared.runFile.run, prepared.data, out, resume, prepared.initial);
+      return status();
+    }
     const { data } = prepared;
     console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
-    const signal = interruptSignal();
-    const result = await trainLm(prepared.runFile.run, data.clean.train, data.clean.valid, out, { resume, signal });
+    const result = await trainLm(prepared.runFile.run, data.clean.train, data.clean.valid, out, { resume, signal, ...(prepared.initial ? { initial: prepared.initial } : {}) });
     const best = result.valid.reduce((b, v) => (v.ppl < b ? v.ppl : b), Infinity);
     if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
     console.log(`best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);
     result.model.dispose();
+    return status();
   },
 };

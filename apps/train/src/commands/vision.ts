@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import { writeFileSync } from 'node:fs';
+import type { TensorData } from '@momentum-smoe/core';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
 import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
@@ -52,11 +53,11 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   };
 }
 
-/** Trains (or resumes) a vision run in `out` on data from {@link visionData}. */
-export async function trainVisionCommand(run: VisionRunConfig, data: VisionData, out: string, resume: boolean): Promise<void> {
+/** Trains (or resumes) a vision run in `out` on data from {@link visionData}, from `initial` weights if given. */
+export async function trainVisionCommand(run: VisionRunConfig, data: VisionData, out: string, resume: boolean, initial?: Map<string, TensorData>): Promise<void> {
   console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
   const signal = interruptSignal();
-  const result = await trainVision(run, data, out, { resume, signal });
+  const result = await trainVision(run, data, out, { resume, signal, ...(initial ? { initial } : {}) });
   if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
   const best = result.evals.reduce((b, e) => Math.max(b, e.top1), 0);
   console.log(`best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);

@@ -7,8 +7,8 @@ import { LM_PRESET_NAMES, VISION_PRESET_NAMES, lmPreset, validateLmConfig, type 
 import { listSome } from '@momentum-smoe/core';
 import { UsageError, closest } from '../args.js';
 
-/** Defaults when a JSON config brings no optimiser settings: the tiny presets' recipe. */
-const CONFIG_OPTIM: LmOptimSettings = { lr: 1e-3, warmup: 200, steps: 3000, batch: 16, batchSplit: 1 };
+/** Defaults when a JSON config (or weights' carried config) brings no optimiser settings: the tiny presets' recipe. */
+export const CONFIG_OPTIM: LmOptimSettings = { lr: 1e-3, warmup: 200, steps: 3000, batch: 16, batchSplit: 1 };
 
 /** A resolved model: its config (vocab still to be set from the data) and optimiser settings. */
 export interface ResolvedModel {

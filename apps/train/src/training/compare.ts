@@ -9,6 +9,7 @@ import { evaluateLm, lmPreset, type LmConfig, type LmLayerValues } from '@moment
 import { MetricsLog } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
+import { InterruptedError } from './interrupt.js';
 
 /** The training budget shared by every variant. */
 export interface CompareBudget {
@@ -67,7 +68,7 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
       });
       if (options.signal?.aborted) {
         r.model.dispose();
-        throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
+        throw new InterruptedError(`interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`);
       }
       const logged = new MetricsLog(join(dir, 'metrics.jsonl')).read();
       const ev = (ids: Int32Array) => evaluateLm(r.model, head(ids), { batch: budget.evalBatch }).ppl;

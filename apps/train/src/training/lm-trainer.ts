@@ -187,6 +187,7 @@ export async function trainLm(
   }
   const modelRng = new Rng(run.seed);
   const model = new SmoeLanguageModel(run.model, { rng: modelRng });
+  if (options.initial) assignFrom(model.namedParameters(), options.initial, 'the --init weights');
   const task = lmTask(run, model, modelRng, train, valid);
   const result = await runTrainingLoop(task, outDir, { ...options, name: run.name });
   return {

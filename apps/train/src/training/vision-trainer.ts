@@ -207,6 +207,7 @@ export async function trainVision(
     throw new Error(`batch ${run.batch} is not divisible by batch-split ${run.batchSplit}`);
   }
   const model = new VisionMoE(run.model, { seed: run.seed });
+  if (options.initial) assignFrom(model.namedParameters(), options.initial, 'the --init weights');
   model.train(true);
   const result = await runTrainingLoop(visionTask(run, model, data), outDir, { ...options, name: run.name });
   return {
