@@ -5,7 +5,7 @@
  * @module
  */
 import { saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { fileSystemProblem } from './run-folder.js';
+import { errnoReason } from './run-folder.js';
 
 /** Writes checkpoints, keeping those that could not be written for a retry. */
 export class CheckpointWriter<S> {
@@ -20,8 +20,8 @@ export class CheckpointWriter<S> {
     } catch (e) {
       if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
       this.unsaved.set(file, ckpt);
-      const problem = fileSystemProblem(e) ?? `cannot write ${file}: ${(e as Error).message}`;
-      console.warn(`warning: ${problem}; training goes on with its state in memory and writes ${file} again at the next checkpoint`);
+      const reason = errnoReason(e) ?? (e as Error).message;
+      console.warn(`warning: could not write ${file}: ${reason}; training goes on with its state in memory and writes it again at the next checkpoint`);
       return false;
     }
   }

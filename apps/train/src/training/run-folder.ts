@@ -33,7 +33,16 @@ const REASONS: Record<string, [reason: string, fix: string]> = {
   ENOTDIR: ['a file is in the way of a folder', 'move that file or choose another path'],
   EISDIR: ['it is a folder', 'choose a file path'],
   EMFILE: ['too many open files', 'raise the limit (ulimit -n) or close other programs'],
+  EIO: ['input/output error', 'check the disk'],
+  ENOTEMPTY: ['a folder is in the way', 'move that folder or choose another path'],
 };
+
+/** The cause of a file-system error in words with its code (`no space left on the device (ENOSPC)`), if known. */
+export function errnoReason(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const known = code === undefined ? undefined : REASONS[code];
+  return known ? `${known[0]} (${code})` : undefined;
+}
 
 /**
  * One line for a file-system error (`EACCES`, `EROFS`, `ENOSPC`, `ENOENT`, …) that names the path and the fix, or
@@ -41,11 +50,12 @@ const REASONS: Record<string, [reason: string, fix: string]> = {
  */
 export function fileSystemProblem(error: unknown, fix?: string): string | undefined {
   const e = error as NodeJS.ErrnoException & { dest?: string };
-  const known = e?.code === undefined ? undefined : REASONS[e.code];
-  if (!known) return undefined;
+  const reason = errnoReason(e);
+  if (reason === undefined) return undefined;
   const verb = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'stat' || e.syscall === 'scandir' ? 'use' : 'write';
-  const path = e.path ?? e.dest ?? '(unknown path)';
-  return `cannot ${verb} ${path}: ${known[0]} (${e.code}); ${fix ?? known[1]}`;
+  // A failed rename is about its target (the temporary file beside it is an implementation detail).
+  const path = (e.syscall === 'rename' ? e.dest : e.path) ?? e.path ?? '(unknown path)';
+  return `cannot ${verb} ${path}: ${reason}; ${fix ?? REASONS[e.code!]![1]}`;
 }
 
 /**
