@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, parseSafetensors, serializeSafetensors, writeSafetensors, Rng } from '@momentum-smoe/core';
-import { SmoeLanguageModel, officialStateDict, saveWeights, validateLmConfig } from '@momentum-smoe/models';
+import { SmoeLanguageModel, VisionMoE, officialStateDict, saveWeights, validateLmConfig, visionPreset } from '@momentum-smoe/models';
+import { visionRecipe } from '../src/vision/recipe.js';
 import { saveCheckpoint } from '../src/training/checkpoint.js';
 import { toTensorData } from '../src/training/tensor-data.js';
 import { cli } from './cli-helper.js';
@@ -65,6 +66,24 @@ describe('msmoe eval evaluates weights as what they are (issue 15.4)', () => {
     expect(lines(r.err)).toEqual([expect.stringMatching(/--preset smoe-tiny contradicts the config carried by .*official\.safetensors \(tiny-smsm\)/)]);
     const ok = await cli('eval', '--weights', file, '--data', data, '--batch', '4', '--json', '--backend', 'wasm');
     expect(ok.code, ok.err).toBe(0);
+  }, 120_000);
+});
+
+describe('msmoe eval of a vision checkpoint (issue 15.4)', () => {
+  it('a contradicting --preset or any --config is an error naming both', async () => {
+    const { root } = tinySetup();
+    const file = join(root, 'vmoe.safetensors');
+    const model = new VisionMoE(visionPreset('vmoe-mnist'), { seed: 1 });
+    const run = { name: 'vmoe-mnist', model: visionPreset('vmoe-mnist'), ...visionRecipe('vmoe-mnist'), seed: 1 };
+    await saveCheckpoint(file, { model: await toTensorData(model.namedParameters()), optimizer: new Map(), buffers: new Map(), state: { run } });
+    model.dispose();
+    const base = ['eval', '--weights', file, '--corpus', 'mnist', '--backend', 'wasm'];
+    const preset = await cli(...base, '--preset', 'momentum-vmoe-mnist');
+    expect(preset.code).toBe(2);
+    expect(lines(preset.err)).toEqual([expect.stringMatching(/--preset momentum-vmoe-mnist contradicts the checkpoint .*vmoe\.safetensors \(vmoe-mnist: .+\); drop --preset/)]);
+    const config = await cli(...base, '--config', 'model.json');
+    expect(config.code).toBe(2);
+    expect(config.err).toMatch(/--config describes a language model but .* is a vision checkpoint \(vmoe-mnist\); drop --config/);
   }, 120_000);
 });
 

@@ -42,6 +42,15 @@ describe('a run folder is never overwritten silently (issue 15.2)', () => {
   }, 120_000);
 });
 
+describe('compare and the default run protect their folder too (issue 15.2)', () => {
+  it.each([['compare'], []])('msmoe %j --out DIR refuses a folder that holds files, before loading anything', async (...command) => {
+    const { root } = tinySetup();
+    const r = await cli(...(command as string[]), '--out', root, '--steps', '1');
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual([expect.stringMatching(/--out .* already holds files \(corpus-\w+, model\.json\); continue that run with 'msmoe (compare )?--resume .*', choose another --out, or add --overwrite/)]);
+  });
+});
+
 describe('file-system problems are one line naming the path and the fix, before training (issue 15.5)', () => {
   it('--out under /proc fails at once instead of looping in mkdir', async () => {
     if (!existsSync('/proc/self')) return;
