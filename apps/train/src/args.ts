@@ -101,7 +101,8 @@ export function parseFlags(command: string, argv: string[], specs: FlagSpecs): R
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.entries(specs).map(([n, s]) => [n, { type: s.type }]));
-    values = parseArgs({ args: joinDashValues(argv, specs), options, strict: true, allowPositionals: false }).values as typeof values;
+    const args = joinDashValues(argv, specs);
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (e) {
     throw new UsageError(`msmoe ${command}: ${(e as Error).message.split('\n')[0]} (see msmoe ${command} --help)`);
   }

@@ -38,28 +38,48 @@ export function checkCacheDir(command: string): string {
  * Before a command that writes a run (or comparison) folder starts: a new run refuses a folder that holds files
  * unless `--overwrite`; either way the folder must be writable.
  */
-export function checkOutFolder(command: string, out: string, resume: boolean, overwrite: boolean, resumeHint: string): void {
+export function checkOutFolder(
+  command: string,
+  out: string,
+  resume: boolean,
+  overwrite: boolean,
+  resumeHint: string,
+): void {
   if (!resume) checkNewRunFolder(command, out, overwrite, resumeHint);
-  probeWritable(command, `${resume ? '--resume' : '--out'} ${out}`, out, `choose another ${resume ? 'folder' : '--out'}`);
+  const flag = resume ? '--resume' : '--out';
+  probeWritable(command, `${flag} ${out}`, out, `choose another ${resume ? 'folder' : '--out'}`);
 }
 
 /**
  * Checks, before any training, that the data feeds every run of a comparison: the training split `batch` streams,
  * and each evaluated split (its first `evalTokens` tokens, if given) `evalBatch` streams of `blockSize` tokens.
+ * `tokensFlag` names the flag that sets `evalTokens`.
  */
-export function checkCompareData(command: string, data: LmData, budget: CompareBudget, blockSize: number, tokensFlag?: string): void {
+export function checkCompareData(
+  command: string,
+  data: LmData,
+  budget: CompareBudget,
+  blockSize: number,
+  tokensFlag?: string,
+): void {
   const head = (n: number) => Math.min(n, budget.evalTokens ?? Infinity);
   const splits: [string, number][] = [
     ['the validation split', data.clean.valid.length],
     ['the test split', data.clean.test.length],
-    ...(data.attacked ? ([['the attacked validation split', data.attacked.valid.length], ['the attacked test split', data.attacked.test.length]] as [string, number][]) : []),
   ];
+  if (data.attacked) {
+    splits.push(['the attacked validation split', data.attacked.valid.length]);
+    splits.push(['the attacked test split', data.attacked.test.length]);
+  }
+  const evalProblem = ([what, n]: [string, number]) => {
+    const label = n > head(n) ? `${tokensFlag ?? 'the evaluated part of'} ${what}` : what;
+    return streamProblem(label, head(n), budget.evalBatch, blockSize, 'eval');
+  };
   const problem =
     streamProblem('the training split', data.clean.train.length, budget.batch, blockSize, 'train') ??
-    splits
-      .map(([what, n]) => streamProblem(n > head(n) ? `${tokensFlag ?? 'the evaluated part of'} ${what}` : what, head(n), budget.evalBatch, blockSize, 'eval'))
-      .find((p) => p !== undefined);
+    splits.map(evalProblem).find((p) => p !== undefined);
   if (!problem) return;
-  const fix = tokensFlag && budget.evalTokens !== undefined ? `raise ${tokensFlag} or use more data` : 'use a smaller --batch or more data';
+  const fix =
+    tokensFlag && budget.evalTokens !== undefined ? `raise ${tokensFlag} or use more data` : 'use a smaller --batch or more data';
   throw new UsageError(`msmoe ${command}: ${problem}; ${fix}`);
 }

@@ -41,12 +41,19 @@ export function parseAttack(spec: string): number {
 
 /** A vision checkpoint is evaluated as what it is: `--config` (language only) or a different `--preset` is an error. */
 function checkVisionFlags(weights: string, run: VisionRunConfig, flags: Record<string, string | boolean | undefined>): void {
-  if (flags.config !== undefined) throw new UsageError(`msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); drop --config`);
+  if (flags.config !== undefined) {
+    throw new UsageError(
+      `msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); drop --config`,
+    );
+  }
   if (flags.preset === undefined) return;
   const preset = String(flags.preset);
   const differences = isVisionPreset(preset) ? configDifferences(run.model, visionPreset(preset)) : ['a language preset'];
   if (differences.length > 0) {
-    throw new UsageError(`msmoe eval: --preset ${preset} contradicts the checkpoint ${weights} (${run.name}: ${listSome(differences)}); drop --preset to evaluate it as what it is`);
+    throw new UsageError(
+      `msmoe eval: --preset ${preset} contradicts the checkpoint ${weights} (${run.name}: ${listSome(differences)}); ` +
+        'drop --preset to evaluate it as what it is',
+    );
   }
 }
 

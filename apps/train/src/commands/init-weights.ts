@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, readSafetensors, type TensorData } from '@momentum-smoe/core';
-import { SmoeLanguageModel, VisionMoE, loadOfficialStateDict, type LmConfig, type VisionMoEConfig } from '@momentum-smoe/models';
+import {
+  SmoeLanguageModel,
+  VisionMoE,
+  loadOfficialStateDict,
+  type LmConfig,
+  type VisionMoEConfig,
+} from '@momentum-smoe/models';
 import { UsageError } from '../args.js';
 import { metadataConfig, type CarriedConfig } from '../data/model-config.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
@@ -45,7 +51,8 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
   const run = ckpt.state.run;
   if ('patchSize' in run.model) return { file: absolute, kind: 'checkpoint', tensors: ckpt.model, vision: true };
   const lm = run as LmRunConfig;
-  return { file: absolute, kind: 'checkpoint', tensors: ckpt.model, vision: false, carried: { source: `checkpoint ${absolute} (${lm.name})`, model: lm.model }, carriedRun: lm };
+  const carried = { source: `checkpoint ${absolute} (${lm.name})`, model: lm.model };
+  return { file: absolute, kind: 'checkpoint', tensors: ckpt.model, vision: false, carried, carriedRun: lm };
 }
 
 /**
@@ -53,12 +60,17 @@ export async function readInitWeights(file: string): Promise<InitWeights> {
  * the run's config, which checks every name and shape, then read back.
  * @throws ConfigError (checkpoint) or FileFormatError (official names) listing the mismatches.
  */
-export async function initialValues(init: InitWeights, model: LmConfig | VisionMoEConfig): Promise<Map<string, TensorData>> {
+export async function initialValues(
+  init: InitWeights,
+  model: LmConfig | VisionMoEConfig,
+): Promise<Map<string, TensorData>> {
   const what = `--init ${init.file}`;
   if ('patchSize' in model !== init.vision) {
-    throw new UsageError(`msmoe train: ${what} holds a ${init.vision ? 'vision' : 'language'} model but the run trains a ${init.vision ? 'language' : 'vision'} model`);
+    const [has, wants] = init.vision ? ['vision', 'language'] : ['language', 'vision'];
+    throw new UsageError(`msmoe train: ${what} holds a ${has} model but the run trains a ${wants} model`);
   }
-  const built = 'patchSize' in model ? new VisionMoE(model, { seed: 0 }) : new SmoeLanguageModel(model, { rng: new Rng(0) });
+  const built =
+    'patchSize' in model ? new VisionMoE(model, { seed: 0 }) : new SmoeLanguageModel(model, { rng: new Rng(0) });
   try {
     if (init.kind === 'official') loadOfficialStateDict(built as SmoeLanguageModel, init.tensors, init.file);
     else assignFrom(built.namedParameters(), init.tensors, what);

@@ -48,14 +48,18 @@ export async function writeRunFile(dir: string, runFile: RunFile): Promise<void>
 export function readRunFile(command: string, dir: string): RunFile {
   const file = join(dir, RUN_FILE);
   const fail = (problem: string): never => {
-    throw new UsageError(`msmoe ${command}: --resume ${dir}: ${file} ${problem}; restore it from a backup or start a new run`);
+    throw new UsageError(
+      `msmoe ${command}: --resume ${dir}: ${file} ${problem}; restore it from a backup or start a new run`,
+    );
   };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`msmoe ${command}: --resume ${dir}: no run.json there (start a run with --out ${dir} first)`);
+      throw new UsageError(
+        `msmoe ${command}: --resume ${dir}: no run.json there (start a run with --out ${dir} first)`,
+      );
     }
     return fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -67,7 +71,9 @@ export function readRunFile(command: string, dir: string): RunFile {
   }
   const r = json as Partial<RunFile> | null;
   const run = r?.run as Partial<LmRunConfig> | undefined;
-  if (typeof r !== 'object' || r === null || typeof run !== 'object' || run === null) return fail('has no "run" object');
+  if (typeof r !== 'object' || r === null || typeof run !== 'object' || run === null) {
+    return fail('has no "run" object');
+  }
   if (typeof run.model !== 'object' || run.model === null) return fail('has no "run.model" object');
   for (const key of ['steps', 'batch', 'seed', 'evalEvery'] as const) {
     if (!Number.isInteger(run[key])) fail(`has no integer "run.${key}"`);
@@ -78,7 +84,10 @@ export function readRunFile(command: string, dir: string): RunFile {
     if (!existsSync(r.data.dir)) {
       // Runs written before data paths were absolute hold a path relative to where that run started.
       const relative = isAbsolute(r.data.dir) ? '' : ` relative to ${process.cwd()}`;
-      fail(`names the data folder '${r.data.dir}', which does not exist${relative} (edit "data.dir" to the folder's absolute path)`);
+      fail(
+        `names the data folder '${r.data.dir}', which does not exist${relative} ` +
+          `(edit "data.dir" to the folder's absolute path)`,
+      );
     }
     r.data.dir = resolve(r.data.dir);
   }

@@ -52,7 +52,8 @@ function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
   }
   const from = init ? { init: init.file } : {};
   if (vision) return { vision: true, run: visionRunFromFlags(flags), data, ...from };
-  const resolved = init?.carried && flags.preset === undefined && flags.config === undefined ? carriedModel(init) : resolveModel('train', flags.preset, flags.config);
+  const carried = init?.carried && flags.preset === undefined && flags.config === undefined;
+  const resolved = carried ? carriedModel(init) : resolveModel('train', flags.preset, flags.config);
   const o = resolved.optim;
   const steps = intFlag('train', 'steps', flags.steps) ?? o.steps;
   const run: LmRunConfig = {
@@ -75,7 +76,9 @@ function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
 function carriedModel(init: InitWeights): ResolvedModel {
   const name = `${basename(init.file, '.safetensors')}-finetune`;
   const r = init.carriedRun;
-  const optim = r ? { lr: r.lr, warmup: r.warmup, steps: r.steps, batch: r.batch, batchSplit: r.batchSplit } : { ...CONFIG_OPTIM };
+  const optim = r
+    ? { lr: r.lr, warmup: r.warmup, steps: r.steps, batch: r.batch, batchSplit: r.batchSplit }
+    : { ...CONFIG_OPTIM };
   return { name, model: init.carried!.model, optim };
 }
 
@@ -83,29 +86,47 @@ function carriedModel(init: InitWeights): ResolvedModel {
 function resumedRun(argv: string[], flags: Flags, out: string): RunFile {
   const ignored = givenFlags(argv).filter((f) => !RESUME_FLAGS.includes(f));
   if (ignored.length) {
-    throw new UsageError(`msmoe train: --resume takes the run's settings from ${join(out, 'run.json')}; drop ${ignored.map((f) => `--${f}`).join(', ')} (only --steps, to extend the run, --eval-every and --backend may change)`);
+    throw new UsageError(
+      `msmoe train: --resume takes the run's settings from ${join(out, 'run.json')}; drop ` +
+        `${ignored.map((f) => `--${f}`).join(', ')} ` +
+        '(only --steps, to extend the run, --eval-every and --backend may change)',
+    );
   }
   const runFile = readRunFile('train', out);
   const steps = intFlag('train', 'steps', flags.steps);
   if (steps !== undefined && steps < runFile.run.steps) {
-    throw new UsageError(`msmoe train: --resume --steps ${steps} is below the run's ${runFile.run.steps} steps; a resumed run can only be extended`);
+    throw new UsageError(
+      `msmoe train: --resume --steps ${steps} is below the run's ${runFile.run.steps} steps; ` +
+        'a resumed run can only be extended',
+    );
   }
   const run = runFile.run;
   if (steps !== undefined) run.steps = steps;
-  if (argv.some((a) => a.split('=')[0] === '--eval-every')) run.evalEvery = intFlag('train', 'eval-every', flags['eval-every'])!;
+  if (givenFlags(argv).includes('eval-every')) run.evalEvery = intFlag('train', 'eval-every', flags['eval-every'])!;
   run.evalEvery = Math.min(run.steps, run.evalEvery);
   return runFile;
 }
 
 /** A run with its loaded data; vision or language, decided by the run file. */
-type Prepared = ({ vision: true; runFile: VisionRunFile; data: VisionData } | { vision: false; runFile: LmRunFile; data: LmData }) & {
+type Prepared = (
+  | { vision: true; runFile: VisionRunFile; data: VisionData }
+  | { vision: false; runFile: LmRunFile; data: LmData }
+) & {
   /** Initial weights (`--init`), checked against the run's model. */
   initial?: Map<string, TensorData>;
 };
 
-/** Loads the run's data and checks that it fits the run: everything that can fail on data fails before the folder is touched. */
-async function loadRunData(runFile: RunFile, cache: string | undefined, init: InitWeights | undefined): Promise<Prepared> {
-  const initial = async (model: LmConfig | VisionMoEConfig) => (init ? { initial: await initialValues(init, model) } : {});
+/**
+ * Loads the run's data and checks that it (and the `--init` weights) fit the run: everything that can fail on data
+ * fails before the folder is touched.
+ */
+async function loadRunData(
+  runFile: RunFile,
+  cache: string | undefined,
+  init: InitWeights | undefined,
+): Promise<Prepared> {
+  const initial = async (model: LmConfig | VisionMoEConfig) =>
+    init ? { initial: await initialValues(init, model) } : {};
   if (runFile.vision) {
     const data = await visionData(runFile.data.dir, runFile.run.model.imageSize);
     return { vision: true, runFile, data, ...(await initial(runFile.run.model)) };
@@ -114,7 +135,8 @@ async function loadRunData(runFile: RunFile, cache: string | undefined, init: In
   const run = { ...runFile.run, model: { ...runFile.run.model, vocab: data.vocab } };
   const problem =
     streamProblem('the training split', data.clean.train.length, run.batch, run.model.blockSize, 'train') ??
-    streamProblem('the validation split', data.clean.valid.length, run.evalBatch ?? run.batch, run.model.blockSize, 'eval');
+    streamProblem('the validation split', data.clean.valid.length, run.evalBatch ?? run.batch,
+      run.model.blockSize, 'eval');
   if (problem) throw new UsageError(`msmoe train: ${problem}; use a smaller --batch or more data`);
   return { vision: false, runFile: { ...runFile, run }, data, ...(await initial(run.model)) };
 }
@@ -134,7 +156,8 @@ export const trainCommand: Command = {
     await startBackend(String(flags.backend));
     // A run started from --init and resumed before its first checkpoint starts from those weights again.
     const hasCheckpoint = [LAST_CHECKPOINT, BEST_CHECKPOINT].some((f) => existsSync(join(out, f)));
-    const initWeights = init ?? (resume && runFile.init && !hasCheckpoint ? await readInitWeights(runFile.init) : undefined);
+    const again = resume && runFile.init !== undefined && !hasCheckpoint;
+    const initWeights = init ?? (again ? await readInitWeights(runFile.init!) : undefined);
     const prepared = await loadRunData(runFile, cache, initWeights);
     if (!resume && flags.overwrite === true) clearRunFolder(out);
     await writeRunFile(out, prepared.runFile);
@@ -146,7 +169,8 @@ export const trainCommand: Command = {
     }
     const { data } = prepared;
     console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
-    const result = await trainLm(prepared.runFile.run, data.clean.train, data.clean.valid, out, { resume, signal, ...(prepared.initial ? { initial: prepared.initial } : {}) });
+    const options = { resume, signal, ...(prepared.initial ? { initial: prepared.initial } : {}) };
+    const result = await trainLm(prepared.runFile.run, data.clean.train, data.clean.valid, out, options);
     const best = result.valid.reduce((b, v) => (v.ppl < b ? v.ppl : b), Infinity);
     if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
     console.log(`best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);

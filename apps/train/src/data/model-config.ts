@@ -47,10 +47,12 @@ export function configDifferences(a: object, b: object): string[] {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])];
-  return keys.filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).map((k) => `${k} ${JSON.stringify(x[k])} vs ${JSON.stringify(y[k])}`);
+  return keys
+    .filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+    .map((k) => `${k} ${JSON.stringify(x[k])} vs ${JSON.stringify(y[k])}`);
 }
 
-/** A model config that weights carry with them: a checkpoint's run, or the `config` metadata of official-named weights. */
+/** A model config that weights carry: a checkpoint's run, or the `config` metadata of official-named weights. */
 export interface CarriedConfig {
   /** Where it came from, for messages (e.g. `checkpoint runs/a/best.safetensors (momentum-smoe-tiny)`). */
   source: string;
@@ -61,7 +63,12 @@ export interface CarriedConfig {
  * The config to build for weights: the one they carry, which `--preset`/`--config` may confirm but not contradict
  * (a contradiction is one error naming both and the differing fields); without a carried config, the flag's.
  */
-export function configForWeights(command: string, carried: CarriedConfig | undefined, preset: unknown, config: unknown): LmConfig {
+export function configForWeights(
+  command: string,
+  carried: CarriedConfig | undefined,
+  preset: unknown,
+  config: unknown,
+): LmConfig {
   if (!carried) return resolveModel(command, preset, config).model;
   if (preset === undefined && config === undefined) return carried.model;
   const given = resolveModel(command, preset, config, carried.model.vocab);

@@ -59,7 +59,8 @@ export function linePlot(title: string, xLabel: string, yLabel: string, series: 
     // A line needs two points to show; sparse series (e.g. one validation per run) get a marker per point.
     if (s.points.length <= MARKERS_UP_TO) {
       for (const [x, y] of s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
-        body += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${COLORS[i % COLORS.length]}"/>`;
+        const fill = COLORS[i % COLORS.length];
+        body += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${fill}"/>`;
       }
     }
   });

@@ -21,7 +21,10 @@ export class CheckpointWriter<S> {
       if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
       this.unsaved.set(file, ckpt);
       const reason = errnoReason(e) ?? (e as Error).message;
-      console.warn(`warning: could not write ${file}: ${reason}; training goes on with its state in memory and writes it again at the next checkpoint`);
+      console.warn(
+        `warning: could not write ${file}: ${reason}; training goes on with its state in memory and writes it again ` +
+          'at the next checkpoint',
+      );
       return false;
     }
   }

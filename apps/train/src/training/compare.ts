@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateLm, lmPreset, type LmConfig, type LmLayerValues } from '@momentum-smoe/models';
-import { MetricsLog } from '../report/metrics-log.js';
+import { MetricsLog, type MetricsRecord } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
 import { InterruptedError } from './interrupt.js';
@@ -51,6 +51,11 @@ export interface CompareOptions {
   signal?: AbortSignal;
 }
 
+/** The training speed a run logged last (tokens/s), NaN if it logged none. */
+function loggedSpeed(log: MetricsRecord[]): number {
+  return (log.findLast((r) => r.kind === 'train')?.tokensPerSecond as number | undefined) ?? NaN;
+}
+
 /** Runs every variant × seed in turn (each in `outDir/<variant>/seed-<s>`) and returns the results. */
 export async function compareVariants(options: CompareOptions): Promise<VariantResult[]> {
   const { data, budget } = options;
@@ -84,7 +89,7 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
           ...(data.attacked ? { validAttacked: ev(data.attacked.valid), testAttacked: ev(data.attacked.test) } : {}),
         },
         // A run that had finished before a resumed comparison trains no step now: its speed is the one it logged.
-        tokensPerSecond: r.tokensPerSecond > 0 ? r.tokensPerSecond : ((logged.findLast((rec) => rec.kind === 'train')?.tokensPerSecond as number | undefined) ?? NaN),
+        tokensPerSecond: r.tokensPerSecond > 0 ? r.tokensPerSecond : loggedSpeed(logged),
         parameters: r.model.parameterCount(),
         layers: (logged.findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
       });

@@ -14,11 +14,17 @@ export class DivergedError extends MomentumSmoeError {
  * A {@link DivergedError} when a number among `readings` (name → value; non-numbers are skipped) is not finite,
  * else `undefined`. `what` names the readings (`training loss`, `evaluation`).
  */
-export function divergence(step: number, what: string, readings: Record<string, unknown>, lr: number): DivergedError | undefined {
+export function divergence(
+  step: number,
+  what: string,
+  readings: Record<string, unknown>,
+  lr: number,
+): DivergedError | undefined {
   const bad = Object.entries(readings).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
   if (bad.length === 0) return undefined;
   return new DivergedError(
-    `training diverged at step ${step}: ${what} ${bad.map(([k, v]) => `${k} ${String(v)}`).join(', ')} at learning rate ${lr}; ` +
+    `training diverged at step ${step}: ${what} ${bad.map(([k, v]) => `${k} ${String(v)}`).join(', ')} ` +
+      `at learning rate ${lr}; ` +
       'no checkpoint was written from it. Start a new run with a lower --lr (or a longer --warmup)',
   );
 }

@@ -44,7 +44,8 @@ export async function findResumePoint<S>(outDir: string): Promise<ResumePoint<S>
   const logged = new MetricsLog(join(outDir, 'metrics.jsonl')).read().filter((r) => r.kind === 'train').length;
   if (newest !== null) {
     if (!newest.file.endsWith(LAST_CHECKPOINT)) {
-      console.error(`resume: ${problems.join('; ')}; continuing from ${newest.file} (step ${stepOf(newest.ckpt)} of the ${logged} logged)`);
+      const at = `step ${stepOf(newest.ckpt)} of the ${logged} logged`;
+      console.error(`resume: ${problems.join('; ')}; continuing from ${newest.file} (${at})`);
     }
     return newest;
   }

@@ -52,7 +52,7 @@ export function fileSystemProblem(error: unknown, fix?: string): string | undefi
   const e = error as NodeJS.ErrnoException & { dest?: string };
   const reason = errnoReason(e);
   if (reason === undefined) return undefined;
-  const verb = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'stat' || e.syscall === 'scandir' ? 'use' : 'write';
+  const verb = ['open', 'read', 'stat', 'scandir'].includes(e.syscall ?? '') ? 'use' : 'write';
   // A failed rename is about its target (the temporary file beside it is an implementation detail).
   const path = (e.syscall === 'rename' ? e.dest : e.path) ?? e.path ?? '(unknown path)';
   return `cannot ${verb} ${path}: ${reason}; ${fix ?? REASONS[e.code!]![1]}`;
@@ -78,7 +78,9 @@ export function probeWritable(command: string, what: string, dir: string, fix?: 
 /** The entries of `dir`, or `[]` when it does not exist; a file at `dir` is an error naming the flag. */
 function entries(command: string, flag: string, dir: string): string[] {
   try {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`msmoe ${command}: ${flag} ${dir} is a file, not a folder; choose another ${flag}`);
+    if (!statSync(dir).isDirectory()) {
+      throw new UsageError(`msmoe ${command}: ${flag} ${dir} is a file, not a folder; choose another ${flag}`);
+    }
     return readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

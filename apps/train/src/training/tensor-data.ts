@@ -26,16 +26,23 @@ export function assignFrom(variables: Map<string, tf.Variable>, saved: Map<strin
   const misShaped: string[] = [];
   for (const [name, v] of variables) {
     const t = saved.get(name);
-    if (t && t.shape.join() !== v.shape.join()) misShaped.push(`${name} [${t.shape.join(', ')}] where the model has [${v.shape.join(', ')}]`);
+    if (t && t.shape.join() !== v.shape.join()) {
+      misShaped.push(`${name} [${t.shape.join(', ')}] where the model has [${v.shape.join(', ')}]`);
+    }
   }
   const groups = [
     ['missing', missing],
     ['unexpected', unexpected],
     ['mis-shaped', misShaped],
   ] as const;
-  const problems = groups.filter(([, list]) => list.length > 0).map(([kind, list]) => `${list.length} ${kind} (${listSome(list, 2, '; ')})`);
+  const problems = groups
+    .filter(([, list]) => list.length > 0)
+    .map(([kind, list]) => `${list.length} ${kind} (${listSome(list, 2, '; ')})`);
   if (problems.length) {
-    throw new ConfigError(`${what} does not match the model: ${problems.join('; ')}; check that the model config is the one the weights were trained with`);
+    throw new ConfigError(
+      `${what} does not match the model: ${problems.join('; ')}; check that the model config is the one the weights ` +
+        'were trained with',
+    );
   }
   for (const [name, v] of variables) {
     const t = saved.get(name)!;
