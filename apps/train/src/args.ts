@@ -57,6 +57,29 @@ export function helpText(usage: string, summary: string, specs: FlagSpecs): stri
 }
 
 /**
+ * `--steps -1` → `--steps=-1`: node's parseArgs refuses a value that starts with a dash as "ambiguous", which hides
+ * the real problem (a negative number) behind a puzzle. A following `--flag` is left alone (a missing value).
+ */
+function joinDashValues(argv: string[], specs: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.slice(2);
+    if (specs[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** The flags `argv` names explicitly (defaults excluded), e.g. to reject those that `--resume` would ignore. */
+export function givenFlags(argv: string[]): string[] {
+  return argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!);
+}
+
+/**
  * Parses `argv` against `specs`. Unknown flags, missing values and bad choices throw a {@link UsageError} naming the
  * closest valid flag or the allowed values. Returns `null` when `--help` was given (the caller prints help).
  */
@@ -78,7 +101,8 @@ export function parseFlags(command: string, argv: string[], specs: FlagSpecs): R
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.entries(specs).map(([n, s]) => [n, { type: s.type }]));
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
+    const args = joinDashValues(argv, specs);
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (e) {
     throw new UsageError(`msmoe ${command}: ${(e as Error).message.split('\n')[0]} (see msmoe ${command} --help)`);
   }
@@ -97,7 +121,10 @@ export function parseFlags(command: string, argv: string[], specs: FlagSpecs): R
 export function intFlag(command: string, name: string, value: string | boolean | undefined, { min = 1 } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`msmoe ${command}: --${name} must be an integer ≥ ${min}, got '${String(value)}'`);
+  if (!Number.isInteger(n) || n < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`;
+    throw new UsageError(`msmoe ${command}: --${name} must be ${what}, got '${String(value)}'`);
+  }
   return n;
 }
 

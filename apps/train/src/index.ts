@@ -3,7 +3,8 @@
  * @packageDocumentation
  */
 export { main } from './main.js';
-export { COMMANDS, type Command } from './commands/index.js';
+export { COMMANDS } from './commands/index.js';
+export type { Command } from './commands/command.js';
 export { UsageError, parseFlags, helpText, closest, intFlag, numberFlag, type FlagSpec, type FlagSpecs } from './args.js';
 export { Adam, type AdamOptions } from './training/optimizer.js';
 export { warmupConstant, warmupLinearDecay } from './training/schedule.js';

@@ -5,7 +5,10 @@
  */
 import { MomentumSmoeError } from '@momentum-smoe/core';
 import { UsageError, closest } from './args.js';
-import { COMMANDS, type Command } from './commands/index.js';
+import type { Command } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
+import { INTERRUPTED_STATUS, InterruptedError } from './training/interrupt.js';
+import { fileSystemProblem } from './training/run-folder.js';
 
 const USAGE = `usage: msmoe [command] [--flags]
 
@@ -40,12 +43,20 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await command.run(args);
-    return 0;
+    return (await command.run(args)) ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(e.message);
       return 2;
+    }
+    if (e instanceof InterruptedError) {
+      console.error(`msmoe: ${e.message}`);
+      return INTERRUPTED_STATUS;
+    }
+    const fileSystem = fileSystemProblem(e);
+    if (fileSystem !== undefined) {
+      console.error(`msmoe: ${fileSystem}`);
+      return 1;
     }
     if (e instanceof MomentumSmoeError || (e as Error).name === 'DatasetError') {
       console.error(`msmoe: ${(e as Error).message}`);

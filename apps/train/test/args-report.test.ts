@@ -35,6 +35,13 @@ describe('tables and plots', () => {
     const svg = linePlot('loss', 'step', 'loss', [{ name: 'smoe', points: [[0, 5], [1, 4]] }, { name: 'm<o>m', points: [[0, 5], [1, 3]] }]);
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain('m&lt;o&gt;m');
+    // One validation per run (the default run's valid-ppl.svg): a polyline of one point draws nothing, so each point
+    // gets a marker in its series' colour; a long training curve gets none.
+    const sparse = linePlot('valid', 'step', 'PPL', [{ name: 'a', points: [[56, 300]] }, { name: 'b', points: [[56, 280]] }]);
+    expect(sparse.match(/<circle [^>]*fill="#1f77b4"/g)).toHaveLength(1);
+    expect(sparse.match(/<circle [^>]*fill="#d62728"/g)).toHaveLength(1);
+    const dense = linePlot('loss', 'step', 'NLL', [{ name: 'a', points: Array.from({ length: 100 }, (_, i) => [i, 5 - i / 50] as [number, number]) }]);
+    expect(dense).not.toContain('<circle');
     const bars = groupedBars('load', 'layer', 'tokens', ['0', '1'], ['e0', 'e1', 'e2'], [[1, 2, 3], [3, 2, 1]]);
     expect(bars.match(/<rect x="[\d.]+" y="[\d.]+" width/g)!.length).toBe(6 + 3); // bars + legend swatches
   });

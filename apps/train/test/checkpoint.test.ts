@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,5 +43,14 @@ describe('checkpoints', () => {
     const back = await loadCheckpoint<{ step: number }>(file);
     expect(back.state.step).toBe(1);
     expect(readdirSync(dir).filter((f) => f === 'last.safetensors')).toHaveLength(1);
+  });
+
+  it('the next checkpoint write removes the temporary files that killed writes left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ck-'));
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const leftover = `.best.safetensors.${dead}.0badcafe.tmp`; // a kill -9 during a write of best.safetensors
+    writeFileSync(join(dir, leftover), Buffer.alloc(2048));
+    await saveCheckpoint(join(dir, 'last.safetensors'), { model: new Map([['w', t([1])]]), optimizer: new Map(), buffers: new Map(), state: { step: 2 } });
+    expect(readdirSync(dir)).toEqual(['last.safetensors']);
   });
 });

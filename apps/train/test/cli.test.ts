@@ -11,7 +11,7 @@ describe('msmoe errors name the fix in one line', () => {
     [['train', '--preset', 'smoe-tinny'], 2, /unknown preset 'smoe-tinny'; did you mean 'smoe-tiny'\?/],
     [['train', '--presett', 'smoe-tiny'], 2, /unknown flag --presett; did you mean --preset\?/],
     [['train', '--preset', 'smoe-tiny', '--config', 'x.json'], 2, /exactly one of --preset NAME or --config/],
-    [['train', '--preset', 'smoe-tiny', '--steps', 'ten'], 2, /--steps must be an integer ≥ 1, got 'ten'/],
+    [['train', '--preset', 'smoe-tiny', '--steps', 'ten'], 2, /--steps must be a positive integer, got 'ten'/],
     [['train', '--preset', 'smoe-tiny', '--data', '/no/such/dir'], 2, /--data \/no\/such\/dir: no such folder/],
     [['train', '--resume', '/no/such/run'], 2, /no run\.json there/],
     [['eval', '--weights', '/no/w.safetensors', '--corpus', 'sotu', '--preset', 'smoe-tiny'], 2, /--weights \/no\/w\.safetensors: no such file/],

@@ -34,8 +34,8 @@ describe('msmoe train → msmoe eval', () => {
     const result = JSON.parse(e.out) as { loss: number; ppl: number; tokens: number };
     expect(result.loss).toBeCloseTo(valid[0].loss, 6);
     expect(result.ppl).toBeCloseTo(Math.exp(result.loss), 6);
-    // Resuming a finished run with more steps is not possible (the steps are part of the run); resuming a finished run
-    // is a no-op that still reports the best PPL.
+    // Resuming a finished run without --steps is a no-op that still reports the best PPL (run-folder.test.ts extends
+    // one with --steps).
     const r = await cli('train', '--resume', out, ...common);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/best valid PPL/);

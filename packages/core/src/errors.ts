@@ -41,3 +41,17 @@ export class FileFormatError extends MomentumSmoeError {
     super(`${file}: ${problem}`);
   }
 }
+
+/**
+ * A long list in one readable line: the first `max` items, then how many more (`a, b, c and 17 more`). Items that
+ * contain commas (shapes) read better with `separator` `'; '`.
+ * Error messages use it so that a mismatch of hundreds of tensors stays one short line.
+ * @example
+ * ```ts
+ * listSome(['a', 'b', 'c', 'd'], 2); // 'a, b and 2 more'
+ * ```
+ */
+export function listSome(items: readonly string[], max = 3, separator = ', '): string {
+  if (items.length <= max) return items.join(separator);
+  return `${items.slice(0, max).join(separator)} and ${items.length - max} more`;
+}

@@ -5,5 +5,5 @@
  */
 export * from './portable.js';
 export { initBackend, describeBackend, type BackendChoice, type BackendReport, type InitBackendOptions } from './backend.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, makeDirectory, removeStaleTempFiles } from './atomic.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';

@@ -9,7 +9,7 @@ export { layerNorm, layerNormOps } from './layer-norm.js';
 export { relativeSoftmax, relativeSoftmaxOps } from './relative-softmax.js';
 export { softmaxNll, softmaxNllOps, softmaxNllGrad, softmaxNllGradOps, type SoftmaxNll } from './softmax-nll.js';
 export { adamStep, adamStepOps, squaredNorm, type AdamStepOptions, type AdamStepResult } from './adam-step.js';
-export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError } from './errors.js';
+export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError, listSome } from './errors.js';
 export { assertShape } from './shapes.js';
 export { Rng, type RngState } from './rng.js';
 export { uniformInit, normalInit, torchLinearInit, fastmoeExpertInit } from './init.js';

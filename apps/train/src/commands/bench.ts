@@ -3,7 +3,7 @@ import { resolveModel } from '../data/model-config.js';
 import { benchTrainStep, type BenchResult } from '../training/bench-step.js';
 import { WORKERS_FLAG, checkBatchShares, parallelPlan, pinGpu, runParallelJob } from '../training/dp-launch.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
-import type { Command } from './index.js';
+import type { Command } from './command.js';
 import { printProfile } from '../bench/profile-command.js';
 
 const FLAGS: FlagSpecs = {

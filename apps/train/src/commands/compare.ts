@@ -5,9 +5,11 @@ import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs }
 import { loadLmData } from '../data/lm-data.js';
 import { pplTable, writeCompareReport } from '../report/compare-report.js';
 import { compareVariants, type VariantResult } from '../training/compare.js';
-import { WORKERS_FLAG, checkBatchShares, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
-import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
-import type { Command } from './index.js';
+import { WORKERS_FLAG, checkBatchShares, isLeader, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
+import { lmPreset } from '@momentum-smoe/models';
+import { clearRunFolder } from '../training/run-folder.js';
+import { BACKEND_FLAG, checkCacheDir, checkCompareData, checkOutFolder, interruptSignal, startBackend } from './common.js';
+import type { Command } from './command.js';
 
 /** Short variant names → the preset family they select (`<family>-<size>`). */
 export const VARIANT_PRESETS: Record<string, string> = {
@@ -34,6 +36,7 @@ const FLAGS: FlagSpecs = {
   attack: { type: 'string', help: 'word-swap rate for the attacked columns', default: '0.015' },
   out: { type: 'string', help: 'output folder', default: 'runs/compare' },
   resume: { type: 'boolean', help: 'continue runs interrupted in --out' },
+  overwrite: { type: 'boolean', help: 'replace an earlier comparison in --out' },
   ...BACKEND_FLAG,
   ...WORKERS_FLAG,
 };
@@ -57,10 +60,14 @@ export const compareCommand: Command = {
     const out = String(flags.out);
     const plan = parallelPlan('compare', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
+    const leader = isLeader(plan);
+    const overwrite = flags.overwrite === true;
+    if (leader) checkOutFolder('compare', out, flags.resume === true, overwrite, `msmoe compare --resume ${argv.join(' ')}`);
     if (vision) {
       if (plan.mode !== 'single') throw new UsageError('msmoe compare: --workers and MPI ranks train language comparisons only; for vision, use msmoe train per variant');
       const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
       await startBackend(String(flags.backend));
+      if (overwrite) clearRunFolder(out);
       const table = await compareVisionCommand(variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`), seeds, flags, out);
       return console.log(`\n${table}\n\nreport: ${join(out, 'report.md')}`);
     }
@@ -79,14 +86,18 @@ export const compareCommand: Command = {
     };
     const attackRate = numberFlag('compare', 'attack', flags.attack)!;
     checkBatchShares('compare', plan, batch);
+    const cache = checkCacheDir('compare');
     const backend = await startBackend(String(flags.backend));
     const data = await loadLmData({
       ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
-      cacheDir: '.cache/msmoe',
+      cacheDir: cache,
       maxVocab: intFlag('compare', 'max-vocab', flags['max-vocab'], { min: 2 })!,
       attackRate,
     });
-    const options = { variants: variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`), seeds, budget, outDir: out, resume: flags.resume === true };
+    const presets = variants.map((v) => `${VARIANT_PRESETS[v]}-${size}`);
+    checkCompareData('compare', data, budget, Math.max(...presets.map((p) => lmPreset(p).model.blockSize)));
+    if (overwrite && leader) clearRunFolder(out);
+    const options = { variants: presets, seeds, budget, outDir: out, resume: flags.resume === true };
     const signal = interruptSignal();
     let results: VariantResult[];
     if (plan.mode === 'single') results = await compareVariants({ ...options, data, signal });

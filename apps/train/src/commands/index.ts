@@ -3,6 +3,7 @@
  * @module
  */
 import { benchCommand } from './bench.js';
+import type { Command } from './command.js';
 import { compareCommand } from './compare.js';
 import { dataCommand } from './data.js';
 import { defaultCommand } from './default.js';
@@ -11,11 +12,7 @@ import { generateCommand } from './generate.js';
 import { trainCommand } from './train.js';
 import { webCommand } from './web.js';
 
-/** A sub-command: a one-line summary for `msmoe --help`, and its runner (throws UsageError for bad input). */
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<void>;
-}
+export type { Command } from './command.js';
 
 /** Every command by name; `default` runs when msmoe is called without one. */
 export const COMMANDS: Record<string, Command> = {

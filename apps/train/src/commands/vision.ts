@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import { writeFileSync } from 'node:fs';
+import type { TensorData } from '@momentum-smoe/core';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
 import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
@@ -53,27 +54,36 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   };
 }
 
+/** How {@link trainVisionCommand} runs: from `--init` weights, on Ctrl-C's signal, data-parallel over a plan. */
+export interface VisionTrainRun {
+  initial?: Map<string, TensorData>;
+  signal: AbortSignal;
+  parallel: { plan: ParallelPlan; backend: string };
+}
+
 /**
- * Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder, in this process or
- * data-parallel as `parallel.plan` says.
+ * Trains (or resumes) a vision run in `out` on `data` (loaded by {@link visionData} from `dataDir`, or MNIST), in this
+ * process or data-parallel as `how.parallel.plan` says (each rank then loads the data itself).
  */
 export async function trainVisionCommand(
   run: VisionRunConfig,
+  data: VisionData,
   dataDir: string | undefined,
   out: string,
   resume: boolean,
-  parallel: { plan: ParallelPlan; backend: string } = { plan: { mode: 'single' }, backend: 'auto' },
+  how: VisionTrainRun,
 ): Promise<void> {
-  const signal = interruptSignal();
+  console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
+  const { signal, parallel } = how;
+  const initial = how.initial ? { initial: how.initial } : {};
   let result: Omit<VisionRunResult, 'model'>;
   if (parallel.plan.mode === 'single') {
-    const data = await visionData(dataDir, run.model.imageSize);
-    console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
-    const { model, ...r } = await trainVision(run, data, out, { resume, signal });
+    const { model, ...r } = await trainVision(run, data, out, { resume, signal, ...initial });
     model.dispose();
     result = r;
   } else {
-    const job = { kind: 'vision' as const, backend: parallel.backend, run, ...(dataDir === undefined ? {} : { dataDir }), outDir: out, resume };
+    const source = dataDir === undefined ? {} : { dataDir };
+    const job = { kind: 'vision' as const, backend: parallel.backend, run, ...source, outDir: out, resume, ...initial };
     const done = await runParallelJob(parallel.plan, job, signal);
     if (done?.kind !== 'vision') return; // an MPI rank other than 0: rank 0 reports
     result = done.result;

@@ -57,3 +57,22 @@ export async function loadLmData(options: LmDataOptions): Promise<LmData> {
   };
   return { source: dir, vocab: cap.size, words, unkId: cap.unkId, clean, attacked };
 }
+
+/**
+ * Why `tokens` cannot feed `streams` parallel streams of `blockSize`-token blocks, or `undefined` when they can:
+ * training needs two blocks per stream (a block and its targets, with room to restart at a random offset),
+ * evaluation one block plus its target. Checked before a run touches its folder.
+ */
+export function streamProblem(
+  what: string,
+  tokens: number,
+  streams: number,
+  blockSize: number,
+  use: 'train' | 'eval',
+): string | undefined {
+  const need = streams * (use === 'train' ? 2 * blockSize : blockSize + 1);
+  if (tokens >= need) return undefined;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const blocks = `${streams} streams of ${blockSize}-token blocks`;
+  return `${what} has ${count(tokens)} tokens, too few for ${blocks} (needs at least ${count(need)})`;
+}

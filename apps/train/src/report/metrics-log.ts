@@ -3,8 +3,9 @@
  * On resume the file is cut back to the resumed step so the log has no duplicated steps.
  * @module
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirectory } from '@momentum-smoe/core';
 
 /** One record: `step` and `kind` (train, eval, …) plus any readings. */
 export interface MetricsRecord {
@@ -17,7 +18,7 @@ export interface MetricsRecord {
 export class MetricsLog {
   /** Creates the folder of `file` if needed. */
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirectory(dirname(file));
   }
 
   /** Appends one record. */

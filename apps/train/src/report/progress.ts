@@ -17,6 +17,8 @@ export function formatDuration(seconds: number): string {
 export class ProgressBar {
   private readonly start = performance.now();
   private lastPlain = 0;
+  /** A terminal line is drawn and not yet ended: anything else printed now would continue it. */
+  private lineOpen = false;
 
   constructor(
     private readonly label: string,
@@ -35,14 +37,19 @@ export class ProgressBar {
       const width = 24;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
       this.stream.write(`\r${this.label} ${bar} ${done}/${this.total}  ${info}  ETA ${formatDuration(eta)}\x1b[K`);
+      this.lineOpen = true;
     } else if (performance.now() - this.lastPlain >= this.plainEveryMs || done === this.total) {
       this.lastPlain = performance.now();
       this.stream.write(`${this.label} ${done}/${this.total} (${(frac * 100).toFixed(0)}%)  ${info}  ETA ${formatDuration(eta)}\n`);
     }
   }
 
-  /** Ends the line. */
+  /**
+   * Ends the drawn line, so that what is printed next (a warning, an error, the result) starts on a line of its
+   * own. Safe to call more than once; the next {@link update} draws a new line.
+   */
   finish(): void {
-    if (this.stream.isTTY) this.stream.write('\n');
+    if (this.lineOpen) this.stream.write('\n');
+    this.lineOpen = false;
   }
 }

@@ -13,6 +13,8 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'
 const W = 640;
 const H = 360;
 const PAD = { l: 60, r: 150, t: 30, b: 45 };
+/** Series with at most this many points are drawn with a marker at each point. */
+const MARKERS_UP_TO = 30;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function ticks(lo: number, hi: number, n = 5): number[] {
@@ -54,6 +56,13 @@ export function linePlot(title: string, xLabel: string, yLabel: string, series: 
   series.forEach((s, i) => {
     const d = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     body += `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${d}"/>`;
+    // A line needs two points to show; sparse series (e.g. one validation per run) get a marker per point.
+    if (s.points.length <= MARKERS_UP_TO) {
+      for (const [x, y] of s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))) {
+        const fill = COLORS[i % COLORS.length];
+        body += `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${fill}"/>`;
+      }
+    }
   });
   return frame(title, xLabel, yLabel, body, series.map((s) => s.name));
 }

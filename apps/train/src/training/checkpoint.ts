@@ -5,7 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { FileFormatError, readSafetensors, writeSafetensors, type TensorData } from '@momentum-smoe/core';
+import { dirname } from 'node:path';
+import { FileFormatError, readSafetensors, removeStaleTempFiles, writeSafetensors, type TensorData } from '@momentum-smoe/core';
 
 /** What a checkpoint holds: parameters, optimiser moments, non-parameter tensors (e.g. the attention cache), state. */
 export interface Checkpoint<S> {
@@ -26,8 +27,12 @@ function digest(tensors: Map<string, TensorData>): string {
   return h.digest('hex');
 }
 
-/** Writes a checkpoint atomically (a crash mid-write leaves the previous file intact). */
+/**
+ * Writes a checkpoint atomically (a crash mid-write leaves the previous file intact). Temporary files that killed
+ * writes left beside it are removed first, so they do not pile up across interruptions.
+ */
 export async function saveCheckpoint<S>(file: string, ckpt: Checkpoint<S>): Promise<void> {
+  removeStaleTempFiles(dirname(file));
   const all = new Map<string, TensorData>();
   [ckpt.model, ckpt.optimizer, ckpt.buffers].forEach((group, i) => {
     for (const [k, t] of group) all.set(`${PREFIXES[i]}/${k}`, t);

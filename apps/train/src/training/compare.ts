@@ -6,12 +6,13 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { lmPreset, type LmConfig, type LmLayerValues } from '@momentum-smoe/models';
-import { MetricsLog } from '../report/metrics-log.js';
+import { MetricsLog, type MetricsRecord } from '../report/metrics-log.js';
 import type { LmData } from '../data/lm-data.js';
 import type { DataParallel } from './data-parallel.js';
 import { evaluateLmShared } from './lm-shared-eval.js';
 import { trainLm, type LmRunConfig } from './lm-trainer.js';
 import { writeVocab } from '../data/run-models.js';
+import { InterruptedError } from './interrupt.js';
 
 /** The training budget shared by every variant. */
 export interface CompareBudget {
@@ -55,6 +56,11 @@ export interface CompareOptions {
   dataParallel?: DataParallel;
 }
 
+/** The training speed a run logged last (tokens/s), NaN if it logged none. */
+function loggedSpeed(log: MetricsRecord[]): number {
+  return (log.findLast((r) => r.kind === 'train')?.tokensPerSecond as number | undefined) ?? NaN;
+}
+
 /** Runs every variant × seed in turn (each in `outDir/<variant>/seed-<s>`) and returns the results. */
 export async function compareVariants(options: CompareOptions): Promise<VariantResult[]> {
   const { data, budget } = options;
@@ -75,8 +81,9 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
       });
       if (options.signal?.aborted) {
         r.model.dispose();
-        throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
+        throw new InterruptedError(`interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`);
       }
+      const logged = new MetricsLog(join(dir, 'metrics.jsonl')).read();
       const ev = async (ids: Int32Array) => Math.exp(await evaluateLmShared(r.model, head(ids), budget.evalBatch, dp));
       results.push({
         variant,
@@ -92,9 +99,10 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
             ? { validAttacked: await ev(data.attacked.valid), testAttacked: await ev(data.attacked.test) }
             : {}),
         },
-        tokensPerSecond: r.tokensPerSecond,
+        // A run that had finished before a resumed comparison trains no step now: its speed is the one it logged.
+        tokensPerSecond: r.tokensPerSecond > 0 ? r.tokensPerSecond : loggedSpeed(logged),
         parameters: r.model.parameterCount(),
-        layers: (new MetricsLog(join(dir, 'metrics.jsonl')).read().findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
+        layers: (logged.findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
       });
       r.model.dispose();
       if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);

@@ -3,7 +3,7 @@
  * each with its {@link DataParallel} group. Worker threads ({@link runJobOnWorkers}) and MPI processes run it alike.
  * @module
  */
-import { initBackend, type BackendChoice } from '@momentum-smoe/core';
+import { initBackend, type BackendChoice, type TensorData } from '@momentum-smoe/core';
 import { loadVisionData } from '../data/vision-data.js';
 import type { LmData } from '../data/lm-data.js';
 import { compareVariants, type CompareOptions, type VariantResult } from './compare.js';
@@ -12,10 +12,13 @@ import { trainLm, type LmRunConfig, type LmRunResult } from './lm-trainer.js';
 import { benchTrainStep, type BenchOptions, type BenchResult } from './bench-step.js';
 import { trainVision, type VisionRunConfig, type VisionRunResult } from './vision-trainer.js';
 
+/** `--init` weights by parameter name (structured-cloned to worker threads). */
+type Initial = Map<string, TensorData>;
+
 /** A job every rank runs. `stop` is a shared one-word flag: nonzero asks every rank to stop after a checkpoint. */
 export type DpJob = { backend: string } & (
-  | { kind: 'lm'; run: LmRunConfig; train: Int32Array; valid: Int32Array; outDir: string; resume: boolean }
-  | { kind: 'vision'; run: VisionRunConfig; dataDir?: string; outDir: string; resume: boolean }
+  | { kind: 'lm'; run: LmRunConfig; train: Int32Array; valid: Int32Array; outDir: string; resume: boolean; initial?: Initial }
+  | { kind: 'vision'; run: VisionRunConfig; dataDir?: string; outDir: string; resume: boolean; initial?: Initial }
   | { kind: 'compare'; options: Omit<CompareOptions, 'signal' | 'data'>; data: LmData }
   | { kind: 'bench'; options: BenchOptions }
 );
@@ -49,7 +52,7 @@ export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSigna
   const common = { dataParallel: dp, ...(dp.rank === 0 ? {} : { progressLabel: null }), ...(signal ? { signal } : {}) };
   switch (job.kind) {
     case 'lm': {
-      const options = { resume: job.resume, ...common };
+      const options = { resume: job.resume, ...(job.initial ? { initial: job.initial } : {}), ...common };
       const { model, ...result } = await trainLm(job.run, job.train, job.valid, job.outDir, options);
       model.dispose();
       return { kind: 'lm', result };
@@ -58,7 +61,11 @@ export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSigna
       const { imageSize } = job.run.model;
       const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize };
       const data = await loadVisionData(spec);
-      const { model, ...result } = await trainVision(job.run, data, job.outDir, { resume: job.resume, ...common });
+      const { model, ...result } = await trainVision(job.run, data, job.outDir, {
+        resume: job.resume,
+        ...(job.initial ? { initial: job.initial } : {}),
+        ...common,
+      });
       model.dispose();
       return { kind: 'vision', result };
     }

@@ -223,6 +223,7 @@ export async function trainLm(
   const model = new SmoeLanguageModel(run.model, { rng: modelRng });
   // Each rank its own dropout stream; the weights come from rank 0 before the first step.
   if (dp && dp.rank > 0) modelRng.setState(rankRng(run.seed, dp.rank).state());
+  if (options.initial) assignFrom(model.namedParameters(), options.initial, 'the --init weights');
   const task = lmTask(run, model, modelRng, train, valid, dp);
   const sync = dp && dp.size > 1 ? { sync: dp.stepSync(model.namedParameters()) } : {};
   const result = await runTrainingLoop(task, outDir, { ...loopOptions, ...sync, name: run.name });

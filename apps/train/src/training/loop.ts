@@ -7,12 +7,15 @@
  * micro-batch's gradients and the optimiser update, and only its rank 0 writes files.
  * @module
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MetricsLog, type MetricsRecord } from '../report/metrics-log.js';
 import { ProgressBar } from '../report/progress.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { divergence, type DivergedError } from './divergence.js';
+import { yieldToEventLoop } from './interrupt.js';
+import { findResumePoint } from './resume-point.js';
 import type { Adam } from './optimizer.js';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT, type TrainOptions } from './run-options.js';
 
@@ -116,7 +119,7 @@ function accumulate(a: tf.NamedTensorMap, b: tf.NamedTensorMap): void {
 
 /**
  * Runs `task` to `task.steps` (or an early stop), logging into `outDir/metrics.jsonl` and checkpointing into
- * `outDir`; resumes from `outDir/last.safetensors` when `options.resume` is set and the file exists.
+ * `outDir`; with `options.resume`, continues from the newest valid checkpoint there ({@link findResumePoint}).
  */
 export async function runTrainingLoop<S>(
   task: TrainTask<S>,
@@ -128,8 +131,9 @@ export async function runTrainingLoop<S>(
   const last = join(outDir, LAST_CHECKPOINT);
   let step = 0;
   let best: number | null = null;
-  if (options.resume && existsSync(last)) {
-    ({ step, best } = task.restore(await loadCheckpoint<S>(last), last));
+  const from = options.resume ? await findResumePoint<S>(outDir) : null;
+  if (from) {
+    ({ step, best } = task.restore(from.ckpt, from.file));
     log?.truncateAfter(step);
   } else {
     log?.truncateAfter(0);
@@ -145,9 +149,15 @@ export async function runTrainingLoop<S>(
   const rate = () => ((step - firstStep) * task.units.perStep) / Math.max((performance.now() - t0) / 1000, 1e-9);
   const stopAfter = (done: number) =>
     (options.stopAt !== undefined && done >= options.stopAt) || options.signal?.aborted === true;
+  const checkpoints = new CheckpointWriter<S>();
   const checkpoint = async (file: string) => {
     const ckpt = await task.checkpoint(step, best);
-    if (writer) await saveCheckpoint(file, ckpt);
+    if (writer) await checkpoints.save(file, ckpt);
+  };
+  const stopDiverged = (error: DivergedError) => {
+    bar?.finish();
+    task.dispose();
+    return error;
   };
 
   if (options.sync && options.sync.size > 1) await options.sync.prepare();
@@ -180,6 +190,8 @@ export async function runTrainingLoop<S>(
     const entry: MetricsRecord = { step, kind: 'train', ...record, [task.units.rateKey]: rate() };
     train.push(entry);
     log?.write(entry);
+    const diverged = divergence(step, 'training loss', { loss: entry.loss }, lr);
+    if (diverged) throw stopDiverged(diverged);
     const shown = task.units.barKey === 'tok/s' ? Math.round(rate()).toLocaleString('en-US') : rate().toFixed(1);
     bar?.update(step, { ...fields, [task.units.barKey]: shown });
 
@@ -188,6 +200,8 @@ export async function runTrainingLoop<S>(
       const e: MetricsRecord = { step, ...evalRecord };
       evals.push(e);
       log?.write(e);
+      const divergedEval = divergence(step, 'evaluation', { score, ...evalRecord }, lr);
+      if (divergedEval) throw stopDiverged(divergedEval);
       if (best === null || (task.higherIsBetter ? score > best : score < best)) {
         best = score;
         await checkpoint(join(outDir, BEST_CHECKPOINT));
@@ -198,8 +212,10 @@ export async function runTrainingLoop<S>(
       if (options.checkpointOnStop !== false && step < task.steps) await checkpoint(last);
       break;
     }
+    await yieldToEventLoop(); // lets a Ctrl-C handler run now rather than at the next file write
   }
   bar?.finish();
+  await checkpoints.flush();
   task.dispose();
   return { train, evals, unitsPerSecond: rate() };
 }

@@ -3,6 +3,7 @@
  * and the names of the two checkpoint files in a run folder.
  * @module
  */
+import type { TensorData } from '@momentum-smoe/core';
 
 /** Options of a training run that are not part of the run's identity. */
 export interface TrainOptions {
@@ -16,6 +17,11 @@ export interface TrainOptions {
   checkpointOnStop?: boolean;
   /** Progress bar label; `null` for none. */
   progressLabel?: string | null;
+  /**
+   * Initial parameter values by name (`msmoe train --init`, fine-tuning) in place of the seeded initialisation;
+   * a checkpoint found on resume takes precedence.
+   */
+  initial?: Map<string, TensorData>;
 }
 
 /** The checkpoint written at every evaluation and on stop, for resume. */

@@ -227,6 +227,7 @@ export async function trainVision(
   }
   const { dataParallel: dp, ...loopOptions } = options;
   const model = new VisionMoE(run.model, { seed: run.seed });
+  if (options.initial) assignFrom(model.namedParameters(), options.initial, 'the --init weights');
   model.train(true);
   // Each rank its own router noise and expert dropout; the weights come from rank 0 before the first step.
   if (dp && dp.rank > 0) {

@@ -10,6 +10,7 @@ import type { VisionData } from '../data/vision-data.js';
 import { corruptionMCE, evaluateVision, type MnistRobustness, type SplitAccuracy } from '../training/vision-eval.js';
 import { trainVision, type VisionEvalRecord, type VisionRunConfig } from '../training/vision-trainer.js';
 import type { VisionRecipe } from './recipe.js';
+import { InterruptedError } from '../training/interrupt.js';
 
 /** Short variant names → the preset family (`<family>-<size>`, size `mnist`, `s32` or `b32`). */
 export const VISION_VARIANT_PRESETS: Record<string, string> = {
@@ -74,7 +75,7 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
       });
       if (options.signal?.aborted) {
         r.model.dispose();
-        throw new Error(`interrupted during ${run.name}; rerun with --resume to continue`);
+        throw new InterruptedError(`interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`);
       }
       const ev = await evaluateVision(r.model, data, { batch: budget.evalBatch ?? 256 });
       results.push({

@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { FileFormatError, type TensorData, readSafetensors, writeSafetensors } from '@momentum-smoe/core';
+import { FileFormatError, type TensorData, listSome, readSafetensors, writeSafetensors } from '@momentum-smoe/core';
 import { type OfficialEntry, type OfficialLayout, officialEntries } from './official-names.js';
 import type { SmoeLanguageModel } from './lm.js';
 
@@ -57,9 +57,9 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
   }
   if (missing.length + unexpected.length + misShaped.length > 0) {
     const parts = [
-      missing.length ? `missing (${missing.length}): ${missing.join(', ')}` : '',
-      unexpected.length ? `unexpected (${unexpected.length}): ${unexpected.join(', ')}` : '',
-      misShaped.length ? `mis-shaped (${misShaped.length}): ${misShaped.join('; ')}` : '',
+      missing.length ? `missing (${missing.length}): ${listSome(missing)}` : '',
+      unexpected.length ? `unexpected (${unexpected.length}): ${listSome(unexpected)}` : '',
+      misShaped.length ? `mis-shaped (${misShaped.length}): ${listSome(misShaped, 3, '; ')}` : '',
     ].filter(Boolean);
     throw new FileFormatError(
       source,
