@@ -18,7 +18,7 @@ describe('a run folder is never overwritten silently (issue 15.2)', () => {
 
     const again = await cli(...tinyTrain(config, data, out, '--seed', '2'));
     expect(again.code).toBe(2);
-    expect(lines(again.err).at(-1)).toMatch(new RegExp(`--out ${out} already holds files \\(best\\.safetensors, last\\.safetensors, metrics\\.jsonl and 1 more\\); continue that run with 'msmoe train --resume ${out}', choose another --out, or add --overwrite`));
+    expect(lines(again.err).at(-1)).toMatch(new RegExp(`--out ${out} already holds files \\(best\\.safetensors, last\\.safetensors, metrics\\.jsonl and 2 more\\); continue that run with 'msmoe train --resume ${out}', choose another --out, or add --overwrite`));
     expect(snapshot(out)).toEqual(before);
 
     const over = await cli(...tinyTrain(config, data, out, '--seed', '2', '--overwrite'));

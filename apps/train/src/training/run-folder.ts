@@ -8,12 +8,14 @@ import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSome, makeDirectory, removeStaleTempFiles } from '@momentum-smoe/core';
 import { UsageError } from '../args.js';
+import { VOCAB_FILE } from '../data/run-models.js';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT } from './run-options.js';
 
 /** The files `msmoe` writes into a run (or comparison) folder; `--overwrite` removes exactly these. */
 const RUN_FILES = [
   'run.json',
   'metrics.jsonl',
+  VOCAB_FILE,
   LAST_CHECKPOINT,
   BEST_CHECKPOINT,
   'report.md',
