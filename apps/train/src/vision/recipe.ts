@@ -1,5 +1,6 @@
 /**
- * The optimiser recipe of a vision preset: V-MoE's (../shared/PAPER.md §4.2) for the ImageNet presets, a short
+ * The optimiser recipe of a vision preset: V-MoE's (docs/paper-notes.md#v-moe-imagenet-recipe) for the ImageNet
+ * presets, a short
  * CPU-sized schedule for the MNIST ones.
  * @module
  */

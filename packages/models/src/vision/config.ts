@@ -37,7 +37,8 @@ export interface VisionMoESettings {
 }
 
 /**
- * Momentum over depth, as the authors' V-MoE fork wires it (../shared/PAPER.md §3.3, §3.6.5):
+ * Momentum over depth, as the authors' V-MoE fork wires it
+ * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring):
  * - `none`: plain V-MoE, blocks return `x + y`.
  * - `heavy-ball` (fork commit 2f980dd): MoE blocks `m = μm + γf`, return `LN(x − m)`; dense blocks return `LN(x + y)`.
  * - `robust` (fork HEAD, Cyrus et al. 2018 with code names permuted): lookahead `LN(x) + c·a·m` feeds every MLP,

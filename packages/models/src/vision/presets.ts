@@ -1,6 +1,6 @@
 /**
- * Named vision configurations: the paper's ImageNet V-MoE S/32 and B/32 (../shared/PAPER.md §4.2) and small MNIST
- * models that train on a CPU, each with its momentum variants.
+ * Named vision configurations: the paper's ImageNet V-MoE S/32 and B/32
+ * (docs/paper-notes.md#v-moe-imagenet-recipe) and small MNIST models that train on a CPU, each with its momentum variants.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
