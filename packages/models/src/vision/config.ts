@@ -21,6 +21,11 @@ export interface VisionMoESettings {
   topK: number;
   /** Slots per expert (soft only). */
   slotsPerExpert: number;
+  /**
+   * Soft only: the published Soft MoE's normalised routing, L2-normalised tokens and slot parameters times a learned
+   * scale (default false, plain dot products).
+   */
+  softNormalize?: boolean;
   /** Images per routing group: tokens of `groupSize` images are routed together (V-MoE: 8; Soft MoE: 1). */
   groupSize: number;
   /** Capacity factor in training and in evaluation (V-MoE: 1.05 and 4.0); noisy-top-k only. */
