@@ -7,14 +7,16 @@ import { join } from 'node:path';
 import { markdownTable, formatMeanStd } from '../report/table.js';
 import { writeFileSync } from 'node:fs';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
-import { intFlag, numberFlag } from '../args.js';
+import { writeFileAtomic } from '@momentum-smoe/core';
+import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
 import { evaluateVision, type VisionEvaluation } from '../training/vision-eval.js';
 import { trainVision, type VisionRunConfig } from '../training/vision-trainer.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
 import { compareVision, type VisionVariantResult } from '../vision/compare-vision.js';
-import { visionRecipe } from '../vision/recipe.js';
+import { visionRecipe, type VisionAugment } from '../vision/recipe.js';
+import { overrideVisionConfig } from '../vision/model-overrides.js';
 import { interruptSignal } from './common.js';
 
 /** True when `name` is a vision preset (the commands then take the vision path). */
@@ -22,11 +24,15 @@ export function isVisionPreset(name: unknown): boolean {
   return typeof name === 'string' && (VISION_PRESET_NAMES as readonly string[]).includes(name);
 }
 
-/** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`) at the model's input size. */
-export async function visionData(data: string | undefined, imageSize: number, evalLimit?: number): Promise<VisionData> {
+/** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input size. */
+export async function visionData(data: string | undefined, imageSize: number, evalLimit?: number, augment?: VisionAugment | null): Promise<VisionData> {
   const limit = evalLimit === undefined ? {} : { testLimit: evalLimit, evalLimit };
-  return data === undefined ? loadVisionData({ corpus: 'mnist', ...limit }) : loadVisionData({ imagenet: data, imageSize, ...limit });
+  if (data === undefined) return loadVisionData({ corpus: 'mnist', ...limit });
+  return loadVisionData({ imagenet: data, imageSize, ...limit, augment: augment ?? null });
 }
+
+/** A vision run with its recipe's augmentations (absent in run folders written before they existed). */
+type AugmentedRun = VisionRunConfig & { augment?: VisionAugment | null };
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -37,7 +43,7 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   const steps = intFlag('train', 'steps', flags.steps) ?? recipe.steps;
   return {
     name: preset,
-    model: visionPreset(preset),
+    model: flags.config === undefined ? visionPreset(preset) : overrideVisionConfig(visionPreset(preset), String(flags.config)),
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     ...recipe,
     steps,
@@ -48,10 +54,23 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   };
 }
 
-/** Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder. */
-export async function trainVisionCommand(run: VisionRunConfig, dataDir: string | undefined, out: string, resume: boolean): Promise<void> {
-  const data = await visionData(dataDir, run.model.imageSize);
-  console.error(`data: ${data.source} (${data.classes.length} classes, evaluation on ${data.eval.name})`);
+/**
+ * Trains (or resumes) a vision run in `out` on MNIST (`dataDir` undefined) or an ImageNet folder. A fresh run's
+ * classifier head follows the data's classes (like the vocabulary follows the corpus), and `run.json` records it.
+ */
+export async function trainVisionCommand(given: VisionRunConfig, dataDir: string | undefined, out: string, resume: boolean): Promise<void> {
+  let run: AugmentedRun = given;
+  const data = await visionData(dataDir, run.model.imageSize, undefined, run.augment);
+  const classes = data.classes.length;
+  if (!resume && run.model.numClasses !== classes) {
+    run = { ...run, model: { ...run.model, numClasses: classes } };
+    const dir = dataDir === undefined ? {} : { dir: dataDir };
+    await writeFileAtomic(join(out, 'run.json'), JSON.stringify({ vision: true, run, data: dir }, null, 2) + '\n');
+  }
+  if (run.model.numClasses !== classes) {
+    throw new UsageError(`msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; resume it on its own data, or start a new run with --out`);
+  }
+  console.error(`data: ${data.source} (${classes} classes, evaluation on ${data.eval.name})`);
   const signal = interruptSignal();
   const result = await trainVision(run, data, out, { resume, signal });
   if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
@@ -67,6 +86,12 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   assignFrom(model.namedParameters(), ckpt.model, `checkpoint ${weights}`);
   const limit = intFlag('eval', 'images', flags.images);
   const data = await visionData(flags.data === undefined ? undefined : String(flags.data), ckpt.state.run.model.imageSize, limit);
+  if (data.classes.length !== model.config.numClasses) {
+    model.dispose();
+    throw new UsageError(
+      `msmoe eval: --weights ${weights} classifies ${model.config.numClasses} classes but ${data.source} has ${data.classes.length}; evaluate on the folder the model was trained on (or one with the same classes)`,
+    );
+  }
   const result = await evaluateVision(model, data, {
     robustness: flags.robustness !== 'off',
     ...(flags['imagenet-a'] !== undefined ? { imagenetA: String(flags['imagenet-a']) } : {}),
@@ -95,11 +120,12 @@ export function visionTable(results: VisionVariantResult[]): string {
 export async function compareVisionCommand(variants: string[], seeds: number[], flags: Flags, out: string): Promise<string> {
   const budget = visionRecipe(variants[0]!);
   const steps = intFlag('compare', 'steps', flags.steps) ?? budget.steps;
-  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), visionPreset(variants[0]!).imageSize);
+  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), visionPreset(variants[0]!).imageSize, undefined, budget.augment);
   const results = await compareVision({
     variants,
     seeds,
     data,
+    modelOverrides: { numClasses: data.classes.length },
     budget: { ...budget, steps, evalEvery: Math.max(1, Math.ceil(steps / 5)), warmup: Math.min(budget.warmup, Math.ceil(steps / 5)) },
     outDir: out,
     resume: flags.resume === true,

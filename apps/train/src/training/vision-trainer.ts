@@ -164,7 +164,8 @@ export async function trainVision(run: VisionRunConfig, data: VisionData, outDir
     const lr = schedule(step + 1);
     const logging = (step + 1) % run.logEvery === 0 || step + 1 === run.steps;
     const x = tf.tensor4d(batch.images, [batch.count, s, s, channels]); // [B, S, S, C]
-    const y = tf.tensor1d(batch.labels, 'int32'); // [B]
+    // Mixup batches carry soft targets [B, classes]; the loss takes them in place of the labels [B].
+    const y = batch.targets ? tf.tensor2d(batch.targets, [batch.count, run.model.numClasses]) : tf.tensor1d(batch.labels, 'int32');
     const kept: { classification?: tf.Scalar; aux?: tf.Scalar; blocks: BlockRouting[] } = { blocks: [] };
     const { value, grads } = tf.variableGrads(() => {
       const out = model.loss(x, y);
