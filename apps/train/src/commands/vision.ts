@@ -118,13 +118,21 @@ export function visionTable(results: VisionVariantResult[]): string {
 
 /** `msmoe compare --variants vmoe,momentum-vmoe,robust-vmoe --corpus mnist`. */
 export async function compareVisionCommand(variants: string[], seeds: number[], flags: Flags, out: string): Promise<string> {
-  const budget = visionRecipe(variants[0]!);
+  const recipe = visionRecipe(variants[0]!);
+  const budget = {
+    ...recipe,
+    batch: intFlag('compare', 'batch', flags.batch) ?? recipe.batch,
+    lr: numberFlag('compare', 'lr', flags.lr) ?? recipe.lr,
+    warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
+  };
   const steps = intFlag('compare', 'steps', flags.steps) ?? budget.steps;
-  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), visionPreset(variants[0]!).imageSize, undefined, budget.augment);
+  const modelFor = (v: string) => (flags.config === undefined ? visionPreset(v) : overrideVisionConfig(visionPreset(v), String(flags.config), 'compare'));
+  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), modelFor(variants[0]!).imageSize, undefined, budget.augment);
   const results = await compareVision({
     variants,
     seeds,
     data,
+    modelFor,
     modelOverrides: { numClasses: data.classes.length },
     budget: { ...budget, steps, evalEvery: Math.max(1, Math.ceil(steps / 5)), warmup: Math.min(budget.warmup, Math.ceil(steps / 5)) },
     outDir: out,

@@ -1,5 +1,5 @@
 /**
- * `msmoe train --preset <vision preset> --config overrides.json`: a JSON object of `VisionMoEConfig` fields laid
+ * `msmoe train --preset <vision preset> --config overrides.json` (and `msmoe compare` with vision variants): a JSON object of `VisionMoEConfig` fields laid
  * over the preset (the `moe` and `momentum` objects merged field by field), e.g. a smaller model or input size for
  * a quick run on an ImageNet-layout folder.
  * @module
@@ -17,16 +17,16 @@ import { UsageError } from '../args.js';
  * const model = overrideVisionConfig(visionPreset('momentum-vmoe-s32'), 'tiny.json');
  * ```
  */
-export function overrideVisionConfig(base: VisionMoEConfig, file: string): VisionMoEConfig {
-  if (!existsSync(file)) throw new UsageError(`msmoe train: --config ${file}: no such file`);
+export function overrideVisionConfig(base: VisionMoEConfig, file: string, command = 'train'): VisionMoEConfig {
+  if (!existsSync(file)) throw new UsageError(`msmoe ${command}: --config ${file}: no such file`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`msmoe train: --config ${file} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`msmoe ${command}: --config ${file} is not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new UsageError(`msmoe train: --config ${file} must be a JSON object of vision config fields (e.g. {"imageSize": 32})`);
+    throw new UsageError(`msmoe ${command}: --config ${file} must be a JSON object of vision config fields (e.g. {"imageSize": 32})`);
   }
   const o = json as Partial<VisionMoEConfig>;
   const merged = {
@@ -38,6 +38,6 @@ export function overrideVisionConfig(base: VisionMoEConfig, file: string): Visio
   try {
     return validateVisionConfig(merged);
   } catch (e) {
-    throw new UsageError(`msmoe train: --config ${file}: ${(e as Error).message}`);
+    throw new UsageError(`msmoe ${command}: --config ${file}: ${(e as Error).message}`);
   }
 }
