@@ -4,8 +4,6 @@
  * @module
  */
 import { join } from 'node:path';
-import { markdownTable, formatMeanStd } from '../report/table.js';
-import { writeFileSync } from 'node:fs';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
 import { writeFileAtomic } from '@momentum-smoe/core';
 import { UsageError, intFlag, numberFlag } from '../args.js';
@@ -14,7 +12,9 @@ import { evaluateVision, type VisionEvaluation } from '../training/vision-eval.j
 import { trainVision, type VisionRunConfig } from '../training/vision-trainer.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
-import { compareVision, type VisionVariantResult } from '../vision/compare-vision.js';
+import { compareVision } from '../vision/compare-vision.js';
+import { MNIST_CORRUPTIONS } from '../vision/mnist-corruptions.js';
+import { visionTable, writeVisionReport } from '../vision/vision-report.js';
 import { visionRecipe, type VisionAugment } from '../vision/recipe.js';
 import { overrideVisionConfig } from '../vision/model-overrides.js';
 import { interruptSignal } from './common.js';
@@ -102,20 +102,6 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   return result;
 }
 
-/** The comparison table of vision runs: top-1 clean and, on MNIST, mean corrupted top-1 and mCE. */
-export function visionTable(results: VisionVariantResult[]): string {
-  const variants = [...new Set(results.map((r) => r.variant))];
-  const rows = variants.map((v) => {
-    const rs = results.filter((r) => r.variant === v);
-    const corrupted = (r: VisionVariantResult) => {
-      const all = Object.values(r.robustness?.top1 ?? {}).flat();
-      return all.length ? (100 * all.reduce((a, b) => a + b, 0)) / all.length : NaN;
-    };
-    return [v, formatMeanStd(rs.map((r) => 100 * r.clean.top1)), formatMeanStd(rs.map((r) => 100 * r.clean.top5)), formatMeanStd(rs.map(corrupted)), formatMeanStd(rs.map((r) => r.robustness?.mCE ?? NaN))];
-  });
-  return markdownTable(['variant', 'top-1 %', 'top-5 %', 'corrupted top-1 %', 'mCE'], rows);
-}
-
 /** `msmoe compare --variants vmoe,momentum-vmoe,robust-vmoe --corpus mnist`. */
 export async function compareVisionCommand(variants: string[], seeds: number[], flags: Flags, out: string): Promise<string> {
   const recipe = visionRecipe(variants[0]!);
@@ -139,8 +125,12 @@ export async function compareVisionCommand(variants: string[], seeds: number[], 
     resume: flags.resume === true,
     signal: interruptSignal(),
   });
-  const table = visionTable(results);
-  writeFileSync(join(out, 'report.md'), `# msmoe vision comparison\n\n- data: ${data.source}\n- steps: ${steps}, seeds ${seeds.join(', ')}\n- mCE: normalised by ${variants[0]}'s errors (MNIST has no AlexNet reference)\n\n${table}\n`);
-  writeFileSync(join(out, 'results.json'), JSON.stringify(results.map(({ trainLoss, ...r }) => ({ ...r, finalTrainLoss: trainLoss.at(-1) })), null, 2) + '\n');
-  return table;
+  const corrupted = data.kind === 'mnist' ? `mean over ${MNIST_CORRUPTIONS.join(', ')} at severities 1–5` : 'not evaluated (give msmoe eval the ImageNet-C folder)';
+  writeVisionReport(out, results, {
+    data: data.source,
+    budget: `${steps} steps × ${budget.batch} images, lr ${budget.lr}, warm-up ${Math.min(budget.warmup, Math.ceil(steps / 5))}, seeds ${seeds.join(', ')}`,
+    'corrupted top-1': corrupted,
+    mCE: `ImageNet-C's formula with ${variants[0]}'s errors in place of AlexNet's (so ${variants[0]} reads 100)`,
+  });
+  return visionTable(results);
 }
