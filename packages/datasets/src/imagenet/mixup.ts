@@ -71,10 +71,12 @@ export function mixBatch(images: Float32Array, labels: Int32Array, classes: numb
   const mixed = new Float32Array(images.length);
   const targets = new Float32Array(count * classes);
   for (let i = 0; i < count; i++) {
+    const dst = mixed.subarray(i * pixels, (i + 1) * pixels);
     for (let j = 0; j < weights.length; j++) {
       const from = (i + j) % count;
       const w = weights[j]!;
-      for (let p = 0; p < pixels; p++) mixed[i * pixels + p]! += w * images[from * pixels + p]!;
+      const src = images.subarray(from * pixels, (from + 1) * pixels);
+      for (let p = 0; p < pixels; p++) dst[p] = dst[p]! + w * src[p]!;
       const label = labels[from]!;
       if (!(label >= 0 && label < classes)) throw new DatasetError(`mixup: label ${label} is not a class index below ${classes}`);
       targets[i * classes + label]! += w;

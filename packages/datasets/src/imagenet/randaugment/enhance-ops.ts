@@ -51,7 +51,7 @@ export function brightness(image: RgbImage, factor: number): RgbImage {
 }
 
 /**
- * Blends towards PIL's SMOOTH filter (3×3 kernel [1 1 1; 1 5 1; 1 1 1]/13, float32, truncated to bytes) computed on
+ * Blends towards PIL's SMOOTH filter (3×3 kernel [1 1 1; 1 5 1; 1 1 1]/13 with float32 weights, truncated to bytes) on
  * interior pixels; the one-pixel border keeps its original values.
  */
 export function sharpness(image: RgbImage, factor: number): RgbImage {
@@ -62,13 +62,11 @@ export function sharpness(image: RgbImage, factor: number): RgbImage {
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       for (let c = 0; c < 3; c++) {
-        let acc = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          for (let dx = -1; dx <= 1; dx++) {
-            const w = dx === 0 && dy === 0 ? centre : side;
-            acc = f32(acc + f32(w * data[((y + dy) * width + x + dx) * 3 + c]!));
-          }
-        }
+        const i = (y * width + x) * 3 + c;
+        const [up, down] = [i - 3 * width, i + 3 * width];
+        const ring = data[up - 3]! + data[up]! + data[up + 3]! + data[i - 3]! + data[i + 3]! + data[down - 3]! + data[down]! + data[down + 3]!;
+        // float32 weights times bytes, summed exactly in float64, then rounded once to float32
+        const acc = f32(side * ring + centre * data[i]!);
         smooth[(y * width + x) * 3 + c] = clipToByte(acc);
       }
     }

@@ -23,7 +23,10 @@ export function affineNearest(image: RgbImage, transform: readonly number[], fil
       const sy = roundHalfAway(b0 * x + b1 * y + b2);
       if (sx < 0 || sx >= width || sy < 0 || sy >= height) continue;
       const from = (sy * width + sx) * 3;
-      out.set(data.subarray(from, from + 3), (y * width + x) * 3);
+      const to = (y * width + x) * 3;
+      out[to] = data[from]!;
+      out[to + 1] = data[from + 1]!;
+      out[to + 2] = data[from + 2]!;
     }
   }
   return withData(image, out);
@@ -31,7 +34,7 @@ export function affineNearest(image: RgbImage, transform: readonly number[], fil
 
 /** C's `round`: halves away from zero. */
 function roundHalfAway(v: number): number {
-  return Math.sign(v) * Math.round(Math.abs(v));
+  return v < 0 ? -Math.round(-v) : Math.round(v);
 }
 
 /** Rotation by `degrees` about the image centre (`tf.contrib.image.rotate`'s transform). */

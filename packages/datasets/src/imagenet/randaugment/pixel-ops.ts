@@ -5,15 +5,25 @@
  */
 import { f32, withData, type RgbImage } from './rgb-image.js';
 
+/** Maps every byte through `f`, tabulated once (a 256-entry lookup is far cheaper than a call per byte). */
+function mapBytes(image: RgbImage, f: (v: number) => number): RgbImage {
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = f(v);
+  const { data } = image;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = lut[data[i]!]!;
+  return withData(image, out);
+}
+
 /** `255 − v` on every byte. */
 export function invert(image: RgbImage): RgbImage {
-  return withData(image, image.data.map((v) => 255 - v));
+  return mapBytes(image, (v) => 255 - v);
 }
 
 /** Keeps the top `bits` bits of every byte (`(v >> (8 − bits)) << (8 − bits)`). */
 export function posterize(image: RgbImage, bits: number): RgbImage {
   const shift = 8 - bits;
-  return withData(image, image.data.map((v) => ((v >> shift) << shift) & 255));
+  return mapBytes(image, (v) => ((v >> shift) << shift) & 255);
 }
 
 /**
@@ -22,12 +32,12 @@ export function posterize(image: RgbImage, bits: number): RgbImage {
  */
 export function solarize(image: RgbImage, threshold: number): RgbImage {
   const t = threshold & 255;
-  return withData(image, image.data.map((v) => (v < t ? v : 255 - v)));
+  return mapBytes(image, (v) => (v < t ? v : 255 - v));
 }
 
 /** Bytes below `threshold` get `addition` added (clipped to [0, 255]); the others stay. */
 export function solarizeAdd(image: RgbImage, addition: number, threshold = 128): RgbImage {
-  return withData(image, image.data.map((v) => (v < threshold ? Math.min(255, Math.max(0, v + addition)) : v)));
+  return mapBytes(image, (v) => (v < threshold ? Math.min(255, Math.max(0, v + addition)) : v));
 }
 
 /** Stretches each channel linearly so that its minimum maps to 0 and its maximum to 255 (flat channels stay). */
