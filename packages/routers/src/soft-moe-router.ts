@@ -37,9 +37,9 @@ const NORM_EPS = 1e-6;
 const PADDING_LOGIT = -1e9;
 
 /**
- * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`), or with `normalize` `scale · (x/‖x‖)·(Φ/‖Φ‖)` (tokens
- * normalised over d, each slot column over d, ‖v‖ = √(Σv² + 1e-6)); `dispatch` = softmax over real tokens for each slot,
- * `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
+ * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`), or with `normalize` `scale · (x/‖x‖)·(Φ/‖Φ‖)`
+ * (tokens normalised over d, each slot column over d, ‖v‖ = √(Σv² + 1e-6)); `dispatch` = softmax over real tokens for
+ * each slot, `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
  * token's combine mass per expert, and `dropRate` is 0.
  * @example
  * ```ts
@@ -67,7 +67,8 @@ export class SoftMoERouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const slots = config.experts * this.slotsPerExpert;
-    this.phi = this.param('phi', normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+    const phi = normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D;
+    this.phi = this.param('phi', phi);
     this.scale = config.normalize ? this.param('scale', tf.scalar(1)) : null;
   }
 

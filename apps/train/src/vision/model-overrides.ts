@@ -1,7 +1,7 @@
 /**
- * `msmoe train --preset <vision preset> --config overrides.json` (and `msmoe compare` with vision variants): a JSON object of `VisionMoEConfig` fields laid
- * over the preset (the `moe` and `momentum` objects merged field by field), e.g. a smaller model or input size for
- * a quick run on an ImageNet-layout folder.
+ * `msmoe train --preset <vision preset> --config overrides.json` (and `msmoe compare` with vision variants): a JSON
+ * object of `VisionMoEConfig` fields laid over the preset (the `moe` and `momentum` objects merged field by field),
+ * e.g. a smaller model or input size for a quick run on an ImageNet-layout folder.
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,7 +13,8 @@ import { UsageError } from '../args.js';
  * @throws UsageError naming the file and the fix when it is missing, not JSON, or gives an invalid config.
  * @example
  * ```ts
- * // tiny.json: { "imageSize": 32, "hidden": 32, "mlpDim": 64, "heads": 2, "blocks": 2, "moe": { "blocks": [1], "expertHidden": 64 } }
+ * // tiny.json: {"imageSize": 32, "hidden": 32, "mlpDim": 64, "heads": 2, "blocks": 2,
+ * //             "moe": {"blocks": [1], "expertHidden": 64}}
  * const model = overrideVisionConfig(visionPreset('momentum-vmoe-s32'), 'tiny.json');
  * ```
  */
@@ -26,7 +27,8 @@ export function overrideVisionConfig(base: VisionMoEConfig, file: string, comman
     throw new UsageError(`msmoe ${command}: --config ${file} is not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new UsageError(`msmoe ${command}: --config ${file} must be a JSON object of vision config fields (e.g. {"imageSize": 32})`);
+    const example = '{"imageSize": 32}';
+    throw new UsageError(`msmoe ${command}: --config ${file} must be a JSON object of vision config fields (e.g. ${example})`);
   }
   const o = json as Partial<VisionMoEConfig>;
   const merged = {

@@ -56,7 +56,8 @@ function smooth(values: number[], window: number): [number, number][] {
 function lastExpertLoad(runDir: string): { block: number; tokensPerExpert: number[] }[] {
   const file = join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return [];
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { moe?: { block: number; tokensPerExpert: number[] }[] });
+  type Row = { moe?: { block: number; tokensPerExpert: number[] }[] };
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
   return rows.filter((r) => r.moe).at(-1)?.moe ?? [];
 }
 
@@ -64,7 +65,11 @@ function lastExpertLoad(runDir: string): { block: number; tokensPerExpert: numbe
  * Writes `report.md`, `results.json`, `loss.svg`, `top1.svg`, `corrupted.svg` (MNIST) and
  * `expert-load-<variant>.svg` (first seed, from its run folder `outDir/<variant>/seed-<s>`) into `outDir`.
  */
-export function writeVisionReport(outDir: string, results: VisionVariantResult[], context: Record<string, string>): VisionReportFiles {
+export function writeVisionReport(
+  outDir: string,
+  results: VisionVariantResult[],
+  context: Record<string, string>,
+): VisionReportFiles {
   const plots: string[] = [];
   const plot = (name: string, svg: string) => {
     writeFileSync(join(outDir, name), svg);
@@ -72,8 +77,10 @@ export function writeVisionReport(outDir: string, results: VisionVariantResult[]
   };
   const label = (r: VisionVariantResult) => `${r.variant} s${r.seed}`;
   const window = Math.max(1, Math.round((results[0]?.trainLoss.length ?? 1) / 50));
-  plot('loss.svg', linePlot(`training loss (moving average of ${window})`, 'step', 'sigmoid cross-entropy + aux', results.map((r) => ({ name: label(r), points: smooth(r.trainLoss, window) }))));
-  plot('top1.svg', linePlot('held-out top-1', 'step', 'top-1 %', results.map((r) => ({ name: label(r), points: r.evals.map((e) => [e.step, 100 * e.top1] as [number, number]) }))));
+  const losses = results.map((r) => ({ name: label(r), points: smooth(r.trainLoss, window) }));
+  plot('loss.svg', linePlot(`training loss (moving average of ${window})`, 'step', 'sigmoid cross-entropy + aux', losses));
+  const top1 = results.map((r) => ({ name: label(r), points: r.evals.map((e) => [e.step, 100 * e.top1] as [number, number]) }));
+  plot('top1.svg', linePlot('held-out top-1', 'step', 'top-1 %', top1));
   const robust = results.filter((r) => r.robustness);
   if (robust.length) {
     const corruptions = Object.keys(robust[0]!.robustness!.top1);
@@ -84,7 +91,8 @@ export function writeVisionReport(outDir: string, results: VisionVariantResult[]
       return (100 * rs.reduce((a, r) => a + r.robustness!.top1[c]![s]!, 0)) / rs.length;
     };
     const values = corruptions.flatMap((c) => [0, 1, 2, 3, 4].map((s) => variants.map((v) => mean(v, c, s))));
-    plot('corrupted.svg', groupedBars('corrupted top-1 by corruption and severity (mean over seeds)', 'corruption, severity', 'top-1 %', groups, variants, values));
+    const title = 'corrupted top-1 by corruption and severity (mean over seeds)';
+    plot('corrupted.svg', groupedBars(title, 'corruption, severity', 'top-1 %', groups, variants, values));
   }
   for (const variant of new Set(results.map((r) => r.variant))) {
     const first = results.find((r) => r.variant === variant)!;
@@ -92,10 +100,13 @@ export function writeVisionReport(outDir: string, results: VisionVariantResult[]
     if (load.length === 0) continue;
     const experts = load[0]!.tokensPerExpert.length;
     const members = Array.from({ length: experts }, (_, e) => `expert ${e}`);
-    plot(`expert-load-${variant}.svg`, groupedBars(`${variant}: tokens per expert (last logged step)`, 'MoE block', 'tokens', load.map((b) => `block ${b.block}`), members, load.map((b) => b.tokensPerExpert)));
+    const blocks = load.map((b) => `block ${b.block}`);
+    const title = `${variant}: tokens per expert (last logged step)`;
+    plot(`expert-load-${variant}.svg`, groupedBars(title, 'MoE block', 'tokens', blocks, members, load.map((b) => b.tokensPerExpert)));
   }
   const json = join(outDir, 'results.json');
-  writeFileSync(json, JSON.stringify(results.map(({ trainLoss, ...r }) => ({ ...r, finalTrainLoss: trainLoss.at(-1) })), null, 2) + '\n');
+  const summary = results.map(({ trainLoss, ...r }) => ({ ...r, finalTrainLoss: trainLoss.at(-1) }));
+  writeFileSync(json, JSON.stringify(summary, null, 2) + '\n');
   const md = [
     '# msmoe vision comparison',
     '',

@@ -78,7 +78,9 @@ export function mixBatch(images: Float32Array, labels: Int32Array, classes: numb
       const src = images.subarray(from * pixels, (from + 1) * pixels);
       for (let p = 0; p < pixels; p++) dst[p] = dst[p]! + w * src[p]!;
       const label = labels[from]!;
-      if (!(label >= 0 && label < classes)) throw new DatasetError(`mixup: label ${label} is not a class index below ${classes}`);
+      if (!(label >= 0 && label < classes)) {
+        throw new DatasetError(`mixup: label ${label} is not a class index below ${classes}`);
+      }
       targets[i * classes + label]! += w;
     }
   }

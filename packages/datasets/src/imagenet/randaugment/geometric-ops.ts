@@ -76,6 +76,8 @@ export function cutout(image: RgbImage, pad: number, cy: number, cx: number, fil
   const { width, height } = image;
   const out = image.data.slice();
   const [x0, x1] = [Math.max(0, cx - pad), Math.min(width, cx + pad)];
-  for (let y = Math.max(0, cy - pad); y < Math.min(height, cy + pad); y++) out.fill(fill, (y * width + x0) * 3, (y * width + x1) * 3);
+  for (let y = Math.max(0, cy - pad); y < Math.min(height, cy + pad); y++) {
+    out.fill(fill, (y * width + x0) * 3, (y * width + x1) * 3);
+  }
   return withData(image, out);
 }
