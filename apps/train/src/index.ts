@@ -50,7 +50,7 @@ export {
   type VisionEvaluation,
 } from './training/vision-eval.js';
 export { compareVision, VISION_VARIANT_PRESETS, type VisionVariantResult, type VisionCompareOptions } from './vision/compare-vision.js';
-export { visionRecipe, type VisionRecipe } from './vision/recipe.js';
+export { visionRecipe, VMOE_LIGHT1, type VisionRecipe, type VisionAugment } from './vision/recipe.js';
 export { corruptDigits, MNIST_CORRUPTIONS, MNIST_CORRUPTION_PARAMETERS, type MnistCorruption } from './vision/mnist-corruptions.js';
 export { isKernel, kernelDecayMask } from './vision/weight-decay.js';
 export { labelRanks, addTopK, accuracies, type TopKCounts } from './vision/top-k.js';

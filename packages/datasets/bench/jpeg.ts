@@ -2,7 +2,8 @@
  * JPEG decode + transform throughput of the prefetching {@link ImageLoader} on generated 500×375 JPEGs
  * (smooth photo-like content plus grain, quality 90): train transform (random resized crop 224, flip,
  * [−1, 1]) and eval transform (short side 256, centre crop 224), at several decode concurrencies, plus how
- * much of a synchronous "training step" the prefetch hides. Writes bench/results/datasets-jpeg.json.
+ * much of a synchronous "training step" the prefetch hides, and the train transform with V-MoE's full light1
+ * augmentation (inception crop 5–100%, flip, RandAugment 2 × magnitude 10, mixup 0.2). Writes bench/results/datasets-jpeg.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -75,6 +76,9 @@ export async function run(): Promise<void> {
       train[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, train: true, concurrency });
       evaluation[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, train: false, concurrency });
     }
+    const light1 = { scale: [0.05, 1], randAugment: { layers: 2, magnitude: 10 }, mixup: { concentration: 0.2, size: 2 } } as const;
+    const trainLight1: Record<string, number> = {};
+    for (const concurrency of [4, 16]) trainLight1[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, ...light1, train: true, concurrency });
     // A 100 ms synchronous step per batch of 64: serial would take decode + steps, full overlap max(decode, steps).
     const stepMs = 100;
     const withSteps = await imagesPerSecond(set, { ...base, train: true, concurrency: 16 }, stepMs);
@@ -92,6 +96,7 @@ export async function run(): Promise<void> {
       generateSeconds: +(generateMs / 1000).toFixed(1),
       trainImagesPerSecond: train,
       evalImagesPerSecond: evaluation,
+      trainLight1ImagesPerSecond: trainLight1,
       overlap: {
         stepMsPerBatch: stepMs,
         epochMs: Math.round(epochMs),

@@ -16,6 +16,7 @@ export function expectedParameterCount(c: VisionMoEConfig): number {
     if (c.moe.blocks.includes(b)) {
       const { experts: e, expertHidden: h } = c.moe;
       n += c.moe.router === 'soft' ? d * e * c.moe.slotsPerExpert : d * e; // router (no bias)
+      if (c.moe.router === 'soft' && c.moe.softNormalize) n += 1; // the learned logit scale
       n += e * (d * h + h + h * d + d);
     } else n += d * c.mlpDim + c.mlpDim + c.mlpDim * d + d;
     if (momentum) n += ln; // post-LN

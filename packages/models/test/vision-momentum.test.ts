@@ -1,5 +1,6 @@
 // The momentum wiring of the vision models against a float64 re-computation that composes the model's own
-// attention / MLP / MoE sublayers with hand-written V-MoE-fork arithmetic (../shared/PAPER.md §3.3, §3.6.5).
+// attention / MLP / MoE sublayers with hand-written V-MoE-fork arithmetic
+// (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';

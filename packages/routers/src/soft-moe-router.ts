@@ -22,14 +22,24 @@ export interface SoftMoERouterConfig {
   slotsPerExpert?: number;
   /** Generator for the initial slot parameters (N(0, 1/d)); `new Rng(0)` when absent. */
   rng?: Rng;
+  /**
+   * The published Soft MoE's "normalize" variant: L2-normalise each token and each slot's parameter column before
+   * the logits, times a learned scalar `scale` (initialised to 1), so that logits stay bounded as d grows.
+   * Default false (plain `x·Φ`).
+   */
+  normalize?: boolean;
 }
+
+/** The epsilon under the square root of the L2 normalisation (V-MoE's Soft MoE `normalize`). */
+const NORM_EPS = 1e-6;
 
 /** Large negative logit that takes padding out of the dispatch softmax. */
 const PADDING_LOGIT = -1e9;
 
 /**
- * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`); `dispatch` = softmax over real tokens for each slot,
- * `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
+ * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`), or with `normalize` `scale · (x/‖x‖)·(Φ/‖Φ‖)`
+ * (tokens normalised over d, each slot column over d, ‖v‖ = √(Σv² + 1e-6)); `dispatch` = softmax over real tokens for
+ * each slot, `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
  * token's combine mass per expert, and `dropRate` is 0.
  * @example
  * ```ts
@@ -45,6 +55,8 @@ export class SoftMoERouter extends Router {
   readonly slotsPerExpert: number;
   /** Slot parameters `[d, E·S]`, slot `e·S + s` belongs to expert e. */
   readonly phi: tf.Variable<tf.Rank.R2>;
+  /** With `normalize`: the learned scalar multiplying the normalised logits; otherwise null. */
+  readonly scale: tf.Variable<tf.Rank.R0> | null;
 
   constructor(config: SoftMoERouterConfig) {
     super(config.rng);
@@ -55,7 +67,17 @@ export class SoftMoERouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const slots = config.experts * this.slotsPerExpert;
-    this.phi = this.param('phi', normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+    const phi = normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D;
+    this.phi = this.param('phi', phi);
+    this.scale = config.normalize ? this.param('scale', tf.scalar(1)) : null;
+  }
+
+  /** Slot logits `[T, E·S]` of `x: [T, d]`, plain or normalised (see the class comment). */
+  private logits(x: tf.Tensor2D): tf.Tensor2D {
+    if (this.scale === null) return tf.matMul(x, this.phi);
+    const unitX = tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), 1, true), NORM_EPS))); // [T, d]
+    const unitPhi = tf.mul(this.phi, tf.rsqrt(tf.add(tf.sum(tf.square(this.phi), 0, true), NORM_EPS))); // [d, E·S]
+    return tf.mul(tf.matMul(unitX, unitPhi), this.scale);
   }
 
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: logits, dispatch, combine [T, E·S]. */
@@ -65,7 +87,7 @@ export class SoftMoERouter extends Router {
     readMask(options.mask, tokens, 'SoftMoERouter');
     const { experts, slotsPerExpert } = this;
     return tidyPlan(() => {
-      const logits = tf.matMul<tf.Tensor2D>(x, this.phi); // [T, E·S]
+      const logits = this.logits(x); // [T, E·S]
       const real = options.mask === undefined ? null : tf.reshape(tf.cast(options.mask, 'float32'), [tokens, 1]); // [T, 1]
       const dispatchLogits = real === null ? logits : tf.add(logits, tf.mul(tf.sub(1, real), PADDING_LOGIT));
       const dispatch = tf.transpose(tf.softmax(tf.transpose(dispatchLogits))) as tf.Tensor2D; // softmax over tokens

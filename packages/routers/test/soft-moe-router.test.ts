@@ -84,6 +84,35 @@ describe('SoftMoERouter', () => {
     router.dispose();
   });
 
+  it('normalize: logits = scale·(x/‖x‖)·(Φ/‖Φ‖) with ‖v‖ = √(Σv² + 1e-6), and the scale gets its gradient (seed 65)', () => {
+    const seed = 65;
+    const router = new SoftMoERouter({ dModel: D, experts: E, slotsPerExpert: S, rng: new Rng(seed), normalize: true });
+    router.scale!.assign(tf.scalar(2.5));
+    const { data, tensor: x } = randomInput(seed, T, D);
+    const phi = read2d(router.phi);
+    const unitRows = (m: ref.Matrix) => m.map((row) => row.map((v) => v / Math.sqrt(row.reduce((a, w) => a + w * w, 0) + 1e-6)));
+    const columnNorms = phi[0]!.map((_, j) => Math.sqrt(phi.reduce((a, row) => a + row[j]! ** 2, 0) + 1e-6));
+    const unitPhi = phi.map((row) => row.map((v, j) => (2.5 * v) / columnNorms[j]!));
+    const r = reference(unitRows(data), unitPhi);
+    const plan = router.route(x);
+    expect(ref.maxRelErr(plan.dispatch.dataSync(), r.dispatch.flat()), `seed ${seed}`).toBeLessThan(1e-5);
+    expect(ref.maxRelErr(plan.combine.dataSync(), r.combine.flat())).toBeLessThan(1e-5);
+    disposePlan(plan);
+    // d/d scale of Σ combine·b against a central difference of the reference
+    const b = ref.rows(new Rng(seed + 1).normalArray(T * E * S), E * S);
+    const bT = tf.tensor2d(b);
+    const got = gradients(router, [router.scale!], x, (p) => tf.sum(tf.mul((p as SoftPlan).combine, bT)) as tf.Scalar);
+    const f = (sc: number) => {
+      const rr = reference(unitRows(data), phi.map((row) => row.map((v, j) => (sc * v) / columnNorms[j]!)));
+      return rr.combine.reduce((acc, row, t) => acc + row.reduce((q, v, j) => q + v * b[t]![j]!, 0), 0);
+    };
+    const h = 1e-4;
+    expect(got.vars[0]![0]!).toBeCloseTo((f(2.5 + h) - f(2.5 - h)) / (2 * h), 3);
+    expect([...router.namedParameters().keys()].sort()).toEqual(['phi', 'scale']);
+    tf.dispose([x, bT]);
+    router.dispose();
+  });
+
   it('rejects a bad slot count', () => {
     expect(() => new SoftMoERouter({ dModel: 2, experts: 2, slotsPerExpert: 0 })).toThrow(ConfigError);
   });

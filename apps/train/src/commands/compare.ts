@@ -28,10 +28,11 @@ const FLAGS: FlagSpecs = {
   seeds: { type: 'string', help: 'seeds per variant (1..N)', default: '3' },
   size: { type: 'string', help: 'preset size (vision: mnist, s32, b32)', choices: ['tiny', 'small', 'medium', 'large', 'mnist', 's32', 'b32'], default: 'tiny' },
   data: { type: 'string', help: 'WikiText-format folder, or an ImageNet folder for vision variants (default: the embedded SOTU corpus / MNIST)' },
-  steps: { type: 'string', help: 'training steps per run', default: '300' },
-  batch: { type: 'string', help: 'parallel streams', default: '16' },
-  lr: { type: 'string', help: 'peak learning rate', default: '0.002' },
-  warmup: { type: 'string', help: 'warm-up steps', default: '60' },
+  config: { type: 'string', help: 'vision: JSON of model fields laid over every preset (e.g. a smaller model for a quick run)' },
+  steps: { type: 'string', help: 'training steps per run (default: 300; vision: the recipe’s)' },
+  batch: { type: 'string', help: 'parallel streams (default: 16; vision: images per step, the recipe’s)' },
+  lr: { type: 'string', help: 'peak learning rate (default: 0.002; vision: the recipe’s)' },
+  warmup: { type: 'string', help: 'warm-up steps (default: 60; vision: the recipe’s)' },
   'max-vocab': { type: 'string', help: 'vocabulary cap', default: '8192' },
   attack: { type: 'string', help: 'word-swap rate for the attacked columns', default: '0.015' },
   out: { type: 'string', help: 'output folder', default: 'runs/compare' },
@@ -73,14 +74,14 @@ export const compareCommand: Command = {
     }
     const size = String(flags.size);
     if (size !== 'tiny' && variants.includes('robust')) throw new UsageError(`msmoe compare: the robust variant has only a tiny preset (our extension); use --size tiny`);
-    const steps = intFlag('compare', 'steps', flags.steps)!;
-    const batch = intFlag('compare', 'batch', flags.batch)!;
+    const steps = intFlag('compare', 'steps', flags.steps) ?? 300;
+    const batch = intFlag('compare', 'batch', flags.batch) ?? 16;
     const budget = {
       steps,
       batch,
       batchSplit: 1,
-      lr: numberFlag('compare', 'lr', flags.lr)!,
-      warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 })!,
+      lr: numberFlag('compare', 'lr', flags.lr) ?? 0.002,
+      warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 }) ?? 60,
       evalEvery: Math.max(1, Math.ceil(steps / 5)),
       evalBatch: batch,
     };

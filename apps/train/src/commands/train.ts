@@ -12,7 +12,7 @@ import { WORKERS_FLAG, checkBatchShares, isLeader, parallelPlan, pinGpu, runPara
 import { INTERRUPTED_STATUS } from '../training/interrupt.js';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT } from '../training/run-options.js';
 import { clearRunFolder } from '../training/run-folder.js';
-import { isVisionPreset, trainVisionCommand, visionData, visionRunFromFlags } from './vision.js';
+import { isVisionPreset, loadVisionRun, trainVisionCommand, visionRunFromFlags } from './vision.js';
 import { BACKEND_FLAG, checkCacheDir, checkOutFolder, interruptSignal, startBackend } from './common.js';
 import type { Command } from './command.js';
 import { initialValues, readInitWeights, type InitWeights } from './init-weights.js';
@@ -127,12 +127,14 @@ async function loadRunData(
   runFile: RunFile,
   cache: string | undefined,
   init: InitWeights | undefined,
+  resume: boolean,
+  out: string,
 ): Promise<Prepared> {
   const initial = async (model: LmConfig | VisionMoEConfig) =>
     init ? { initial: await initialValues(init, model) } : {};
   if (runFile.vision) {
-    const data = await visionData(runFile.data.dir, runFile.run.model.imageSize);
-    return { vision: true, runFile, data, ...(await initial(runFile.run.model)) };
+    const { run, data } = await loadVisionRun(runFile.run, runFile.data.dir, resume, out);
+    return { vision: true, runFile: { ...runFile, run }, data, ...(await initial(run.model)) };
   }
   const data = await loadLmData({ ...runFile.data, cacheDir: cache! });
   const run = { ...runFile.run, model: { ...runFile.run.model, vocab: data.vocab } };
@@ -166,7 +168,7 @@ export const trainCommand: Command = {
     const hasCheckpoint = [LAST_CHECKPOINT, BEST_CHECKPOINT].some((f) => existsSync(join(out, f)));
     const again = resume && runFile.init !== undefined && !hasCheckpoint;
     const initWeights = init ?? (again ? await readInitWeights(runFile.init!) : undefined);
-    const prepared = await loadRunData(runFile, cache, initWeights);
+    const prepared = await loadRunData(runFile, cache, initWeights, resume, out);
     if (leader) {
       if (!resume && flags.overwrite === true) clearRunFolder(out);
       await writeRunFile(out, prepared.runFile);

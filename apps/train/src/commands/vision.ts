@@ -4,10 +4,8 @@
  * @module
  */
 import { join } from 'node:path';
-import { markdownTable, formatMeanStd } from '../report/table.js';
-import { writeFileSync } from 'node:fs';
-import type { TensorData } from '@momentum-smoe/core';
 import { VISION_PRESET_NAMES, VisionMoE, visionPreset } from '@momentum-smoe/models';
+import type { TensorData } from '@momentum-smoe/core';
 import { UsageError, intFlag, numberFlag } from '../args.js';
 import { loadVisionData, type VisionData } from '../data/vision-data.js';
 import { evaluateVision, type VisionEvaluation } from '../training/vision-eval.js';
@@ -15,8 +13,11 @@ import { trainVision, type VisionRunConfig, type VisionRunResult } from '../trai
 import { runParallelJob, type ParallelPlan } from '../training/dp-launch.js';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
-import { compareVision, type VisionVariantResult } from '../vision/compare-vision.js';
-import { visionRecipe } from '../vision/recipe.js';
+import { compareVision } from '../vision/compare-vision.js';
+import { MNIST_CORRUPTIONS } from '../vision/mnist-corruptions.js';
+import { visionTable, writeVisionReport } from '../vision/vision-report.js';
+import { visionRecipe, type VisionAugment } from '../vision/recipe.js';
+import { overrideVisionConfig } from '../vision/model-overrides.js';
 import { interruptSignal } from './common.js';
 
 /** True when `name` is a vision preset (the commands then take the vision path). */
@@ -24,11 +25,15 @@ export function isVisionPreset(name: unknown): boolean {
   return typeof name === 'string' && (VISION_PRESET_NAMES as readonly string[]).includes(name);
 }
 
-/** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`) at the model's input size. */
-export async function visionData(data: string | undefined, imageSize: number, evalLimit?: number): Promise<VisionData> {
+/** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input size. */
+export async function visionData(data: string | undefined, imageSize: number, evalLimit?: number, augment?: VisionAugment | null): Promise<VisionData> {
   const limit = evalLimit === undefined ? {} : { testLimit: evalLimit, evalLimit };
-  return data === undefined ? loadVisionData({ corpus: 'mnist', ...limit }) : loadVisionData({ imagenet: data, imageSize, ...limit });
+  if (data === undefined) return loadVisionData({ corpus: 'mnist', ...limit });
+  return loadVisionData({ imagenet: data, imageSize, ...limit, augment: augment ?? null });
 }
+
+/** A vision run with its recipe's augmentations (absent in run folders written before they existed). */
+export type AugmentedRun = VisionRunConfig & { augment?: VisionAugment | null };
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -42,7 +47,7 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   if (batch % batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${batch} must be divisible by --batch-split ${batchSplit}`);
   return {
     name: preset,
-    model: visionPreset(preset),
+    model: flags.config === undefined ? visionPreset(preset) : overrideVisionConfig(visionPreset(preset), String(flags.config)),
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     ...recipe,
     steps,
@@ -52,6 +57,25 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
     warmup: intFlag('train', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
     evalEvery: Math.min(steps, intFlag('train', 'eval-every', flags['eval-every']) ?? recipe.evalEvery),
   };
+}
+
+/**
+ * A vision run's data (with the run's augmentations) and the run fitted to it: a new run's classifier head follows
+ * the data's classes (as the vocabulary follows the corpus); a resumed run must find the classes it was trained on.
+ */
+export async function loadVisionRun(
+  given: AugmentedRun,
+  dataDir: string | undefined,
+  resume: boolean,
+  out: string,
+): Promise<{ run: AugmentedRun; data: VisionData }> {
+  const data = await visionData(dataDir, given.model.imageSize, undefined, given.augment);
+  const classes = data.classes.length;
+  const run = resume || given.model.numClasses === classes ? given : { ...given, model: { ...given.model, numClasses: classes } };
+  if (run.model.numClasses !== classes) {
+    throw new UsageError(`msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; resume it on its own data, or start a new run with --out`);
+  }
+  return { run, data };
 }
 
 /** How {@link trainVisionCommand} runs: from `--init` weights, on Ctrl-C's signal, data-parallel over a plan. */
@@ -100,6 +124,12 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   assignFrom(model.namedParameters(), ckpt.model, `checkpoint ${weights}`);
   const limit = intFlag('eval', 'images', flags.images);
   const data = await visionData(flags.data === undefined ? undefined : String(flags.data), ckpt.state.run.model.imageSize, limit);
+  if (data.classes.length !== model.config.numClasses) {
+    model.dispose();
+    throw new UsageError(
+      `msmoe eval: --weights ${weights} classifies ${model.config.numClasses} classes but ${data.source} has ${data.classes.length}; evaluate on the folder the model was trained on (or one with the same classes)`,
+    );
+  }
   const result = await evaluateVision(model, data, {
     robustness: flags.robustness !== 'off',
     ...(flags['imagenet-a'] !== undefined ? { imagenetA: String(flags['imagenet-a']) } : {}),
@@ -110,36 +140,35 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   return result;
 }
 
-/** The comparison table of vision runs: top-1 clean and, on MNIST, mean corrupted top-1 and mCE. */
-export function visionTable(results: VisionVariantResult[]): string {
-  const variants = [...new Set(results.map((r) => r.variant))];
-  const rows = variants.map((v) => {
-    const rs = results.filter((r) => r.variant === v);
-    const corrupted = (r: VisionVariantResult) => {
-      const all = Object.values(r.robustness?.top1 ?? {}).flat();
-      return all.length ? (100 * all.reduce((a, b) => a + b, 0)) / all.length : NaN;
-    };
-    return [v, formatMeanStd(rs.map((r) => 100 * r.clean.top1)), formatMeanStd(rs.map((r) => 100 * r.clean.top5)), formatMeanStd(rs.map(corrupted)), formatMeanStd(rs.map((r) => r.robustness?.mCE ?? NaN))];
-  });
-  return markdownTable(['variant', 'top-1 %', 'top-5 %', 'corrupted top-1 %', 'mCE'], rows);
-}
-
 /** `msmoe compare --variants vmoe,momentum-vmoe,robust-vmoe --corpus mnist`. */
 export async function compareVisionCommand(variants: string[], seeds: number[], flags: Flags, out: string): Promise<string> {
-  const budget = visionRecipe(variants[0]!);
+  const recipe = visionRecipe(variants[0]!);
+  const budget = {
+    ...recipe,
+    batch: intFlag('compare', 'batch', flags.batch) ?? recipe.batch,
+    lr: numberFlag('compare', 'lr', flags.lr) ?? recipe.lr,
+    warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
+  };
   const steps = intFlag('compare', 'steps', flags.steps) ?? budget.steps;
-  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), visionPreset(variants[0]!).imageSize);
+  const modelFor = (v: string) => (flags.config === undefined ? visionPreset(v) : overrideVisionConfig(visionPreset(v), String(flags.config), 'compare'));
+  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), modelFor(variants[0]!).imageSize, undefined, budget.augment);
   const results = await compareVision({
     variants,
     seeds,
     data,
+    modelFor,
+    modelOverrides: { numClasses: data.classes.length },
     budget: { ...budget, steps, evalEvery: Math.max(1, Math.ceil(steps / 5)), warmup: Math.min(budget.warmup, Math.ceil(steps / 5)) },
     outDir: out,
     resume: flags.resume === true,
     signal: interruptSignal(),
   });
-  const table = visionTable(results);
-  writeFileSync(join(out, 'report.md'), `# msmoe vision comparison\n\n- data: ${data.source}\n- steps: ${steps}, seeds ${seeds.join(', ')}\n- mCE: normalised by ${variants[0]}'s errors (MNIST has no AlexNet reference)\n\n${table}\n`);
-  writeFileSync(join(out, 'results.json'), JSON.stringify(results.map(({ trainLoss, ...r }) => ({ ...r, finalTrainLoss: trainLoss.at(-1) })), null, 2) + '\n');
-  return table;
+  const corrupted = data.kind === 'mnist' ? `mean over ${MNIST_CORRUPTIONS.join(', ')} at severities 1–5` : 'not evaluated (give msmoe eval the ImageNet-C folder)';
+  writeVisionReport(out, results, {
+    data: data.source,
+    budget: `${steps} steps × ${budget.batch} images, lr ${budget.lr}, warm-up ${Math.min(budget.warmup, Math.ceil(steps / 5))}, seeds ${seeds.join(', ')}`,
+    'corrupted top-1': corrupted,
+    mCE: `ImageNet-C's formula with ${variants[0]}'s errors in place of AlexNet's (so ${variants[0]} reads 100)`,
+  });
+  return visionTable(results);
 }

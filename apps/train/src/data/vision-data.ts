@@ -4,7 +4,18 @@
  * @module
  */
 import { Rng } from '@momentum-smoe/core';
-import { ImageLoader, loadMnist, openImageNet, MNIST_CLASSES, MNIST_SIZE, type ImageSet, type LoaderState, type MnistSplit } from '@momentum-smoe/datasets';
+import {
+  ImageLoader,
+  loadMnist,
+  openImageNet,
+  MNIST_CLASSES,
+  MNIST_SIZE,
+  type ImageSet,
+  type LoaderOptions,
+  type LoaderState,
+  type MnistSplit,
+} from '@momentum-smoe/datasets';
+import type { VisionAugment } from '../vision/recipe.js';
 
 /** One batch: `images: [count, size, size, channels]` model input, `labels: [count]` class ids. */
 export interface VisionBatch {
@@ -12,6 +23,8 @@ export interface VisionBatch {
   images: Float32Array;
   /** `[count]` class ids. */
   labels: Int32Array;
+  /** With mixup: `[count, classes]` soft targets, which the loss takes instead of `labels`. */
+  targets?: Float32Array;
   /** Images in the batch. */
   count: number;
 }
@@ -66,7 +79,7 @@ export interface VisionData {
 /** Where {@link loadVisionData} reads from. */
 export type VisionDataSpec =
   | { corpus: 'mnist'; testFraction?: number; trainLimit?: number; testLimit?: number }
-  | { imagenet: string; imageSize: number; evalLimit?: number; concurrency?: number };
+  | { imagenet: string; imageSize: number; evalLimit?: number; concurrency?: number; augment?: VisionAugment | null };
 
 /** MNIST digits in [0, 1] → model input in [−1, 1] (V-MoE's pixel range), `[N, 28, 28]` → `[N, 28, 28, 1]`. */
 export function digitsToInput(digits: Float32Array): Float32Array {
@@ -140,8 +153,14 @@ class FolderStream implements TrainStream {
   private readonly loader: ImageLoader;
   private epoch: AsyncGenerator<VisionBatch> | null = null;
 
-  constructor(set: ImageSet, batch: number, seed: number, imageSize: number, concurrency?: number) {
-    this.loader = new ImageLoader(set, { batchSize: batch, train: true, seed, size: imageSize, ...(concurrency ? { concurrency } : {}) });
+  constructor(set: ImageSet, batch: number, seed: number, imageSize: number, concurrency?: number, augment?: VisionAugment | null) {
+    const options: LoaderOptions = { batchSize: batch, train: true, seed, size: imageSize, ...(concurrency ? { concurrency } : {}) };
+    if (augment) {
+      options.scale = augment.cropArea;
+      if (augment.randAugment) options.randAugment = augment.randAugment;
+      if (augment.mixup) options.mixup = augment.mixup;
+    }
+    this.loader = new ImageLoader(set, options);
   }
 
   async next(): Promise<VisionBatch> {
@@ -187,7 +206,8 @@ function subsample(set: ImageSet, limit: number | undefined): ImageSet {
 
 /**
  * Loads MNIST (train/test split of the embedded digits, optionally only the first images of each) or opens an
- * ILSVRC-2012 folder (train for training, val, or a seeded subset of `evalLimit` val images, for evaluation).
+ * ILSVRC-2012 folder (train for training, with the `augment` recipe; val, or a seeded subset of `evalLimit` val
+ * images, for evaluation).
  * @example
  * ```ts
  * const data = await loadVisionData({ corpus: 'mnist' });
@@ -219,7 +239,7 @@ export async function loadVisionData(spec: VisionDataSpec): Promise<VisionData> 
     imageSize: spec.imageSize,
     channels: 3,
     classes,
-    train: (batch, seed) => new FolderStream(train, batch, seed, spec.imageSize, spec.concurrency),
+    train: (batch, seed) => new FolderStream(train, batch, seed, spec.imageSize, spec.concurrency, spec.augment),
     eval: folderSplit('imagenet val', held, spec.imageSize, spec.concurrency),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { initBackend, type BackendChoice, type TensorData } from '@momentum-smoe/core';
 import { loadVisionData } from '../data/vision-data.js';
+import type { VisionAugment } from '../vision/recipe.js';
 import type { LmData } from '../data/lm-data.js';
 import { compareVariants, type CompareOptions, type VariantResult } from './compare.js';
 import type { DataParallel } from './data-parallel.js';
@@ -59,7 +60,8 @@ export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSigna
     }
     case 'vision': {
       const { imageSize } = job.run.model;
-      const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize };
+      const augment = (job.run as { augment?: VisionAugment | null }).augment ?? null;
+      const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize, augment };
       const data = await loadVisionData(spec);
       const { model, ...result } = await trainVision(job.run, data, job.outDir, {
         resume: job.resume,

@@ -154,7 +154,10 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp
       const i0 = rows.start + j * micro;
       const images = batch!.images.subarray(i0 * px, (i0 + micro) * px);
       const x = tf.tensor4d(images, [micro, s, s, channels]); // [b, S, S, C]
-      const y = tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32'); // [b]
+      // Mixup batches carry soft targets [b, classes]; the loss takes them in place of the labels [b].
+      const C = run.model.numClasses;
+      const targets = batch!.targets?.subarray(i0 * C, (i0 + micro) * C);
+      const y = targets ? tf.tensor2d(targets, [micro, C]) : tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32');
       const kept: { loss?: tf.Scalar; classification?: tf.Scalar; aux?: tf.Scalar } = {};
       const { value, grads } = tf.variableGrads(() => {
         const out = model.loss(x, y);

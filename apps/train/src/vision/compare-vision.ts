@@ -55,6 +55,8 @@ export interface VisionCompareOptions {
   outDir: string;
   /** Applied to every preset's config. */
   modelOverrides?: Partial<VisionMoEConfig>;
+  /** The config of a variant (default `visionPreset(variant)`), before `modelOverrides`. */
+  modelFor?: (variant: string) => VisionMoEConfig;
   /** Continue interrupted runs from their last checkpoints. */
   resume?: boolean;
   /** Stops the current run after a checkpoint (Ctrl-C). */
@@ -66,7 +68,7 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
   const { data, budget } = options;
   const results: VisionVariantResult[] = [];
   for (const variant of options.variants) {
-    const model = { ...visionPreset(variant), ...options.modelOverrides };
+    const model = { ...(options.modelFor ?? visionPreset)(variant), ...options.modelOverrides };
     for (const seed of options.seeds) {
       const run: VisionRunConfig = { name: `${variant} seed ${seed}`, model, seed, ...budget };
       const r = await trainVision(run, data, join(options.outDir, variant, `seed-${seed}`), {

@@ -19,3 +19,5 @@ export * from './mce.js';
 export * from './filters.js';
 export * from './corruptions.js';
 export * from './write-corrupted.js';
+export * from './randaugment/index.js';
+export * from './mixup.js';

@@ -3,6 +3,8 @@
  * @module
  */
 import { DatasetError } from '../errors.js';
+import { mixBatch, mixupWeights, type MixupOptions } from './mixup.js';
+import { randAugment, type RandAugmentOptions } from './randaugment/policy.js';
 import type { ImageSet } from './image-set.js';
 import { prefetchOrdered } from './prefetch.js';
 import { permutation, streamFor } from './random.js';
@@ -27,8 +29,10 @@ export interface LoaderState {
 export interface ImageBatch {
   /** images: [count, size, size, 3], normalised. */
   images: Float32Array;
-  /** labels: [count], class indices of the set. */
+  /** labels: [count], class indices of the set (with mixup: each image's own, dominant class). */
   labels: Int32Array;
+  /** With mixup: targets [count, classes], the mixed one-hot labels (soft targets for the loss). */
+  targets?: Float32Array;
   /** Images in this batch (the batch size, or fewer for a last partial batch). */
   count: number;
   /** Side length of each image. */
@@ -57,6 +61,10 @@ export interface LoaderOptions extends TransformOptions {
   concurrency?: number;
   /** Images decoded ahead of the consumer, running or done (default 2 batches). */
   prefetch?: number;
+  /** Train: RandAugment after the crop and flip (V-MoE light1: 2 layers, magnitude 10). Default: none. */
+  randAugment?: RandAugmentOptions;
+  /** Train: mixup of each batch with soft targets over the set's classes (V-MoE light1: 0.2, 2). Default: none. */
+  mixup?: MixupOptions;
   /** Called once per unreadable file (default: console.warn). */
   onSkip?: (path: string, error: unknown) => void;
 }
@@ -66,7 +74,9 @@ export interface LoaderOptions extends TransformOptions {
  * `concurrency` images at a time ahead of the consumer. Each epoch's order is a seeded permutation of
  * (seed, epoch) and each image's crop and flip a seeded draw of (seed, epoch, image), so a restored
  * state yields exactly the batches the uninterrupted run would have. An unreadable image is skipped (the
- * batch is filled from the next ones), warned about once and counted in {@link ImageLoader.skipped}.
+ * batch is filled from the next ones), warned about once and counted in {@link ImageLoader.skipped}. Training can
+ * add V-MoE's RandAugment (per image, seeded by (seed, epoch, image)) and mixup (per batch, seeded by (seed, epoch,
+ * position)), so they too are reproduced exactly from a restored state.
  * @example
  * ```ts
  * const loader = new ImageLoader(train, { batchSize: 128, train: true, seed: 1 });
@@ -131,7 +141,22 @@ export class ImageLoader {
   private decode(imageIndex: number, epoch: number): Promise<Uint8Array> {
     const { path } = this.set.images[imageIndex]!;
     if (!this.options.train) return decodeEval(path, this.options);
-    return decodeTrain(path, streamFor(this.position.seed, epoch, imageIndex, 0x7a11), this.options);
+    const cropped = decodeTrain(path, streamFor(this.position.seed, epoch, imageIndex, 0x7a11), this.options);
+    const ra = this.options.randAugment;
+    if (!ra) return cropped;
+    return cropped.then((data) => {
+      const rng = streamFor(this.position.seed, epoch, imageIndex, 0x4a4d);
+      return randAugment({ data, width: this.size, height: this.size }, rng, ra).data;
+    });
+  }
+
+  /** Mixup of a finished batch: weights drawn from (seed, epoch, position after the batch), so resuming redraws them. */
+  private mix(batch: ImageBatch): ImageBatch {
+    const mixup = this.options.mixup;
+    if (!mixup || !this.options.train || batch.count < 2) return batch;
+    const weights = mixupWeights(streamFor(this.position.seed, batch.epoch, batch.state.index, 0x313c), mixup);
+    const { images, targets } = mixBatch(batch.images, batch.labels, this.set.classes.length, weights);
+    return { ...batch, images, targets };
   }
 
   private skip(path: string, error: unknown): void {
@@ -179,9 +204,9 @@ export class ImageLoader {
       }
       normalizeInto(result.value, images, count * pixels, this.options.normalize ?? 'minus-one-one');
       labels[count++] = image.label;
-      if (count === batchSize) yield emit(batchSize);
+      if (count === batchSize) yield this.mix(emit(batchSize));
     }
-    if (count > 0 && !(this.options.dropLast ?? this.options.train)) yield emit(count);
+    if (count > 0 && !(this.options.dropLast ?? this.options.train)) yield this.mix(emit(count));
     this.position = { ...this.position, epoch: epoch + 1, index: 0 };
   }
 }

@@ -21,6 +21,11 @@ export interface VisionMoESettings {
   topK: number;
   /** Slots per expert (soft only). */
   slotsPerExpert: number;
+  /**
+   * Soft only: the published Soft MoE's normalised routing, L2-normalised tokens and slot parameters times a learned
+   * scale (default false, plain dot products).
+   */
+  softNormalize?: boolean;
   /** Images per routing group: tokens of `groupSize` images are routed together (V-MoE: 8; Soft MoE: 1). */
   groupSize: number;
   /** Capacity factor in training and in evaluation (V-MoE: 1.05 and 4.0); noisy-top-k only. */
@@ -37,7 +42,8 @@ export interface VisionMoESettings {
 }
 
 /**
- * Momentum over depth, as the authors' V-MoE fork wires it (../shared/PAPER.md §3.3, §3.6.5):
+ * Momentum over depth, as the authors' V-MoE fork wires it
+ * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring):
  * - `none`: plain V-MoE, blocks return `x + y`.
  * - `heavy-ball` (fork commit 2f980dd): MoE blocks `m = μm + γf`, return `LN(x − m)`; dense blocks return `LN(x + y)`.
  * - `robust` (fork HEAD, Cyrus et al. 2018 with code names permuted): lookahead `LN(x) + c·a·m` feeds every MLP,

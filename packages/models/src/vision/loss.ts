@@ -6,20 +6,23 @@ import * as tf from '@tensorflow/tfjs';
 import { assertShape } from '@momentum-smoe/core';
 
 /**
- * Sigmoid (binary) cross-entropy against one-hot labels, summed over classes and averaged over images, as V-MoE's
- * `sigmoid_xent` (`optax.sigmoid_binary_cross_entropy`). Computed stably as `softplus(z) − y·z`.
+ * Sigmoid (binary) cross-entropy, summed over classes and averaged over images, as V-MoE's `sigmoid_xent`
+ * (`optax.sigmoid_binary_cross_entropy`). Computed stably as `softplus(z) − y·z`. The targets `y` are one-hot
+ * labels, or soft targets (e.g. mixup's mixed one-hot rows) given as a float `[B, classes]` tensor.
  * @param logits `[B, classes]`
- * @param labels `[B]` int32 class ids
+ * @param targets `[B]` int32 class ids, or `[B, classes]` float targets in [0, 1]
  * @example
  * ```ts
  * sigmoidCrossEntropy(tf.zeros([2, 10]), tf.tensor1d([3, 7], 'int32')); // 10·log 2
+ * sigmoidCrossEntropy(logits, tf.tensor2d([[0.8, 0.2, 0]], [1, 3])); // mixup targets
  * ```
  */
-export function sigmoidCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  assertShape(labels, [logits.shape[0]], 'sigmoidCrossEntropy labels (one class id per image)');
+export function sigmoidCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D | tf.Tensor2D): tf.Scalar {
+  if (targets.rank === 2) assertShape(targets, logits.shape, 'sigmoidCrossEntropy targets ([images, classes])');
+  else assertShape(targets, [logits.shape[0]], 'sigmoidCrossEntropy labels (one class id per image)');
   return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]); // [B, classes]
-    const perClass = tf.sub(tf.softplus(logits), tf.mul(onehot, logits));
+    const y = targets.rank === 2 ? tf.cast(targets, 'float32') : tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]); // [B, classes]
+    const perClass = tf.sub(tf.softplus(logits), tf.mul(y, logits));
     return tf.mean(tf.sum(perClass, 1));
   });
 }

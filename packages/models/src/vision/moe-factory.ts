@@ -50,7 +50,13 @@ export function createMoELayer(config: VisionMoEConfig, rng: Rng): MoELayer {
           batchPriority: moe.batchPriority,
           lossWeights: { importance: moe.importanceLossWeight, load: moe.loadLossWeight },
         })
-      : new SoftMoERouter({ dModel: d, experts: moe.experts, slotsPerExpert: moe.slotsPerExpert, rng: rng.fork() });
+      : new SoftMoERouter({
+          dModel: d,
+          experts: moe.experts,
+          slotsPerExpert: moe.slotsPerExpert,
+          rng: rng.fork(),
+          normalize: moe.softNormalize ?? false,
+        });
   const bank = new ExpertBank({
     experts: moe.experts,
     dIn: d,

@@ -1,7 +1,7 @@
 /**
  * How momentum threads through the encoder blocks of one forward pass, as the authors' V-MoE fork wires it
- * (`rachtsy/vmoe`, `vmoe/nn/vit_moe.py` EncoderBlock; ../shared/PAPER.md §3.3, §3.6.5). The MoE-block arithmetic is
- * the momentum package's V-MoE rules; this file adds what the fork does around them in dense blocks.
+ * (`rachtsy/vmoe`, `vmoe/nn/vit_moe.py` EncoderBlock; see docs/paper-notes.md#v-moe-blocks-and-momentum-wiring).
+ * The MoE-block arithmetic is the momentum package's V-MoE rules; this file adds what the fork does around them in dense blocks.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

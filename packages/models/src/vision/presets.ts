@@ -1,6 +1,6 @@
 /**
- * Named vision configurations: the paper's ImageNet V-MoE S/32 and B/32 (../shared/PAPER.md §4.2) and small MNIST
- * models that train on a CPU, each with its momentum variants.
+ * Named vision configurations: the paper's ImageNet V-MoE S/32 and B/32
+ * (docs/paper-notes.md#v-moe-imagenet-recipe) and small MNIST models that train on a CPU, each with its momentum variants.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
@@ -92,8 +92,17 @@ const VMOE_MNIST = vmoeSettings(4, 128, { experts: 4, expertDropout: 0 });
 /**
  * Soft MoE (Puigcerver et al. 2023): MoE in the second half of the blocks, routing per image (group = 1 image),
  * mean pooling, no pre-logits. 8 experts × 2 slots = 16 slots for 16 tokens. No capacity, noise or aux losses.
+ * Routing as published: L2-normalised tokens and slot parameters with a learned scale.
  */
-const SOFT_MNIST: VisionMoESettings = { ...VMOE_MNIST, blocks: [2, 3], router: 'soft', experts: 8, slotsPerExpert: 2, groupSize: 1 };
+const SOFT_MNIST: VisionMoESettings = {
+  ...VMOE_MNIST,
+  blocks: [2, 3],
+  router: 'soft',
+  experts: 8,
+  slotsPerExpert: 2,
+  groupSize: 1,
+  softNormalize: true,
+};
 
 const BUILDERS: Record<VisionPresetName, () => VisionMoEConfig> = {
   'vmoe-s32': () => imagenet('S', 'vmoe-s32', { kind: 'none' }),

@@ -120,13 +120,14 @@ export class VisionMoE extends Module {
   }
 
   /**
-   * The V-MoE training objective: sigmoid cross-entropy on one-hot `labels: [B]` (int32 class ids) plus `auxLoss`.
+   * The V-MoE training objective: sigmoid cross-entropy plus `auxLoss`. `labels`: `[B]` int32 class ids (one-hot
+   * targets), or `[B, classes]` float soft targets (mixup).
    * @example
    * ```ts
    * const { value } = tf.variableGrads(() => model.loss(images, labels).loss);
    * ```
    */
-  loss(images: tf.Tensor4D, labels: tf.Tensor1D): VisionLossOutput {
+  loss(images: tf.Tensor4D, labels: tf.Tensor1D | tf.Tensor2D): VisionLossOutput {
     return tf.tidy(() => {
       const out = this.forward(images);
       const classification = sigmoidCrossEntropy(out.logits, labels);
