@@ -101,6 +101,12 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
   const flags = () => ['--preset', 'momentum-vmoe-s32', '--data', L.root, '--config', tiny, '--steps', '4', '--batch', '4', '--eval-every', '2', '--backend', 'wasm'];
 
   it('trains with the head following the 4 classes, resumes an interrupted run identically, and evaluates A/R/C', async () => {
+    // First, so that this process has no interrupt handler from an earlier command yet (the mock sees it installed).
+    const cut = join(dirname(L.root), 'cut');
+    const i = await interruptedCli('train', ...flags(), '--out', cut);
+    expect(i.code, i.err).toBe(130); // Ctrl-C's exit status
+    expect(i.out).toMatch(/interrupted after a checkpoint/);
+    expect(metrics(cut).filter((r) => r.kind === 'train').length).toBeLessThan(4);
     const full = join(dirname(L.root), 'full');
     const t = await cli('train', ...flags(), '--out', full);
     expect(t.code, t.err).toBe(0);
@@ -111,11 +117,6 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
     const rows = metrics(full);
     expect(rows.filter((r) => r.kind === 'train').every((r) => Number.isFinite(r.loss))).toBe(true);
 
-    const cut = join(dirname(L.root), 'cut');
-    const i = await interruptedCli('train', ...flags(), '--out', cut);
-    expect(i.code, i.err).toBe(0);
-    expect(i.out).toMatch(/interrupted after a checkpoint/);
-    expect(metrics(cut).filter((r) => r.kind === 'train').length).toBeLessThan(4);
     const resumed = await cli('train', '--resume', cut, '--backend', 'wasm');
     expect(resumed.code, resumed.err).toBe(0);
     expect(metrics(cut)).toEqual(rows);
