@@ -6,7 +6,9 @@ export const sourceCondition = '@momentum-smoe/source';
 export function packageProject(name: string) {
   return defineProject({
     resolve: { conditions: [sourceCondition, 'import', 'node', 'default'] },
-    ssr: { resolve: { conditions: [sourceCondition, 'import', 'node', 'default'], externalConditions: [sourceCondition] } },
+    ssr: {
+      resolve: { conditions: [sourceCondition, 'import', 'node', 'default'], externalConditions: [sourceCondition] },
+    },
     test: {
       name,
       include: ['test/**/*.test.ts'],

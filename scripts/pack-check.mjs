@@ -8,26 +8,45 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 run('pnpm', ['turbo', 'run', 'build', '--filter=./packages/*', '--output-logs=errors-only'], root);
 const work = mkdtempSync(join(tmpdir(), 'msmoe-pack-'));
 const packages = readdirSync(join(root, 'packages')).sort();
 const tarballs = packages.map((p) => {
-  const out = run('pnpm', ['pack', '--pack-destination', work], join(root, 'packages', p)).trim().split('\n').at(-1);
+  const out = run('pnpm', ['pack', '--pack-destination', work], join(root, 'packages', p))
+    .trim()
+    .split('\n')
+    .at(-1);
   return out.startsWith('/') ? out : join(work, out);
 });
 const app = join(work, 'app');
 execFileSync('mkdir', ['-p', app]);
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module' }));
-run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...tarballs, '@tensorflow/tfjs@4.22.0'], app);
+run(
+  'npm',
+  [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--loglevel=error',
+    ...tarballs,
+    '@tensorflow/tfjs@4.22.0',
+  ],
+  app,
+);
 
 let failed = 0;
 for (const p of packages) {
   const readme = readFileSync(join(root, 'packages', p, 'README.md'), 'utf8');
   // The README's example block, in TypeScript or JavaScript, run as an ES module after type stripping.
   const source = readme.match(/```(?:ts|js) example\n([\s\S]*?)```/)?.[1];
-  const example = source && ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const example =
+    source &&
+    ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      .outputText;
   if (!example) {
     console.error(`✗ ${p}: README has no \`\`\`ts example (or js example) block`);
     failed++;

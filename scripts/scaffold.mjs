@@ -27,10 +27,28 @@ const pkg = {
   devDependencies: tfjs ? { '@tensorflow/tfjs': '4.22.0' } : {},
 };
 mkdirSync(dir, { recursive: true });
-const w = (f, s) => { if (!existsSync(`${dir}/${f}`)) writeFileSync(`${dir}/${f}`, s); };
+const w = (f, s) => {
+  if (!existsSync(`${dir}/${f}`)) writeFileSync(`${dir}/${f}`, s);
+};
 w('package.json', JSON.stringify(pkg, null, 2) + '\n');
-const up = dir.split('/').map(() => '..').join('/');
-w('tsconfig.json', JSON.stringify({ extends: `${up}/tsconfig.base.json`, include: ['src', 'test', 'bench'] }, null, 2) + '\n');
+const up = dir
+  .split('/')
+  .map(() => '..')
+  .join('/');
+w(
+  'tsconfig.json',
+  JSON.stringify({ extends: `${up}/tsconfig.base.json`, include: ['src', 'test', 'bench'] }, null, 2) + '\n',
+);
 w('tsconfig.build.json', JSON.stringify({ extends: `${up}/tsconfig.build.base.json` }, null, 2) + '\n');
-w('vitest.config.ts', `import { packageProject } from '${up}/vitest.shared.js';\n\nexport default packageProject('${name}');\n`);
-w('typedoc.json', JSON.stringify({ $schema: 'https://typedoc.org/schema.json', entryPoints: ['src/index.ts'], readme: 'README.md' }, null, 2) + '\n');
+w(
+  'vitest.config.ts',
+  `import { packageProject } from '${up}/vitest.shared.js';\n\nexport default packageProject('${name}');\n`,
+);
+w(
+  'typedoc.json',
+  JSON.stringify(
+    { $schema: 'https://typedoc.org/schema.json', entryPoints: ['src/index.ts'], readme: 'README.md' },
+    null,
+    2,
+  ) + '\n',
+);

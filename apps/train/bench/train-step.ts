@@ -25,8 +25,19 @@ const configs = stepConfigs();
 const runs = configs.map((c) => ({ ...c, run: makeTrainStep(c.model, c.batch) }));
 
 /** The fused kernels (registered by core on wasm); unregistered, their ops fall back to tfjs ops. */
-const FUSED = ['MsmoeAdamStep', 'MsmoeSquaredNorm', 'MsmoeSoftmaxNll', 'MsmoeSoftmaxNllGrad', 'MsmoeLayerNorm', 'MsmoeLayerNormGrad', 'MsmoeRelativeSoftmax', 'MsmoeRelativeSoftmaxGrad'];
-const fusedConfigs = FUSED.map((name) => tf.getKernel(name, 'wasm')).filter((c): c is tf.KernelConfig => c !== undefined);
+const FUSED = [
+  'MsmoeAdamStep',
+  'MsmoeSquaredNorm',
+  'MsmoeSoftmaxNll',
+  'MsmoeSoftmaxNllGrad',
+  'MsmoeLayerNorm',
+  'MsmoeLayerNormGrad',
+  'MsmoeRelativeSoftmax',
+  'MsmoeRelativeSoftmaxGrad',
+];
+const fusedConfigs = FUSED.map((name) => tf.getKernel(name, 'wasm')).filter(
+  (c): c is tf.KernelConfig => c !== undefined,
+);
 function useFused(on: boolean): void {
   forceKernelBuild(on ? null : 'plain');
   for (const config of fusedConfigs) {
@@ -52,7 +63,10 @@ for (const r of runs) {
   const ms = median(times.fused!);
   ours[r.name] = r.run.tokens / (ms / 1000);
   results[r.name] = {
-    batch: r.batch, tokens_per_step: r.run.tokens, step_ms: Math.round(ms), tokens_per_s: Math.round(ours[r.name]!),
+    batch: r.batch,
+    tokens_per_step: r.run.tokens,
+    step_ms: Math.round(ms),
+    tokens_per_s: Math.round(ours[r.name]!),
     unfused_step_ms: Math.round(median(times.unfused!)),
     speedup_vs_unfused: Number(pairedRatio(times.unfused!, times.fused!).toFixed(2)),
   };

@@ -48,7 +48,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
 export function helpText(usage: string, summary: string, specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
     const left = `  --${name}${s.type === 'string' ? ' <value>' : ''}`;
-    const extra = [s.choices ? `one of ${s.choices.join('|')}` : '', s.default !== undefined ? `default ${String(s.default)}` : '']
+    const extra = [
+      s.choices ? `one of ${s.choices.join('|')}` : '',
+      s.default !== undefined ? `default ${String(s.default)}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     return `${left.padEnd(28)} ${s.help}${extra ? ` (${extra})` : ''}`;
@@ -83,18 +86,26 @@ export function givenFlags(argv: string[]): string[] {
  * Parses `argv` against `specs`. Unknown flags, missing values and bad choices throw a {@link UsageError} naming the
  * closest valid flag or the allowed values. Returns `null` when `--help` was given (the caller prints help).
  */
-export function parseFlags(command: string, argv: string[], specs: FlagSpecs): Record<string, string | boolean | undefined> | null {
+export function parseFlags(
+  command: string,
+  argv: string[],
+  specs: FlagSpecs,
+): Record<string, string | boolean | undefined> | null {
   if (argv.includes('--help') || argv.includes('-h')) return null;
   const names = Object.keys(specs);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
-      throw new UsageError(`msmoe ${command}: unexpected argument '${arg}' (flags take the form --name value; see msmoe ${command} --help)`);
+      throw new UsageError(
+        `msmoe ${command}: unexpected argument '${arg}' (flags take the form --name value; see msmoe ${command} --help)`,
+      );
     }
     const name = arg.slice(2).split('=')[0]!;
     if (!names.includes(name)) {
       const guess = closest(name, names);
-      throw new UsageError(`msmoe ${command}: unknown flag --${name}${guess ? `; did you mean --${guess}?` : ''} (see msmoe ${command} --help)`);
+      throw new UsageError(
+        `msmoe ${command}: unknown flag --${name}${guess ? `; did you mean --${guess}?` : ''} (see msmoe ${command} --help)`,
+      );
     }
     if (specs[name]!.type === 'string' && !arg.includes('=')) i++; // skip its value
   }
@@ -111,14 +122,21 @@ export function parseFlags(command: string, argv: string[], specs: FlagSpecs): R
     const v = values[n];
     if (s.choices && typeof v === 'string' && !s.choices.includes(v)) {
       const guess = closest(v, s.choices);
-      throw new UsageError(`msmoe ${command}: --${n} '${v}' is not one of ${s.choices.join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`);
+      throw new UsageError(
+        `msmoe ${command}: --${n} '${v}' is not one of ${s.choices.join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`,
+      );
     }
   }
   return values;
 }
 
 /** Reads a positive integer flag or throws a {@link UsageError} naming it. */
-export function intFlag(command: string, name: string, value: string | boolean | undefined, { min = 1 } = {}): number | undefined {
+export function intFlag(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+  { min = 1 } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
@@ -132,6 +150,7 @@ export function intFlag(command: string, name: string, value: string | boolean |
 export function numberFlag(command: string, name: string, value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`msmoe ${command}: --${name} must be a non-negative number, got '${String(value)}'`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`msmoe ${command}: --${name} must be a non-negative number, got '${String(value)}'`);
   return n;
 }

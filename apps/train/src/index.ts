@@ -5,7 +5,16 @@
 export { main } from './main.js';
 export { COMMANDS } from './commands/index.js';
 export type { Command } from './commands/command.js';
-export { UsageError, parseFlags, helpText, closest, intFlag, numberFlag, type FlagSpec, type FlagSpecs } from './args.js';
+export {
+  UsageError,
+  parseFlags,
+  helpText,
+  closest,
+  intFlag,
+  numberFlag,
+  type FlagSpec,
+  type FlagSpecs,
+} from './args.js';
 export { Adam, type AdamOptions } from './training/optimizer.js';
 export { warmupConstant, warmupLinearDecay } from './training/schedule.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './training/checkpoint.js';
@@ -33,7 +42,13 @@ export {
   type TrainStream,
   type EvalSplit,
 } from './data/vision-data.js';
-export { trainVision, type VisionRunConfig, type VisionRunResult, type VisionTrainOptions, type VisionEvalRecord } from './training/vision-trainer.js';
+export {
+  trainVision,
+  type VisionRunConfig,
+  type VisionRunResult,
+  type VisionTrainOptions,
+  type VisionEvalRecord,
+} from './training/vision-trainer.js';
 export {
   evaluateVision,
   evaluateSplit,
@@ -49,9 +64,19 @@ export {
   type VisionEvalOptions,
   type VisionEvaluation,
 } from './training/vision-eval.js';
-export { compareVision, VISION_VARIANT_PRESETS, type VisionVariantResult, type VisionCompareOptions } from './vision/compare-vision.js';
+export {
+  compareVision,
+  VISION_VARIANT_PRESETS,
+  type VisionVariantResult,
+  type VisionCompareOptions,
+} from './vision/compare-vision.js';
 export { visionRecipe, VMOE_LIGHT1, type VisionRecipe, type VisionAugment } from './vision/recipe.js';
-export { corruptDigits, MNIST_CORRUPTIONS, MNIST_CORRUPTION_PARAMETERS, type MnistCorruption } from './vision/mnist-corruptions.js';
+export {
+  corruptDigits,
+  MNIST_CORRUPTIONS,
+  MNIST_CORRUPTION_PARAMETERS,
+  type MnistCorruption,
+} from './vision/mnist-corruptions.js';
 export { isKernel, kernelDecayMask } from './vision/weight-decay.js';
 export { labelRanks, addTopK, accuracies, type TopKCounts } from './vision/top-k.js';
 export { modelRngs, modelRngStates, setModelRngStates } from './vision/model-rngs.js';

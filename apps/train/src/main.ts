@@ -39,7 +39,9 @@ export async function main(argv: string[]): Promise<number> {
     args = rest;
   } else {
     const guess = closest(first, Object.keys(COMMANDS));
-    console.error(`msmoe: unknown command '${first}'${guess ? `; did you mean 'msmoe ${guess}'?` : ''} (see msmoe --help)`);
+    console.error(
+      `msmoe: unknown command '${first}'${guess ? `; did you mean 'msmoe ${guess}'?` : ''} (see msmoe --help)`,
+    );
     return 2;
   }
   try {

@@ -12,7 +12,12 @@ describe('checkpoints', () => {
   it('round-trip model, optimizer and state exactly', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ck-')), 'last.safetensors');
     const state = { step: 42, rng: { s: [1, 2, 3, 4], spareNormal: null }, data: { pos: 17 } };
-    await saveCheckpoint(file, { model: new Map([['a.weight', t([1, 2.5])]]), optimizer: new Map([['a.weight.exp_avg', t([0.1, 0.2])]]), buffers: new Map([['cache.0', t([9])]]), state });
+    await saveCheckpoint(file, {
+      model: new Map([['a.weight', t([1, 2.5])]]),
+      optimizer: new Map([['a.weight.exp_avg', t([0.1, 0.2])]]),
+      buffers: new Map([['cache.0', t([9])]]),
+      state,
+    });
     const back = await loadCheckpoint<typeof state>(file);
     expect(back.state).toEqual(state);
     expect(Array.from(back.model.get('a.weight')!.data)).toEqual([1, 2.5]);
@@ -23,7 +28,12 @@ describe('checkpoints', () => {
   it('detects a flipped byte, a truncation and a foreign file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ck-'));
     const file = join(dir, 'last.safetensors');
-    await saveCheckpoint(file, { model: new Map([['w', t([1, 2, 3, 4])]]), optimizer: new Map(), buffers: new Map(), state: { step: 1 } });
+    await saveCheckpoint(file, {
+      model: new Map([['w', t([1, 2, 3, 4])]]),
+      optimizer: new Map(),
+      buffers: new Map(),
+      state: { step: 1 },
+    });
     const bytes = readFileSync(file);
     const flipped = Buffer.from(bytes);
     flipped[flipped.length - 2]! ^= 0xff;
@@ -37,7 +47,12 @@ describe('checkpoints', () => {
   it('a write that dies before its rename leaves the previous checkpoint loadable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ck-'));
     const file = join(dir, 'last.safetensors');
-    await saveCheckpoint(file, { model: new Map([['w', t([1])]]), optimizer: new Map(), buffers: new Map(), state: { step: 1 } });
+    await saveCheckpoint(file, {
+      model: new Map([['w', t([1])]]),
+      optimizer: new Map(),
+      buffers: new Map(),
+      state: { step: 1 },
+    });
     // Simulate the crash: a half-written temporary file beside it, as an interrupted writeFileAtomic leaves.
     writeFileSync(join(dir, '.last.safetensors.999.deadbeef.tmp'), Buffer.from([1, 2, 3]));
     const back = await loadCheckpoint<{ step: number }>(file);
@@ -50,7 +65,12 @@ describe('checkpoints', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     const leftover = `.best.safetensors.${dead}.0badcafe.tmp`; // a kill -9 during a write of best.safetensors
     writeFileSync(join(dir, leftover), Buffer.alloc(2048));
-    await saveCheckpoint(join(dir, 'last.safetensors'), { model: new Map([['w', t([1])]]), optimizer: new Map(), buffers: new Map(), state: { step: 2 } });
+    await saveCheckpoint(join(dir, 'last.safetensors'), {
+      model: new Map([['w', t([1])]]),
+      optimizer: new Map(),
+      buffers: new Map(),
+      state: { step: 2 },
+    });
     expect(readdirSync(dir)).toEqual(['last.safetensors']);
   });
 });

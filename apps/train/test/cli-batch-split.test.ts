@@ -13,7 +13,20 @@ describe('msmoe train --batch-split for vision presets', () => {
 
   it('trains with accumulation and records the split in run.json', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'vision-split-')), 'run');
-    const flags = ['--corpus', 'mnist', '--steps', '2', '--batch', '8', '--batch-split', '2', '--out', out, '--backend', 'wasm'];
+    const flags = [
+      '--corpus',
+      'mnist',
+      '--steps',
+      '2',
+      '--batch',
+      '8',
+      '--batch-split',
+      '2',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ];
     const t = await cli('train', '--preset', 'vmoe-mnist', ...flags);
     expect(t.code, t.err).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).run.batchSplit).toBe(2);

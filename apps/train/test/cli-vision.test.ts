@@ -7,14 +7,45 @@ import { cli } from './cli-helper.js';
 describe('msmoe train / eval for vision presets', () => {
   it('trains momentum-vmoe-mnist on the embedded digits, resumes, and evaluates the best checkpoint', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'vision-')), 'run');
-    const t = await cli('train', '--preset', 'momentum-vmoe-mnist', '--corpus', 'mnist', '--steps', '4', '--batch', '8', '--eval-every', '2', '--out', out, '--backend', 'wasm');
+    const t = await cli(
+      'train',
+      '--preset',
+      'momentum-vmoe-mnist',
+      '--corpus',
+      'mnist',
+      '--steps',
+      '4',
+      '--batch',
+      '8',
+      '--eval-every',
+      '2',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    );
     expect(t.code, t.err).toBe(0);
     expect(t.out).toMatch(/best top-1 \d+\.\d\d%/);
-    const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'eval');
+    const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.kind === 'eval');
     expect(evals.map((r) => r.step)).toEqual([2, 4]);
     const r = await cli('train', '--resume', out, '--backend', 'wasm');
     expect(r.code, r.err).toBe(0);
-    const e = await cli('eval', '--weights', join(out, 'best.safetensors'), '--corpus', 'mnist', '--robustness', 'off', '--json', '--backend', 'wasm');
+    const e = await cli(
+      'eval',
+      '--weights',
+      join(out, 'best.safetensors'),
+      '--corpus',
+      'mnist',
+      '--robustness',
+      'off',
+      '--json',
+      '--backend',
+      'wasm',
+    );
     expect(e.code, e.err).toBe(0);
     const result = JSON.parse(e.out) as { clean: { top1: number; top5: number; count: number } };
     const best = Math.max(...evals.map((x) => x.top1 as number));

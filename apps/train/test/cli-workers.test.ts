@@ -12,17 +12,37 @@ import { cli } from './cli-helper.js';
 function writeCorpus(dir: string, seed: number): void {
   const rng = new Rng(seed);
   const text = (lines: number) =>
-    Array.from({ length: lines }, () => Array.from({ length: 5 + rng.int(10) }, () => `w${rng.int(30)}`).join(' ')).join('\n') + '\n';
+    Array.from({ length: lines }, () =>
+      Array.from({ length: 5 + rng.int(10) }, () => `w${rng.int(30)}`).join(' '),
+    ).join('\n') + '\n';
   writeFileSync(join(dir, 'train.txt'), text(300));
   writeFileSync(join(dir, 'valid.txt'), text(40));
   writeFileSync(join(dir, 'test.txt'), text(40));
 }
 
-const tiny = { base: 'transformer', arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0, vocab: 50 };
+const tiny = {
+  base: 'transformer',
+  arch: 'smsm',
+  layers: 2,
+  hidden: 16,
+  inner: 16,
+  heads: 2,
+  blockSize: 8,
+  attnSpan: 8,
+  experts: 4,
+  topK: 2,
+  dropout: 0,
+  vocab: 50,
+};
 
 describe('launch plans', () => {
   // Rank 3 of 4, the second rank on its node, as Open MPI's mpirun describes it.
-  const mpirun = { OMPI_COMM_WORLD_RANK: '3', OMPI_COMM_WORLD_SIZE: '4', OMPI_COMM_WORLD_LOCAL_RANK: '1', OMPI_COMM_WORLD_LOCAL_SIZE: '2' };
+  const mpirun = {
+    OMPI_COMM_WORLD_RANK: '3',
+    OMPI_COMM_WORLD_SIZE: '4',
+    OMPI_COMM_WORLD_LOCAL_RANK: '1',
+    OMPI_COMM_WORLD_LOCAL_SIZE: '2',
+  };
 
   it('under mpirun each process is one rank and takes the GPU of its local rank', () => {
     const plan = parallelPlan('train', undefined, mpirun);
@@ -49,10 +69,22 @@ describe('launch plans', () => {
 
 describe('msmoe --workers', () => {
   it.each([
-    [['train', '--preset', 'smoe-tiny', '--corpus', 'sotu', '--batch', '6', '--workers', '4'], /--batch 6 does not split over 4 ranks; use a multiple of 4/],
-    [['train', '--preset', 'smoe-tiny', '--corpus', 'sotu', '--batch', '8', '--batch-split', '4', '--workers', '4'], /gives 2 per rank, not divisible by --batch-split 4/],
-    [['train', '--preset', 'vmoe-mnist', '--corpus', 'mnist', '--batch', '10', '--workers', '4'], /--batch 10 does not split over 4 ranks/],
-    [['bench', 'train-step', '--preset', 'smoe-tiny', '--batch', '8', '--workers', 'two'], /--workers must be an integer ≥ 1 or 'auto', got 'two'/],
+    [
+      ['train', '--preset', 'smoe-tiny', '--corpus', 'sotu', '--batch', '6', '--workers', '4'],
+      /--batch 6 does not split over 4 ranks; use a multiple of 4/,
+    ],
+    [
+      ['train', '--preset', 'smoe-tiny', '--corpus', 'sotu', '--batch', '8', '--batch-split', '4', '--workers', '4'],
+      /gives 2 per rank, not divisible by --batch-split 4/,
+    ],
+    [
+      ['train', '--preset', 'vmoe-mnist', '--corpus', 'mnist', '--batch', '10', '--workers', '4'],
+      /--batch 10 does not split over 4 ranks/,
+    ],
+    [
+      ['bench', 'train-step', '--preset', 'smoe-tiny', '--batch', '8', '--workers', 'two'],
+      /--workers must be an integer ≥ 1 or 'auto', got 'two'/,
+    ],
   ])('msmoe %j is a one-line usage error', async (argv, message) => {
     const r = await cli(...(argv as string[]));
     expect(r.code).toBe(2);
@@ -65,14 +97,58 @@ describe('msmoe --workers', () => {
     writeCorpus(dir, 4);
     writeFileSync(join(dir, 'model.json'), JSON.stringify(tiny));
     const out = join(dir, 'run');
-    const t = await cli('train', '--config', join(dir, 'model.json'), '--data', dir, '--steps', '3', '--batch', '4', '--eval-every', '3', '--out', out, '--workers', '2', '--backend', 'wasm');
+    const t = await cli(
+      'train',
+      '--config',
+      join(dir, 'model.json'),
+      '--data',
+      dir,
+      '--steps',
+      '3',
+      '--batch',
+      '4',
+      '--eval-every',
+      '3',
+      '--out',
+      out,
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+    );
     expect(t.code, t.err).toBe(0);
     expect(t.out).toMatch(/best valid PPL \d+\.\d\d/);
-    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log.map((r) => `${r.kind} ${r.step}`)).toEqual(['train 1', 'train 2', 'train 3', 'valid 3']);
-    const b = await cli('bench', 'train-step', '--config', join(dir, 'model.json'), '--batch', '4', '--reps', '2', '--warmup', '1', '--workers', '2', '--backend', 'wasm', '--json');
+    const b = await cli(
+      'bench',
+      'train-step',
+      '--config',
+      join(dir, 'model.json'),
+      '--batch',
+      '4',
+      '--reps',
+      '2',
+      '--warmup',
+      '1',
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(b.code, b.err).toBe(0);
-    const j = JSON.parse(b.out) as { tokens_per_s: number; step_ms: number; allreduce_ms: number; allreduce_share: number; workers: number; gradient_bytes: number };
+    const j = JSON.parse(b.out) as {
+      tokens_per_s: number;
+      step_ms: number;
+      allreduce_ms: number;
+      allreduce_share: number;
+      workers: number;
+      gradient_bytes: number;
+    };
     expect(j.workers).toBe(2);
     expect(j.tokens_per_s).toBeCloseTo((4 * 8) / (j.step_ms / 1000), 6);
     expect(j.allreduce_ms).toBeGreaterThan(0);
@@ -82,7 +158,25 @@ describe('msmoe --workers', () => {
     expect(j.gradient_bytes).toBe(4 * model.parameterCount());
     model.dispose();
     // The comparison trains (and evaluates) each variant on the same 2 workers; the report comes from rank 0.
-    const c = await cli('compare', '--variants', 'smoe', '--seeds', '1', '--steps', '2', '--batch', '4', '--data', dir, '--out', join(dir, 'cmp'), '--workers', '2', '--backend', 'wasm');
+    const c = await cli(
+      'compare',
+      '--variants',
+      'smoe',
+      '--seeds',
+      '1',
+      '--steps',
+      '2',
+      '--batch',
+      '4',
+      '--data',
+      dir,
+      '--out',
+      join(dir, 'cmp'),
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+    );
     expect(c.code, c.err).toBe(0);
     expect(c.out).toMatch(/\| smoe-tiny +\| \d+\.\d\d/);
     expect(existsSync(join(dir, 'cmp', 'report.md'))).toBe(true);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
 
-
 describe('msmoe errors name the fix in one line', () => {
   it.each([
     [['trian'], 2, /unknown command 'trian'; did you mean 'msmoe train'\?/],
@@ -14,9 +13,17 @@ describe('msmoe errors name the fix in one line', () => {
     [['train', '--preset', 'smoe-tiny', '--steps', 'ten'], 2, /--steps must be a positive integer, got 'ten'/],
     [['train', '--preset', 'smoe-tiny', '--data', '/no/such/dir'], 2, /--data \/no\/such\/dir: no such folder/],
     [['train', '--resume', '/no/such/run'], 2, /no run\.json there/],
-    [['eval', '--weights', '/no/w.safetensors', '--corpus', 'sotu', '--preset', 'smoe-tiny'], 2, /--weights \/no\/w\.safetensors: no such file/],
+    [
+      ['eval', '--weights', '/no/w.safetensors', '--corpus', 'sotu', '--preset', 'smoe-tiny'],
+      2,
+      /--weights \/no\/w\.safetensors: no such file/,
+    ],
     [['compare', '--variants', 'smoe,momentun'], 2, /unknown variant 'momentun'/],
-    [['train', '--preset', 'smoe-tiny', '--backend', 'gpu'], 2, /--backend 'gpu' is not one of auto, tensorflow, wasm, cpu/],
+    [
+      ['train', '--preset', 'smoe-tiny', '--backend', 'gpu'],
+      2,
+      /--backend 'gpu' is not one of auto, tensorflow, wasm, cpu/,
+    ],
     [['data', 'wikitext', '--dir', '/no/such/corpus'], 1, /\/no\/such\/corpus/],
   ])('msmoe %j exits %i', async (argv, code, message) => {
     const r = await cli(...(argv as string[]));
@@ -43,7 +50,11 @@ describe('msmoe data wikitext', () => {
     const r = await cli('data', 'wikitext', '--dir', dir, '--json');
     expect(r.code).toBe(0);
     // Independent count: whitespace tokens per line plus one <eos> per line; vocab = distinct words + <eos> + <unk>.
-    const count = (s: string) => s.split('\n').slice(0, -1).reduce((n, l) => n + l.split(/\s+/).filter(Boolean).length + 1, 0);
+    const count = (s: string) =>
+      s
+        .split('\n')
+        .slice(0, -1)
+        .reduce((n, l) => n + l.split(/\s+/).filter(Boolean).length + 1, 0);
     const lines = (s: string) => s.split('\n').length - 1;
     expect(JSON.parse(r.out)).toEqual({
       vocab: new Set('a b c d e f'.split(' ')).size + 2,
@@ -55,9 +66,36 @@ describe('msmoe data wikitext', () => {
 describe('msmoe bench train-step', () => {
   it('prints tokens/s, step time and backend as JSON for a config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-    const config = { base: 'transformer', arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0, vocab: 50 };
+    const config = {
+      base: 'transformer',
+      arch: 'smsm',
+      layers: 2,
+      hidden: 16,
+      inner: 16,
+      heads: 2,
+      blockSize: 8,
+      attnSpan: 8,
+      experts: 4,
+      topK: 2,
+      dropout: 0,
+      vocab: 50,
+    };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
-    const r = await cli('bench', 'train-step', '--config', join(dir, 'model.json'), '--batch', '2', '--reps', '2', '--warmup', '1', '--backend', 'wasm', '--json');
+    const r = await cli(
+      'bench',
+      'train-step',
+      '--config',
+      join(dir, 'model.json'),
+      '--batch',
+      '2',
+      '--reps',
+      '2',
+      '--warmup',
+      '1',
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { tokens_per_s: number; step_ms: number; backend: string };
     expect(j.backend).toBe('wasm');
@@ -71,11 +109,16 @@ describe('the default run', () => {
     const r = await cli('--steps', '2', '--eval-tokens', '2100', '--out', out);
     expect(r.code, r.err).toBe(0);
     for (const v of ['smoe-tiny', 'momentum-smoe-tiny', 'adam-smoe-tiny']) {
-      expect(r.out).toMatch(new RegExp(`\\| ${v} +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d`));
-      const log = readFileSync(join(out, v, 'seed-1', 'metrics.jsonl'), 'utf8').trim().split('\n');
+      expect(r.out).toMatch(
+        new RegExp(`\\| ${v} +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d +\\| \\d+\\.\\d\\d`),
+      );
+      const log = readFileSync(join(out, v, 'seed-1', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       expect(log.filter((l) => JSON.parse(l).kind === 'train')).toHaveLength(2);
     }
-    for (const f of ['report.md', 'loss.svg', 'valid-ppl.svg', 'results.json', 'expert-load-momentum-smoe-tiny.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['report.md', 'loss.svg', 'valid-ppl.svg', 'results.json', 'expert-load-momentum-smoe-tiny.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/attacked test PPL/);
   }, 600_000);
 });

@@ -9,23 +9,36 @@ import { interruptSignal } from '../src/training/interrupt.js';
 import { tinySetup, tinyTrain } from './tiny-run.js';
 
 const app = join(dirname(fileURLToPath(import.meta.url)), '..');
-const trainLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"kind":"train"')).length : 0);
+const trainLines = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"kind":"train"')).length
+    : 0;
 
 describe('Ctrl-C (issue 15.3)', () => {
   it('a real SIGINT stops msmoe train after the current step with a checkpoint and status 130, within seconds', async () => {
     const { root, data, config } = tinySetup();
     const out = join(root, 'run');
     // A run far longer than the test, checkpointing only at its (never reached) first evaluation.
-    const argv = tinyTrain(config, data, out).map((a, i, all) => (all[i - 1] === '--steps' || all[i - 1] === '--eval-every' ? '100000' : a));
-    const child = spawn(process.execPath, ['--conditions=@momentum-smoe/source', '--import', 'tsx', 'src/cli.ts', ...argv], {
-      cwd: app,
-      env: { ...process.env, MSMOE_CACHE: join(root, 'cache') },
-    });
+    const argv = tinyTrain(config, data, out).map((a, i, all) =>
+      all[i - 1] === '--steps' || all[i - 1] === '--eval-every' ? '100000' : a,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@momentum-smoe/source', '--import', 'tsx', 'src/cli.ts', ...argv],
+      {
+        cwd: app,
+        env: { ...process.env, MSMOE_CACHE: join(root, 'cache') },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: performance.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, at: performance.now() })),
+    );
     const metrics = join(out, 'metrics.jsonl');
     for (let waited = 0; trainLines(metrics) < 3; waited += 100) {
       if (waited > 100_000) throw new Error(`the run did not start: ${stderr}`);

@@ -15,8 +15,14 @@ import { tinyRun, train, valid } from './fixtures/dp-lm.js';
  * stop before any evaluation or checkpoint.)
  */
 const mirrored: Communicator = {
-  rank: 0, size: 2, localRank: 0, localSize: 2,
-  allReduce: async () => {}, broadcast: async () => {}, barrier: async () => {}, close: async () => {},
+  rank: 0,
+  size: 2,
+  localRank: 0,
+  localSize: 2,
+  allReduce: async () => {},
+  broadcast: async () => {},
+  barrier: async () => {},
+  close: async () => {},
 };
 
 beforeAll(async () => {

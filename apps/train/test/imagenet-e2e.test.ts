@@ -11,7 +11,16 @@ import { ALEXNET_TOP1_ERRORS } from '@momentum-smoe/datasets';
 import { cli } from './cli-helper.js';
 
 const WNIDS = ['n01440764', 'n01443537', 'n01484850', 'n01491361'];
-const TINY = { imageSize: 32, patchSize: 16, hidden: 16, mlpDim: 32, heads: 2, blocks: 2, representationSize: 16, moe: { blocks: [1], experts: 4, expertHidden: 32, groupSize: 2 } };
+const TINY = {
+  imageSize: 32,
+  patchSize: 16,
+  hidden: 16,
+  mlpDim: 32,
+  heads: 2,
+  blocks: 2,
+  representationSize: 16,
+  moe: { blocks: [1], experts: 4, expertHidden: 32, groupSize: 2 },
+};
 
 /** A 40×36 JPEG whose colour depends on the class (so classes differ) with a seeded texture. */
 async function writeJpeg(path: string, cls: number, seed: number): Promise<void> {
@@ -23,7 +32,9 @@ async function writeJpeg(path: string, cls: number, seed: number): Promise<void>
     rgb[i] = ((i % 3 === cls % 3 ? 180 : 40) + (s >>> 27) + (cls === 3 ? 60 : 0)) & 255;
   }
   mkdirSync(dirname(path), { recursive: true });
-  await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 85 }).toFile(path);
+  await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toFile(path);
 }
 
 interface Layout {
@@ -41,7 +52,8 @@ async function writeLayout(): Promise<Layout> {
   const root = join(base, 'imagenet');
   const cls = join(root, 'ILSVRC', 'Data', 'CLS-LOC');
   let seed = 0;
-  for (const [k, wnid] of WNIDS.entries()) for (let i = 0; i < 4; i++) await writeJpeg(join(cls, 'train', wnid, `${wnid}_${i}.JPEG`), k, seed++);
+  for (const [k, wnid] of WNIDS.entries())
+    for (let i = 0; i < 4; i++) await writeJpeg(join(cls, 'train', wnid, `${wnid}_${i}.JPEG`), k, seed++);
   const csv = ['ImageId,PredictionString'];
   for (let i = 1; i <= 8; i++) {
     const id = `ILSVRC2012_val_${String(i).padStart(8, '0')}`;
@@ -52,7 +64,8 @@ async function writeLayout(): Promise<Layout> {
   writeFileSync(join(root, 'LOC_val_solution.csv'), csv.join('\n') + '\n');
   writeFileSync(join(root, 'LOC_synset_mapping.txt'), WNIDS.map((w, k) => `${w} class ${k}`).join('\n') + '\n');
   const [a, r, c] = ['imagenet-a', 'imagenet-r', 'imagenet-c'].map((d) => join(base, d)) as [string, string, string];
-  for (const dir of [a, r]) for (const k of [0, 2]) for (let i = 0; i < 2; i++) await writeJpeg(join(dir, WNIDS[k]!, `x${i}.jpg`), k, seed++);
+  for (const dir of [a, r])
+    for (const k of [0, 2]) for (let i = 0; i < 2; i++) await writeJpeg(join(dir, WNIDS[k]!, `x${i}.jpg`), k, seed++);
   const valFiles = readdirSync(join(cls, 'val')).sort();
   for (const corruption of ['gaussian_noise', 'my_blur']) {
     for (const severity of corruption === 'my_blur' ? [1] : [1, 2, 3, 4, 5]) {
@@ -64,8 +77,10 @@ async function writeLayout(): Promise<Layout> {
     }
   }
   const threeClasses = join(base, 'three');
-  for (const [k, wnid] of WNIDS.slice(0, 3).entries()) for (let i = 0; i < 2; i++) await writeJpeg(join(threeClasses, 'train', wnid, `t${i}.JPEG`), k, seed++);
-  for (const [k, wnid] of WNIDS.slice(0, 3).entries()) await writeJpeg(join(threeClasses, 'val', wnid, `v.JPEG`), k, seed++);
+  for (const [k, wnid] of WNIDS.slice(0, 3).entries())
+    for (let i = 0; i < 2; i++) await writeJpeg(join(threeClasses, 'train', wnid, `t${i}.JPEG`), k, seed++);
+  for (const [k, wnid] of WNIDS.slice(0, 3).entries())
+    await writeJpeg(join(threeClasses, 'val', wnid, `v.JPEG`), k, seed++);
   writeFileSync(join(base, 'tiny.json'), JSON.stringify(TINY));
   return { root, a, r, c, threeClasses, valImages: 8 };
 }
@@ -98,7 +113,22 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
     L = await writeLayout();
     tiny = join(dirname(L.root), 'tiny.json');
   }, 60_000);
-  const flags = () => ['--preset', 'momentum-vmoe-s32', '--data', L.root, '--config', tiny, '--steps', '4', '--batch', '4', '--eval-every', '2', '--backend', 'wasm'];
+  const flags = () => [
+    '--preset',
+    'momentum-vmoe-s32',
+    '--data',
+    L.root,
+    '--config',
+    tiny,
+    '--steps',
+    '4',
+    '--batch',
+    '4',
+    '--eval-every',
+    '2',
+    '--backend',
+    'wasm',
+  ];
 
   it('trains with the head following the 4 classes, resumes an interrupted run identically, and evaluates A/R/C', async () => {
     // First, so that this process has no interrupt handler from an earlier command yet (the mock sees it installed).
@@ -111,9 +141,15 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
     const t = await cli('train', ...flags(), '--out', full);
     expect(t.code, t.err).toBe(0);
     expect(t.err).toMatch(/16 train, 8 val images\) \(4 classes/);
-    const run = JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')) as { run: { model: { numClasses: number; imageSize: number }; augment: unknown } };
+    const run = JSON.parse(readFileSync(join(full, 'run.json'), 'utf8')) as {
+      run: { model: { numClasses: number; imageSize: number }; augment: unknown };
+    };
     expect(run.run.model).toMatchObject({ numClasses: 4, imageSize: 32 });
-    expect(run.run.augment).toEqual({ cropArea: [0.05, 1], randAugment: { layers: 2, magnitude: 10 }, mixup: { concentration: 0.2, size: 2 } });
+    expect(run.run.augment).toEqual({
+      cropArea: [0.05, 1],
+      randAugment: { layers: 2, magnitude: 10 },
+      mixup: { concentration: 0.2, size: 2 },
+    });
     const rows = metrics(full);
     expect(rows.filter((r) => r.kind === 'train').every((r) => Number.isFinite(r.loss))).toBe(true);
 
@@ -121,10 +157,32 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
     expect(resumed.code, resumed.err).toBe(0);
     expect(metrics(cut)).toEqual(rows);
 
-    const e = await cli('eval', '--weights', join(full, 'best.safetensors'), '--data', L.root, '--imagenet-a', L.a, '--imagenet-r', L.r, '--imagenet-c', L.c, '--json', '--backend', 'wasm');
+    const e = await cli(
+      'eval',
+      '--weights',
+      join(full, 'best.safetensors'),
+      '--data',
+      L.root,
+      '--imagenet-a',
+      L.a,
+      '--imagenet-r',
+      L.r,
+      '--imagenet-c',
+      L.c,
+      '--json',
+      '--backend',
+      'wasm',
+    );
     expect(e.code, e.err).toBe(0);
     type Acc = { top1: number; top5: number; count: number };
-    const result = JSON.parse(e.out) as { clean: Acc; imagenet: { a: Acc; r: Acc; c: { top1: Record<string, number[]>; mCE: number; ce: Record<string, number>; excluded: string[] } } };
+    const result = JSON.parse(e.out) as {
+      clean: Acc;
+      imagenet: {
+        a: Acc;
+        r: Acc;
+        c: { top1: Record<string, number[]>; mCE: number; ce: Record<string, number>; excluded: string[] };
+      };
+    };
     const best = Math.max(...rows.filter((r) => r.kind === 'eval').map((r) => r.top1 as number));
     expect(result.clean.count).toBe(L.valImages);
     expect(result.clean.top1).toBeCloseTo(best, 6);
@@ -142,11 +200,41 @@ describe('msmoe on an ImageNet-layout folder (V-MoE S/32, light1 recipe)', () =>
     const out = join(dirname(L.root), 'three-run');
     const t = await cli('train', ...flags(), '--out', out);
     expect(t.code, t.err).toBe(0);
-    const e = await cli('eval', '--weights', join(out, 'best.safetensors'), '--data', L.threeClasses, '--backend', 'wasm');
+    const e = await cli(
+      'eval',
+      '--weights',
+      join(out, 'best.safetensors'),
+      '--data',
+      L.threeClasses,
+      '--backend',
+      'wasm',
+    );
     expect(e.code).toBe(2);
-    expect(e.err.trim().split('\n').at(-1)).toMatch(/classifies 4 classes but .* has 3; evaluate on the folder the model was trained on/);
+    expect(e.err.trim().split('\n').at(-1)).toMatch(
+      /classifies 4 classes but .* has 3; evaluate on the folder the model was trained on/,
+    );
     const compare = join(dirname(L.root), 'compare');
-    const c = await cli('compare', '--variants', 'vmoe,momentum-vmoe', '--seeds', '1', '--size', 's32', '--data', L.root, '--config', tiny, '--steps', '2', '--batch', '4', '--out', compare, '--backend', 'wasm');
+    const c = await cli(
+      'compare',
+      '--variants',
+      'vmoe,momentum-vmoe',
+      '--seeds',
+      '1',
+      '--size',
+      's32',
+      '--data',
+      L.root,
+      '--config',
+      tiny,
+      '--steps',
+      '2',
+      '--batch',
+      '4',
+      '--out',
+      compare,
+      '--backend',
+      'wasm',
+    );
     expect(c.code, c.err).toBe(0);
     expect(c.out).toMatch(/\| vmoe-s32 +\|/);
     expect(c.out).toMatch(/\| momentum-vmoe-s32 +\|/);

@@ -19,10 +19,32 @@ function corpus(n: number, seed: number): Int32Array {
 const run = (arch: string): LmRunConfig => ({
   name: `tiny ${arch}`,
   model: validateLmConfig({
-    base: 'transformer', arch, layers: arch.length / 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8,
-    experts: 4, topK: 2, dropout: 0.1, vocab: VOCAB, mu: 0.7, gamma1: 1, gamma2: 1, beta1: 0.9, beta2: 0.999,
+    base: 'transformer',
+    arch,
+    layers: arch.length / 2,
+    hidden: 16,
+    inner: 16,
+    heads: 2,
+    blockSize: 8,
+    attnSpan: 8,
+    experts: 4,
+    topK: 2,
+    dropout: 0.1,
+    vocab: VOCAB,
+    mu: 0.7,
+    gamma1: 1,
+    gamma2: 1,
+    beta1: 0.9,
+    beta2: 0.999,
   }),
-  steps: 8, batch: 4, batchSplit: 2, lr: 3e-3, warmup: 2, seed: SEED, evalEvery: 3, evalBatch: 2,
+  steps: 8,
+  batch: 4,
+  batchSplit: 2,
+  lr: 3e-3,
+  warmup: 2,
+  seed: SEED,
+  evalEvery: 3,
+  evalBatch: 2,
 });
 
 beforeAll(async () => {
@@ -33,33 +55,45 @@ describe('trainLm', () => {
   const train = corpus(4000, 1);
   const valid = corpus(600, 2);
 
-  it.each(['sgsm', 'sasa'])('an interrupted run resumed gives the same loss curve as one that never stopped (%s)', async (arch) => {
-    const straight = await trainLm(run(arch), train, valid, mkdtempSync(join(tmpdir(), 'lm-a-')), { progressLabel: null });
-    straight.model.dispose();
-    // Graceful interrupt (Ctrl-C) at step 4: a checkpoint is written at the stop.
-    const dirB = mkdtempSync(join(tmpdir(), 'lm-b-'));
-    (await trainLm(run(arch), train, valid, dirB, { stopAt: 4, progressLabel: null })).model.dispose();
-    const resumed = await trainLm(run(arch), train, valid, dirB, { resume: true, progressLabel: null });
-    resumed.model.dispose();
-    expect(resumed.trainLoss, `seed ${SEED}`).toEqual(straight.trainLoss);
-    expect(resumed.valid).toEqual(straight.valid);
-    // Kill at step 5 (no checkpoint at the stop): resume goes back to the step-3 checkpoint and replays.
-    const dirC = mkdtempSync(join(tmpdir(), 'lm-c-'));
-    (await trainLm(run(arch), train, valid, dirC, { stopAt: 5, checkpointOnStop: false, progressLabel: null })).model.dispose();
-    const replayed = await trainLm(run(arch), train, valid, dirC, { resume: true, progressLabel: null });
-    replayed.model.dispose();
-    expect(replayed.trainLoss, `seed ${SEED}`).toEqual(straight.trainLoss);
-    const log = readFileSync(join(dirC, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(readdirSync(dirC).sort()).toEqual(['best.safetensors', 'last.safetensors', 'metrics.jsonl']);
-  });
+  it.each(['sgsm', 'sasa'])(
+    'an interrupted run resumed gives the same loss curve as one that never stopped (%s)',
+    async (arch) => {
+      const straight = await trainLm(run(arch), train, valid, mkdtempSync(join(tmpdir(), 'lm-a-')), {
+        progressLabel: null,
+      });
+      straight.model.dispose();
+      // Graceful interrupt (Ctrl-C) at step 4: a checkpoint is written at the stop.
+      const dirB = mkdtempSync(join(tmpdir(), 'lm-b-'));
+      (await trainLm(run(arch), train, valid, dirB, { stopAt: 4, progressLabel: null })).model.dispose();
+      const resumed = await trainLm(run(arch), train, valid, dirB, { resume: true, progressLabel: null });
+      resumed.model.dispose();
+      expect(resumed.trainLoss, `seed ${SEED}`).toEqual(straight.trainLoss);
+      expect(resumed.valid).toEqual(straight.valid);
+      // Kill at step 5 (no checkpoint at the stop): resume goes back to the step-3 checkpoint and replays.
+      const dirC = mkdtempSync(join(tmpdir(), 'lm-c-'));
+      (
+        await trainLm(run(arch), train, valid, dirC, { stopAt: 5, checkpointOnStop: false, progressLabel: null })
+      ).model.dispose();
+      const replayed = await trainLm(run(arch), train, valid, dirC, { resume: true, progressLabel: null });
+      replayed.model.dispose();
+      expect(replayed.trainLoss, `seed ${SEED}`).toEqual(straight.trainLoss);
+      const log = readFileSync(join(dirC, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(readdirSync(dirC).sort()).toEqual(['best.safetensors', 'last.safetensors', 'metrics.jsonl']);
+    },
+  );
 
   it('learns (loss falls well below log V) and keeps the tensor count flat across steps', async () => {
     const r0 = { ...run('sgsm'), steps: 2, evalEvery: 100 };
     (await trainLm(r0, train, valid, mkdtempSync(join(tmpdir(), 'lm-d-')), { progressLabel: null })).model.dispose();
     const before = tf.memory().numTensors;
     const dir = mkdtempSync(join(tmpdir(), 'lm-e-'));
-    const r = await trainLm({ ...run('sgsm'), steps: 60, evalEvery: 60, logEvery: 20 }, train, valid, dir, { progressLabel: null });
+    const r = await trainLm({ ...run('sgsm'), steps: 60, evalEvery: 60, logEvery: 20 }, train, valid, dir, {
+      progressLabel: null,
+    });
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const first = r.trainLoss.slice(0, 5).reduce((a, b) => a + b) / 5;
@@ -67,7 +101,10 @@ describe('trainLm', () => {
     expect(first, `seed ${SEED}`).toBeGreaterThan(Math.log(VOCAB) - 0.5);
     expect(last, `seed ${SEED}`).toBeLessThan(first - 1);
     // Per-layer statistics on steps 1, 20, 40, 60: each MoE layer routes micro-batch tokens × k assignments.
-    const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const withLayers = log.filter((rec) => rec.layers);
     expect(withLayers.map((rec) => rec.step)).toEqual([1, 20, 40, 60]);
     const cfg = run('sgsm');

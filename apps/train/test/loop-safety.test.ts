@@ -19,12 +19,34 @@ const valid = corpus(600, 2);
 const run = (steps: number, evalEvery: number, lr = 3e-3): LmRunConfig => ({
   name: 'tiny',
   model: validateLmConfig({
-    base: 'transformer', arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0.1, vocab: VOCAB,
+    base: 'transformer',
+    arch: 'smsm',
+    layers: 2,
+    hidden: 16,
+    inner: 16,
+    heads: 2,
+    blockSize: 8,
+    attnSpan: 8,
+    experts: 4,
+    topK: 2,
+    dropout: 0.1,
+    vocab: VOCAB,
   }),
-  steps, batch: 4, batchSplit: 1, lr, warmup: 2, seed: 5, evalEvery, evalBatch: 2,
+  steps,
+  batch: 4,
+  batchSplit: 1,
+  lr,
+  warmup: 2,
+  seed: 5,
+  evalEvery,
+  evalBatch: 2,
 });
 const quiet = { progressLabel: null } as const;
-const records = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; kind: string; loss: number });
+const records = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; kind: string; loss: number });
 const stepOf = async (file: string) => (await loadCheckpoint<{ step: number }>(file)).state.step;
 
 beforeAll(async () => {
@@ -44,9 +66,17 @@ describe('resume never retrains from step 0 over a run (issue 15.1)', () => {
     const resumed = await trainLm(run(6, 2), train, valid, dir, { ...quiet, resume: true });
     vi.restoreAllMocks();
     resumed.model.dispose();
-    expect(said.join('\n')).toMatch(new RegExp(`last\\.safetensors is missing; continuing from .*best\\.safetensors \\(step ${bestStep} of the 5 logged\\)`));
+    expect(said.join('\n')).toMatch(
+      new RegExp(
+        `last\\.safetensors is missing; continuing from .*best\\.safetensors \\(step ${bestStep} of the 5 logged\\)`,
+      ),
+    );
     expect(resumed.trainLoss).toEqual(straight.trainLoss); // the log of steps 1..bestStep kept, the rest retrained exactly
-    expect(records(dir).filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(
+      records(dir)
+        .filter((r) => r.kind === 'train')
+        .map((r) => r.step),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
   }, 120_000);
 
   it('with no valid checkpoint but a log it stops, says what exists and changes nothing', async () => {
@@ -58,7 +88,9 @@ describe('resume never retrains from step 0 over a run (issue 15.1)', () => {
     );
     expect(readFileSync(join(dir, 'metrics.jsonl'))).toEqual(before);
     writeFileSync(join(dir, 'last.safetensors'), 'not a checkpoint');
-    await expect(trainLm(run(6, 4), train, valid, dir, { ...quiet, resume: true })).rejects.toThrow(/last\.safetensors cannot be used \(not a valid safetensors file/);
+    await expect(trainLm(run(6, 4), train, valid, dir, { ...quiet, resume: true })).rejects.toThrow(
+      /last\.safetensors cannot be used \(not a valid safetensors file/,
+    );
   }, 120_000);
 });
 
@@ -88,7 +120,9 @@ describe('a checkpoint that cannot be written does not end the run (issue 15.5)'
     vi.restoreAllMocks();
     r.model.dispose();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: could not write .*\/last\.safetensors: it is a folder \(EISDIR\); training goes on with its state in memory and writes it again at the next checkpoint$/);
+    expect(warnings[0]).toMatch(
+      /^warning: could not write .*\/last\.safetensors: it is a folder \(EISDIR\); training goes on with its state in memory and writes it again at the next checkpoint$/,
+    );
     expect(r.trainLoss).toHaveLength(4);
     expect(await stepOf(join(dir, 'last.safetensors'))).toBe(4);
   }, 120_000);
@@ -97,7 +131,10 @@ describe('a checkpoint that cannot be written does not end the run (issue 15.5)'
     const dir = mkdtempSync(join(tmpdir(), 'full-'));
     mkdirSync(join(dir, 'last.safetensors', 'in-the-way'), { recursive: true });
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const error = await trainLm(run(2, 2), train, valid, dir, quiet).then(() => null, (e: unknown) => e);
+    const error = await trainLm(run(2, 2), train, valid, dir, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
     vi.restoreAllMocks();
     expect(fileSystemProblem(error)).toMatch(/last\.safetensors/);
   }, 120_000);
@@ -106,9 +143,14 @@ describe('a checkpoint that cannot be written does not end the run (issue 15.5)'
 describe('a diverged run stops (issue 15.6)', () => {
   it('--lr 1e4 ends with a DivergedError naming the step, and no best checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'div-'));
-    const error = await trainLm(run(20, 20, 1e4), train, valid, dir, quiet).then(() => null, (e: unknown) => e);
+    const error = await trainLm(run(20, 20, 1e4), train, valid, dir, quiet).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DivergedError);
-    expect((error as Error).message).toMatch(/^training diverged at step \d+: (training loss loss|evaluation .*)(NaN|Infinity).* at learning rate 10000; .*lower --lr/);
+    expect((error as Error).message).toMatch(
+      /^training diverged at step \d+: (training loss loss|evaluation .*)(NaN|Infinity).* at learning rate 10000; .*lower --lr/,
+    );
     expect(existsSync(join(dir, 'best.safetensors'))).toBe(false);
   }, 120_000);
 });

@@ -9,7 +9,12 @@ beforeAll(async () => {
 });
 
 /** PyTorch's Adam (+ decoupled decay, + global-norm clipping) in float64, written from its documented update. */
-function referenceAdam(p: number[], grads: number[][], lrs: number[], o: { b1: number; b2: number; eps: number; wd: number; clip?: number }) {
+function referenceAdam(
+  p: number[],
+  grads: number[][],
+  lrs: number[],
+  o: { b1: number; b2: number; eps: number; wd: number; clip?: number },
+) {
   const m = p.map(() => 0);
   const v = p.map(() => 0);
   const x = [...p];
@@ -35,7 +40,11 @@ describe('Adam', () => {
     const w = tf.variable(tf.tensor1d(init));
     const params = new Map([['w', w]]);
     const opt = new Adam(params, { weightDecay: 0.1, decay: (n) => n === 'w', clipNorm: 1.0 });
-    const gs = [[3, -1, 0.5, 2], [0.1, 0.2, -0.3, 0.4], [-2, 2, -2, 2]];
+    const gs = [
+      [3, -1, 0.5, 2],
+      [0.1, 0.2, -0.3, 0.4],
+      [-2, 2, -2, 2],
+    ];
     const lrs = [0.1, 0.05, 0.02];
     gs.forEach((g, t) => tf.tidy(() => opt.apply({ [w.name]: tf.tensor1d(g) }, lrs[t]!)).dispose());
     const expected = referenceAdam(init, gs, lrs, { b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.1, clip: 1.0 });

@@ -16,7 +16,13 @@ describe('compare --resume (issue 15.6)', () => {
     const rng = new Rng(7);
     const ids = (n: number) => Int32Array.from({ length: n }, () => rng.int(20));
     const words = Array.from({ length: 20 }, (_, i) => `w${i}`);
-    const data = { source: 'random', vocab: 20, unkId: 0, words, clean: { train: ids(2000), valid: ids(400), test: ids(400) } };
+    const data = {
+      source: 'random',
+      vocab: 20,
+      unkId: 0,
+      words,
+      clean: { train: ids(2000), valid: ids(400), test: ids(400) },
+    };
     const options = {
       variants: ['smoe-tiny'],
       seeds: [1],
@@ -27,7 +33,10 @@ describe('compare --resume (issue 15.6)', () => {
     };
     const [first] = await compareVariants(options);
     const [resumed] = await compareVariants({ ...options, resume: true }); // nothing left to train
-    const logged = new MetricsLog(join(options.outDir, 'smoe-tiny', 'seed-1', 'metrics.jsonl')).read().filter((r) => r.kind === 'train').at(-1)!;
+    const logged = new MetricsLog(join(options.outDir, 'smoe-tiny', 'seed-1', 'metrics.jsonl'))
+      .read()
+      .filter((r) => r.kind === 'train')
+      .at(-1)!;
     expect(first!.tokensPerSecond).toBeGreaterThan(0);
     expect(resumed!.tokensPerSecond).toBe(logged.tokensPerSecond);
     expect(resumed!.ppl).toEqual(first!.ppl);
@@ -43,7 +52,9 @@ describe('msmoe data wikitext on a terminal (issue 15.6)', () => {
     const written: string[] = [];
     const wasTTY = process.stderr.isTTY;
     process.stderr.isTTY = true;
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const write = vi
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
     try {
       const r = await cli('data', 'wikitext', '--dir', dir);
       expect(r.code).toBe(1);

@@ -10,7 +10,9 @@ function writeCorpus(dir: string, seed: number): void {
   const rng = new Rng(seed);
   const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
   const text = (lines: number) =>
-    Array.from({ length: lines }, () => Array.from({ length: 5 + rng.int(10) }, () => words[rng.int(words.length)]).join(' ')).join('\n') + '\n';
+    Array.from({ length: lines }, () =>
+      Array.from({ length: 5 + rng.int(10) }, () => words[rng.int(words.length)]).join(' '),
+    ).join('\n') + '\n';
   writeFileSync(join(dir, 'train.txt'), text(400));
   writeFileSync(join(dir, 'valid.txt'), text(60));
   writeFileSync(join(dir, 'test.txt'), text(60));
@@ -21,15 +23,59 @@ describe('msmoe train → msmoe eval', () => {
     const data = mkdtempSync(join(tmpdir(), 'corpus-'));
     writeCorpus(data, 3);
     const dir = mkdtempSync(join(tmpdir(), 'run-'));
-    const config = { base: 'transformer', arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0.1, vocab: 1 };
+    const config = {
+      base: 'transformer',
+      arch: 'smsm',
+      layers: 2,
+      hidden: 16,
+      inner: 16,
+      heads: 2,
+      blockSize: 8,
+      attnSpan: 8,
+      experts: 4,
+      topK: 2,
+      dropout: 0.1,
+      vocab: 1,
+    };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
     const out = join(dir, 'run');
     const common = ['--backend', 'wasm'];
-    const t = await cli('train', '--config', join(dir, 'model.json'), '--data', data, '--steps', '3', '--batch', '4', '--eval-every', '3', '--out', out, ...common);
+    const t = await cli(
+      'train',
+      '--config',
+      join(dir, 'model.json'),
+      '--data',
+      data,
+      '--steps',
+      '3',
+      '--batch',
+      '4',
+      '--eval-every',
+      '3',
+      '--out',
+      out,
+      ...common,
+    );
     expect(t.code, t.err).toBe(0);
-    const valid = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'valid');
+    const valid = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.kind === 'valid');
     expect(valid).toHaveLength(1);
-    const e = await cli('eval', '--weights', join(out, 'best.safetensors'), '--data', data, '--split', 'valid', '--batch', '4', '--json', ...common);
+    const e = await cli(
+      'eval',
+      '--weights',
+      join(out, 'best.safetensors'),
+      '--data',
+      data,
+      '--split',
+      'valid',
+      '--batch',
+      '4',
+      '--json',
+      ...common,
+    );
     expect(e.code, e.err).toBe(0);
     const result = JSON.parse(e.out) as { loss: number; ppl: number; tokens: number };
     expect(result.loss).toBeCloseTo(valid[0].loss, 6);

@@ -13,14 +13,31 @@ const SEED = 11;
 function tinyConfig(): VisionMoEConfig {
   const base = visionPreset('vmoe-mnist');
   return {
-    ...base, hidden: 32, mlpDim: 64, heads: 2, blocks: 2, representationSize: 32,
+    ...base,
+    hidden: 32,
+    mlpDim: 64,
+    heads: 2,
+    blocks: 2,
+    representationSize: 32,
     moe: { ...base.moe, blocks: [1], expertHidden: 64, expertDropout: 0, groupSize: 4 },
   };
 }
 
 const run = (batchSplit: number): VisionRunConfig => ({
-  name: 'tiny vmoe', model: tinyConfig(), steps: 6, batch: 8, batchSplit, lr: 2e-3, warmup: 2, endLr: 1e-5,
-  weightDecay: 0.1, clipNorm: 1, seed: SEED, evalEvery: 6, logEvery: 3, evalBatch: 32,
+  name: 'tiny vmoe',
+  model: tinyConfig(),
+  steps: 6,
+  batch: 8,
+  batchSplit,
+  lr: 2e-3,
+  warmup: 2,
+  endLr: 1e-5,
+  weightDecay: 0.1,
+  clipNorm: 1,
+  seed: SEED,
+  evalEvery: 6,
+  logEvery: 3,
+  evalBatch: 32,
 });
 
 let data: VisionData;
@@ -36,8 +53,16 @@ describe('vision gradient accumulation (batchSplit)', () => {
     const one = await trainVision(run(1), data, dirs[0]!, { progressLabel: null });
     const two = await trainVision(run(2), data, dirs[1]!, { progressLabel: null });
     // Adam hides a gradient scale error from the weights; the logged gradient norm (before clipping) does not.
-    const records = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const norms = dirs.map((d) => records(d).filter((r) => r.gradNorm !== undefined).map((r) => r.gradNorm as number));
+    const records = (d: string) =>
+      readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const norms = dirs.map((d) =>
+      records(d)
+        .filter((r) => r.gradNorm !== undefined)
+        .map((r) => r.gradNorm as number),
+    );
     expect(norms[1]).toHaveLength(2);
     norms[1]!.forEach((n, i) => expect(n, `seed ${SEED}`).toBeCloseTo(norms[0]![i]!, 4));
     expect(two.trainLoss).toHaveLength(6);

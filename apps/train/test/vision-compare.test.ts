@@ -23,9 +23,24 @@ describe('compareVision', () => {
       variants: ['vmoe-mnist', 'momentum-vmoe-mnist'],
       seeds: [1],
       data,
-      budget: { ...visionRecipe('vmoe-mnist'), steps: 2, batch: 8, warmup: 1, evalEvery: 2, logEvery: 2, evalBatch: 24 },
+      budget: {
+        ...visionRecipe('vmoe-mnist'),
+        steps: 2,
+        batch: 8,
+        warmup: 1,
+        evalEvery: 2,
+        logEvery: 2,
+        evalBatch: 24,
+      },
       outDir,
-      modelOverrides: { hidden: 32, mlpDim: 64, heads: 2, blocks: 2, representationSize: 32, moe: { ...base.moe, blocks: [1], expertHidden: 64 } },
+      modelOverrides: {
+        hidden: 32,
+        mlpDim: 64,
+        heads: 2,
+        blocks: 2,
+        representationSize: 32,
+        moe: { ...base.moe, blocks: [1], expertHidden: 64 },
+      },
     });
     expect(results.map((r) => [r.variant, r.seed, r.trainLoss.length, r.clean.count])).toEqual([
       ['vmoe-mnist', 1, 2, 24],
@@ -36,12 +51,21 @@ describe('compareVision', () => {
     // By hand: ImageNet-C's formula with the baseline's per-corruption mean errors as the reference.
     const mean = (e: number[]) => e.reduce((a, b) => a + b, 0) / 5;
     const corruptions = Object.keys(plain!.errors);
-    const expected = (100 * corruptions.reduce((a, c) => a + mean(momentum!.errors[c]!) / Math.max(1e-6, mean(plain!.errors[c]!)), 0)) / corruptions.length;
+    const expected =
+      (100 *
+        corruptions.reduce((a, c) => a + mean(momentum!.errors[c]!) / Math.max(1e-6, mean(plain!.errors[c]!)), 0)) /
+      corruptions.length;
     expect(momentum!.mCE).toBeCloseTo(expected, 9);
     expect(momentum!.baseline).toBe('vmoe-mnist (mean over 1 seeds)');
 
     const files = writeVisionReport(outDir, results, { data: data.source });
-    expect([...files.plots].sort()).toEqual(['corrupted.svg', 'expert-load-momentum-vmoe-mnist.svg', 'expert-load-vmoe-mnist.svg', 'loss.svg', 'top1.svg']);
+    expect([...files.plots].sort()).toEqual([
+      'corrupted.svg',
+      'expert-load-momentum-vmoe-mnist.svg',
+      'expert-load-vmoe-mnist.svg',
+      'loss.svg',
+      'top1.svg',
+    ]);
     const md = readFileSync(files.report, 'utf8');
     const rows = md.split('\n').filter((l) => l.startsWith('| vmoe-mnist') || l.startsWith('| momentum-vmoe-mnist'));
     results.forEach((r, i) => {

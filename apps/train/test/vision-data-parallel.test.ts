@@ -16,10 +16,25 @@ const base = visionPreset('momentum-vmoe-mnist');
  * random streams are each rank's own.
  */
 const run: VisionRunConfig = {
-  name: 'tiny momentum-vmoe', seed: SEED, steps: 4, batch: 16, lr: 2e-3, warmup: 2, endLr: 1e-5, weightDecay: 0.1,
-  clipNorm: 1, evalEvery: 4, logEvery: 2, evalBatch: 128,
+  name: 'tiny momentum-vmoe',
+  seed: SEED,
+  steps: 4,
+  batch: 16,
+  lr: 2e-3,
+  warmup: 2,
+  endLr: 1e-5,
+  weightDecay: 0.1,
+  clipNorm: 1,
+  evalEvery: 4,
+  logEvery: 2,
+  evalBatch: 128,
   model: {
-    ...base, hidden: 32, mlpDim: 64, heads: 2, blocks: 2, representationSize: 32,
+    ...base,
+    hidden: 32,
+    mlpDim: 64,
+    heads: 2,
+    blocks: 2,
+    representationSize: 32,
     moe: { ...base.moe, blocks: [1], expertHidden: 64, expertDropout: 0, noiseStd: 0, groupSize: 4 },
   },
 };
@@ -35,7 +50,8 @@ describe('data-parallel vision training on worker threads', () => {
     one.model.dispose();
     const dirTwo = mkdtempSync(join(tmpdir(), 'vdp-two-'));
     const job = { kind: 'vision' as const, backend: 'wasm', run, outDir: dirTwo, resume: false };
-    const two = ((await runParallelJob({ mode: 'workers', size: 2 }, job)) as Extract<DpJobResult, { kind: 'vision' }>).result;
+    const two = ((await runParallelJob({ mode: 'workers', size: 2 }, job)) as Extract<DpJobResult, { kind: 'vision' }>)
+      .result;
     two.trainLoss.forEach((l, i) => expect(l, `step ${i + 1}, seed ${SEED}`).toBeCloseTo(one.trainLoss[i]!, 4));
     expect(two.evals).toHaveLength(1);
     expect(two.evals[0]!.top1).toBeCloseTo(one.evals[0]!.top1, 6);

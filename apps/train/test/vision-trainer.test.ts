@@ -16,17 +16,39 @@ const SEED = 3;
 function tinyConfig(momentum = visionPreset('vmoe-mnist').momentum): VisionMoEConfig {
   const base = visionPreset('vmoe-mnist');
   return {
-    ...base, hidden: 32, mlpDim: 64, heads: 2, blocks: 2, representationSize: 32, momentum,
+    ...base,
+    hidden: 32,
+    mlpDim: 64,
+    heads: 2,
+    blocks: 2,
+    representationSize: 32,
+    momentum,
     moe: { ...base.moe, blocks: [1], expertHidden: 64, expertDropout: 0.1 },
   };
 }
 
 const run = (overrides: Partial<VisionRunConfig> = {}): VisionRunConfig => ({
-  name: 'tiny vmoe', model: tinyConfig(), steps: 7, batch: 8, lr: 2e-3, warmup: 2, endLr: 1e-5,
-  weightDecay: 0.1, clipNorm: 1, seed: SEED, evalEvery: 2, logEvery: 2, evalBatch: 32, ...overrides,
+  name: 'tiny vmoe',
+  model: tinyConfig(),
+  steps: 7,
+  batch: 8,
+  lr: 2e-3,
+  warmup: 2,
+  endLr: 1e-5,
+  weightDecay: 0.1,
+  clipNorm: 1,
+  seed: SEED,
+  evalEvery: 2,
+  logEvery: 2,
+  evalBatch: 32,
+  ...overrides,
 });
 
-const records = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const records = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const tmp = (tag: string) => mkdtempSync(join(tmpdir(), `vision-${tag}-`));
 
 let data: VisionData;
@@ -59,7 +81,11 @@ describe('trainVision', () => {
     const replayed = await trainVision(cfg, data, dirC, { resume: true, progressLabel: null });
     replayed.model.dispose();
     expect(replayed.trainLoss, `seed ${SEED}`).toEqual(straight.trainLoss);
-    expect(records(dirC).filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(
+      records(dirC)
+        .filter((r) => r.kind === 'train')
+        .map((r) => r.step),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(readdirSync(dirC).sort()).toEqual(['best.safetensors', 'last.safetensors', 'metrics.jsonl']);
   });
 
@@ -74,14 +100,20 @@ describe('trainVision', () => {
     train.forEach((r, i) => expect(r.lr as number).toBeCloseTo(expected[i]!, 12));
     // Routing readings on steps 2, 4 and the last; none on 1 and 3.
     expect(train.map((r) => r.moe !== undefined)).toEqual([false, true, false, true, true]);
-    const moe = train[1]!.moe as { block: number; tokensPerExpert: number[]; routingEntropy: number; dropRate: number }[];
+    const moe = train[1]!.moe as {
+      block: number;
+      tokensPerExpert: number[];
+      routingEntropy: number;
+      dropRate: number;
+    }[];
     expect(moe.map((b) => b.block)).toEqual([1]);
     const assignments = moe[0]!.tokensPerExpert.reduce((a, b) => a + b, 0);
     // 8 images × 17 tokens × top-2 slots, minus the dropped fraction.
     expect(assignments).toBeCloseTo(8 * 17 * 2 * (1 - moe[0]!.dropRate), 6);
     expect(moe[0]!.routingEntropy).toBeGreaterThan(0);
     expect(moe[0]!.routingEntropy).toBeLessThanOrEqual(Math.log(4) + 1e-6);
-    for (const r of train) expect((r.loss as number) - (r.classification as number) - (r.aux as number)).toBeCloseTo(0, 5);
+    for (const r of train)
+      expect((r.loss as number) - (r.classification as number) - (r.aux as number)).toBeCloseTo(0, 5);
     const evals = log.filter((r) => r.kind === 'eval');
     expect(evals.map((r) => r.step)).toEqual([5]);
     expect(evals[0]!.images).toBe(32);
@@ -102,11 +134,20 @@ describe('weight decay on kernels only', () => {
     const mask = kernelDecayMask(params);
     const decayed = [...params.keys()].filter(mask).sort();
     const attention = (b: number) => ['query', 'key', 'value', 'out'].map((p) => `blocks.${b}.attention.${p}.weight`);
-    expect(decayed).toEqual([
-      'embedding.kernel', ...attention(0), 'blocks.0.mlp.fc1.weight', 'blocks.0.mlp.fc2.weight',
-      ...attention(1), 'blocks.1.mlp.moe.router.weight', 'blocks.1.mlp.moe.experts.w1', 'blocks.1.mlp.moe.experts.w2',
-      'preLogits.weight', 'head.weight',
-    ].sort());
+    expect(decayed).toEqual(
+      [
+        'embedding.kernel',
+        ...attention(0),
+        'blocks.0.mlp.fc1.weight',
+        'blocks.0.mlp.fc2.weight',
+        ...attention(1),
+        'blocks.1.mlp.moe.router.weight',
+        'blocks.1.mlp.moe.experts.w1',
+        'blocks.1.mlp.moe.experts.w2',
+        'preLogits.weight',
+        'head.weight',
+      ].sort(),
+    );
     model.dispose();
   });
 

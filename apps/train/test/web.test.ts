@@ -12,14 +12,48 @@ describe('msmoe web', () => {
   it('serves the built page with the models of a run on 127.0.0.1 and prints the URL (seed 6)', async () => {
     const data = mkdtempSync(join(tmpdir(), 'corpus-'));
     const rng = new Rng(6);
-    const text = (lines: number) => Array.from({ length: lines }, () => Array.from({ length: 6 }, () => `w${rng.int(12)}`).join(' ')).join('\n') + '\n';
-    for (const split of ['train', 'valid', 'test']) writeFileSync(join(data, `${split}.txt`), text(split === 'train' ? 100 : 30));
+    const text = (lines: number) =>
+      Array.from({ length: lines }, () => Array.from({ length: 6 }, () => `w${rng.int(12)}`).join(' ')).join('\n') +
+      '\n';
+    for (const split of ['train', 'valid', 'test'])
+      writeFileSync(join(data, `${split}.txt`), text(split === 'train' ? 100 : 30));
     const dir = mkdtempSync(join(tmpdir(), 'web-run-'));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ arch: 'smsm', layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0, vocab: 1 }));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        arch: 'smsm',
+        layers: 2,
+        hidden: 16,
+        inner: 16,
+        heads: 2,
+        blockSize: 8,
+        attnSpan: 8,
+        experts: 4,
+        topK: 2,
+        dropout: 0,
+        vocab: 1,
+      }),
+    );
     // A compare-style run folder: <variant>/seed-<s>/ with best.safetensors and vocab.txt.
     const out = join(dir, 'run', 'momentum', 'seed-1');
     mkdirSync(out, { recursive: true });
-    const t = await cli('train', '--config', join(dir, 'model.json'), '--data', data, '--steps', '1', '--batch', '2', '--eval-every', '1', '--out', out, '--backend', 'wasm');
+    const t = await cli(
+      'train',
+      '--config',
+      join(dir, 'model.json'),
+      '--data',
+      data,
+      '--steps',
+      '1',
+      '--batch',
+      '2',
+      '--eval-every',
+      '1',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    );
     expect(t.code, t.err).toBe(0);
     // A page folder with a build newer than its sources, so that nothing is built here (apps/web's own tests build
     // the real page; building it here too could race with turbo's build of apps/web/dist).
@@ -29,7 +63,9 @@ describe('msmoe web', () => {
     writeFileSync(join(pageDir, 'dist', 'index.html'), '<title>MomentumSMoE in the browser</title>');
     utimesSync(join(pageDir, 'index.html'), new Date(2020, 0, 1), new Date(2020, 0, 1));
     const args = ['web', '--run', join(dir, 'run'), '--port', '0', '--page', pageDir];
-    const child = spawn(process.execPath, ['--conditions=@momentum-smoe/source', '--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@momentum-smoe/source', '--import', 'tsx', CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((ok, fail) => {
         let text = '';
@@ -42,9 +78,13 @@ describe('msmoe web', () => {
       });
       const index = (await (await fetch(`${url}models/index.json`)).json()) as { name: string; url: string }[];
       expect(index).toEqual([{ name: 'momentum/seed-1', url: 'models/momentum/seed-1/' }]);
-      expect(await (await fetch(`${url}models/momentum/seed-1/vocab.txt`)).text()).toBe(readFileSync(join(out, 'vocab.txt'), 'utf8'));
+      expect(await (await fetch(`${url}models/momentum/seed-1/vocab.txt`)).text()).toBe(
+        readFileSync(join(out, 'vocab.txt'), 'utf8'),
+      );
       // The checkpoint without its optimiser moments: exactly its model/ tensors and its config.
-      const served = parseSafetensors(new Uint8Array(await (await fetch(`${url}models/momentum/seed-1/best.safetensors`)).arrayBuffer()));
+      const served = parseSafetensors(
+        new Uint8Array(await (await fetch(`${url}models/momentum/seed-1/best.safetensors`)).arrayBuffer()),
+      );
       const file = parseSafetensors(readFileSync(join(out, 'best.safetensors')));
       expect([...served.tensors.keys()]).toEqual([...file.tensors.keys()].filter((k) => k.startsWith('model/')));
       for (const [k, t] of served.tensors) expect(Array.from(t.data)).toEqual(Array.from(file.tensors.get(k)!.data));
@@ -60,6 +100,8 @@ describe('msmoe web', () => {
   it('names the fix for a run folder without models', async () => {
     const r = await cli('web', '--run', mkdtempSync(join(tmpdir(), 'empty-')));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^msmoe web: --run .*: no best\.safetensors there or in <variant>\/seed-<s>\/ below it \(train first: msmoe\)$/);
+    expect(r.err).toMatch(
+      /^msmoe web: --run .*: no best\.safetensors there or in <variant>\/seed-<s>\/ below it \(train first: msmoe\)$/,
+    );
   });
 });

@@ -21,9 +21,23 @@ if (!existsSync(runDir)) {
   process.exit(0);
 }
 // The page as users get it: `msmoe web` (built if needed, checkpoints served without optimiser moments).
-const child = spawn(process.execPath, ['--conditions=@momentum-smoe/source', '--import', 'tsx', join(repoRoot, 'apps/train/src/cli.ts'), 'web', '--run', runDir, '--port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    '--conditions=@momentum-smoe/source',
+    '--import',
+    'tsx',
+    join(repoRoot, 'apps/train/src/cli.ts'),
+    'web',
+    '--run',
+    runDir,
+    '--port',
+    '0',
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const url = await new Promise<string>((ok, fail) => {
   let text = '';
   child.stdout.on('data', (b: Buffer) => {
@@ -50,7 +64,11 @@ try {
     const names = await page.evaluate(() => msmoe.models());
     for (const name of names) {
       const s = performance.now();
-      await page.evaluate(([p, n, m]) => msmoe.generate(p, { tokens: n, seed: 1, model: m }), [prompt, TOKENS, name] as const);
+      await page.evaluate(([p, n, m]) => msmoe.generate(p, { tokens: n, seed: 1, model: m }), [
+        prompt,
+        TOKENS,
+        name,
+      ] as const);
       api[name] = TOKENS / ((performance.now() - s) / 1000);
     }
     results.push({
@@ -58,7 +76,9 @@ try {
       readyMs,
       page: await page.evaluate(() => msmoe.timings()),
       firstTokenMs: readyMs + first.firstTokenMs,
-      uiTokensPerSec: Object.fromEntries(Object.entries(ui).map(([k, g]) => [k, TOKENS / ((g.totalMs - g.firstTokenMs) / 1000)])),
+      uiTokensPerSec: Object.fromEntries(
+        Object.entries(ui).map(([k, g]) => [k, TOKENS / ((g.totalMs - g.firstTokenMs) / 1000)]),
+      ),
       apiTokensPerSec: api,
     });
     console.error(`rep ${rep + 1}/${REPS}: ${JSON.stringify(results.at(-1))}`);
@@ -71,7 +91,9 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const names = Object.keys(results[0]!.apiTokensPerSec as Record<string, number>);
 const perModel = (key: 'uiTokensPerSec' | 'apiTokensPerSec') =>
-  Object.fromEntries(names.map((n) => [n, Math.round(median(results.map((r) => (r[key] as Record<string, number>)[n]!)))]));
+  Object.fromEntries(
+    names.map((n) => [n, Math.round(median(results.map((r) => (r[key] as Record<string, number>)[n]!)))]),
+  );
 const firstTokenMs = Math.round(median(results.map((r) => r.firstTokenMs as number)));
 const ui = perModel('uiTokensPerSec');
 writeResult('web-page', {
@@ -83,5 +105,9 @@ writeResult('web-page', {
   readyMs: Math.round(median(results.map((r) => r.readyMs as number))),
   uiTokensPerSec: ui,
   apiTokensPerSec: perModel('apiTokensPerSec'),
-  targets: { firstTokenMs: 3000, tokensPerSec: 20, met: firstTokenMs < 3000 && Object.values(ui).every((v) => v >= 20) },
+  targets: {
+    firstTokenMs: 3000,
+    tokensPerSec: 20,
+    met: firstTokenMs < 3000 && Object.values(ui).every((v) => v >= 20),
+  },
 });

@@ -32,13 +32,26 @@ export interface MsmoeApi {
   /** Perplexity of `text` per model, clean and under the word-swap attack. */
   evaluate(text: string): Record<string, ModelEvaluation>;
   /** Prompt and continuation (as `msmoe generate` prints it) from one model (default: the first). */
-  generate(prompt: string, options?: { tokens?: number; seed?: number; temperature?: number; topK?: number; model?: string }): Promise<string>;
+  generate(
+    prompt: string,
+    options?: { tokens?: number; seed?: number; temperature?: number; topK?: number; model?: string },
+  ): Promise<string>;
   /** Generates with every model on screen, as the generate button does; text and timings per model. */
-  generateAll(prompt: string, options?: { tokens?: number; seed?: number; temperature?: number; topK?: number }): Promise<Record<string, { text: string; firstTokenMs: number; totalMs: number; tokens: number }>>;
+  generateAll(
+    prompt: string,
+    options?: { tokens?: number; seed?: number; temperature?: number; topK?: number },
+  ): Promise<Record<string, { text: string; firstTokenMs: number; totalMs: number; tokens: number }>>;
 }
 
 /** The plain-number view of an {@link Evaluation}. */
 export function toEvaluation(e: Evaluation): ModelEvaluation {
   const { loss, ppl, tokens, logProbs, blocks } = e.clean;
-  return { loss, ppl, tokens, logProbs, blocks, attacked: { loss: e.attacked.loss, ppl: e.attacked.ppl, tokens: e.attacked.tokens } };
+  return {
+    loss,
+    ppl,
+    tokens,
+    logProbs,
+    blocks,
+    attacked: { loss: e.attacked.loss, ppl: e.attacked.ppl, tokens: e.attacked.tokens },
+  };
 }

@@ -37,7 +37,12 @@ export function availableBackends(): BackendName[] {
  */
 export function configureWasmFiles(override: string | null): void {
   if (override !== null) setWasmPaths(override);
-  else setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': simdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': threadedUrl });
+  else
+    setWasmPaths({
+      'tfjs-backend-wasm.wasm': wasmUrl,
+      'tfjs-backend-wasm-simd.wasm': simdUrl,
+      'tfjs-backend-wasm-threaded-simd.wasm': threadedUrl,
+    });
 }
 
 /** Switches to `requested`, then reads which backend runs; on wasm, registers the project's kernels. */
@@ -52,7 +57,8 @@ export async function startBackend(requested: BackendName): Promise<BackendStatu
   }
   if (!ok) {
     // tfjs leaves no backend set after a failed switch: take the best that starts, as tfjs would on its own.
-    for (const other of ['wasm', 'webgl', 'cpu'] as const) if (other !== requested && (await tf.setBackend(other).catch(() => false))) break;
+    for (const other of ['wasm', 'webgl', 'cpu'] as const)
+      if (other !== requested && (await tf.setBackend(other).catch(() => false))) break;
   }
   await tf.ready();
   const actual = tf.getBackend();

@@ -85,7 +85,9 @@ export async function generate(m: LoadedModel, prompt: string, settings: Generat
   try {
     let step = decoder.step(promptIds);
     steps.push({ positions: promptIds.length, layers: step.layers });
-    promptIds.forEach((id, i) => view.push({ id, word: m.vocab.word(id), generated: false, routing: step.routing[i]! }));
+    promptIds.forEach((id, i) =>
+      view.push({ id, word: m.vocab.word(id), generated: false, routing: step.routing[i]! }),
+    );
     for (let t = 0; t < tokens; t++) {
       const id = sampleToken(step.logProbs.at(-1)!, { temperature, topK }, rng);
       if (t === 0) firstTokenMs = performance.now() - t0;
@@ -97,7 +99,16 @@ export async function generate(m: LoadedModel, prompt: string, settings: Generat
   } finally {
     decoder.dispose();
   }
-  return { text: idsToText(view.map((v) => v.id), m.vocab), tokens: view, layers: summarise(steps), firstTokenMs, totalMs: performance.now() - t0 };
+  return {
+    text: idsToText(
+      view.map((v) => v.id),
+      m.vocab,
+    ),
+    tokens: view,
+    layers: summarise(steps),
+    firstTokenMs,
+    totalMs: performance.now() - t0,
+  };
 }
 
 /** Perplexity of one token sequence. */
@@ -144,7 +155,10 @@ export interface Evaluation {
 export function evaluate(m: LoadedModel, text: string, attackSeed = 0): Evaluation {
   const clean = wordsToIds(textToWords(text, { finalEos: true }), m.vocab);
   const attack = new WordSwapAttack({ rate: ATTACK.rate, token: ATTACK.token, seed: attackSeed });
-  const attackedText = text.split(/\r\n|\n|\r/).map(attack.attackLine).join('\n');
+  const attackedText = text
+    .split(/\r\n|\n|\r/)
+    .map(attack.attackLine)
+    .join('\n');
   const attacked = wordsToIds(textToWords(attackedText, { finalEos: true }), m.vocab, ATTACK.token);
   return { clean: score(m, clean), attacked: score(m, attacked) };
 }

@@ -38,7 +38,12 @@ export function parseVocab(text: string): string[] {
 }
 
 /** Builds the model from safetensors bytes, a vocabulary file's text and, for official weights without one, a config. */
-export function modelFromBytes(name: string, weights: Uint8Array, vocabText: string, config?: Record<string, unknown>): LoadedModel {
+export function modelFromBytes(
+  name: string,
+  weights: Uint8Array,
+  vocabText: string,
+  config?: Record<string, unknown>,
+): LoadedModel {
   const { tensors, metadata } = parseSafetensors(weights, name);
   const words = parseVocab(vocabText);
   let model: SmoeLanguageModel;
@@ -58,7 +63,8 @@ export function modelFromBytes(name: string, weights: Uint8Array, vocabText: str
       model.dispose();
       throw new FileFormatError(name, `checkpoint does not match its config: ${problems.join('; ')}`);
     }
-    for (const [key, v] of params) tf.tidy(() => v.assign(tf.tensor(tensors.get(`model/${key}`)!.data, v.shape, 'float32')));
+    for (const [key, v] of params)
+      tf.tidy(() => v.assign(tf.tensor(tensors.get(`model/${key}`)!.data, v.shape, 'float32')));
   } else {
     const cfg = config ?? (metadata.config ? (JSON.parse(metadata.config) as Record<string, unknown>) : undefined);
     if (!cfg) throw new FileFormatError(name, 'official weights without a config: add the model config JSON');
@@ -67,7 +73,10 @@ export function modelFromBytes(name: string, weights: Uint8Array, vocabText: str
   }
   if (words.length !== model.config.vocab) {
     model.dispose();
-    throw new FileFormatError(name, `the vocabulary has ${words.length} words but the model's vocab is ${model.config.vocab}: load the run's own vocab.txt`);
+    throw new FileFormatError(
+      name,
+      `the vocabulary has ${words.length} words but the model's vocab is ${model.config.vocab}: load the run's own vocab.txt`,
+    );
   }
   model.train(false);
   return { name, model, vocab: new Vocabulary(words) };
@@ -98,8 +107,14 @@ export async function modelsFromFiles(files: readonly File[]): Promise<LoadedMod
   const weights = files.filter((f) => f.name.endsWith('.safetensors'));
   const vocab = files.find((f) => f.name.endsWith('.txt'));
   const config = files.find((f) => f.name.endsWith('.json'));
-  if (weights.length === 0 || !vocab) throw new FileFormatError(files.map((f) => f.name).join(', ') || '(no files)', 'pick a .safetensors file and its vocab.txt together');
+  if (weights.length === 0 || !vocab)
+    throw new FileFormatError(
+      files.map((f) => f.name).join(', ') || '(no files)',
+      'pick a .safetensors file and its vocab.txt together',
+    );
   const vocabText = await vocab.text();
   const cfg = config ? (JSON.parse(await config.text()) as Record<string, unknown>) : undefined;
-  return Promise.all(weights.map(async (w) => modelFromBytes(w.name, new Uint8Array(await w.arrayBuffer()), vocabText, cfg)));
+  return Promise.all(
+    weights.map(async (w) => modelFromBytes(w.name, new Uint8Array(await w.arrayBuffer()), vocabText, cfg)),
+  );
 }

@@ -4,7 +4,13 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { type BackendName, type BackendStatus, availableBackends, configureWasmFiles, startBackend } from './backend.js';
+import {
+  type BackendName,
+  type BackendStatus,
+  availableBackends,
+  configureWasmFiles,
+  startBackend,
+} from './backend.js';
 import { type Generation, evaluate, generate, type GenerateSettings } from './engine.js';
 import { type LoadedModel, modelFromUrl, modelsFromFiles } from './load-model.js';
 import { el, heatMap, normChart, routingTable, tokenText } from './views.js';
@@ -18,7 +24,9 @@ const timings = { backendReadyMs: 0, modelsReadyMs: 0 };
 
 function showBackend(status: BackendStatus): void {
   const box = $('backend-status');
-  box.textContent = status.fallback ?? `running on ${status.actual}${status.kernels.length ? ` with ${status.kernels.length} project kernels` : ''}`;
+  box.textContent =
+    status.fallback ??
+    `running on ${status.actual}${status.kernels.length ? ` with ${status.kernels.length} project kernels` : ''}`;
   box.className = status.fallback ? 'status warn' : 'status';
   box.dataset.backend = status.actual;
 }
@@ -31,7 +39,13 @@ async function switchBackend(name: BackendName): Promise<BackendStatus> {
 
 function showModels(): void {
   $('model-list').replaceChildren(
-    ...models.map((m) => el('span', { class: 'chip' }, `${m.name} · ${m.model.config.arch} · ${m.model.parameterCount().toLocaleString('en-US')} params`)),
+    ...models.map((m) =>
+      el(
+        'span',
+        { class: 'chip' },
+        `${m.name} · ${m.model.config.arch} · ${m.model.parameterCount().toLocaleString('en-US')} params`,
+      ),
+    ),
   );
 }
 
@@ -68,7 +82,10 @@ async function defaultModels(): Promise<void> {
 function renderColumn(col: HTMLElement, m: LoadedModel, g: Pick<Generation, 'tokens'> & Partial<Generation>): void {
   const detail = el('div', { class: 'detail' });
   const pick = (i: number) => detail.replaceChildren(routingTable(g.tokens[i]!));
-  const meta = g.totalMs === undefined ? 'generating…' : `first token ${g.firstTokenMs!.toFixed(0)} ms · ${((g.tokens.filter((t) => t.generated).length * 1000) / g.totalMs).toFixed(1)} tokens/s`;
+  const meta =
+    g.totalMs === undefined
+      ? 'generating…'
+      : `first token ${g.firstTokenMs!.toFixed(0)} ms · ${((g.tokens.filter((t) => t.generated).length * 1000) / g.totalMs).toFixed(1)} tokens/s`;
   const parts: Node[] = [el('h3', {}, m.name), tokenText(g.tokens, pick), detail, el('div', { class: 'meta' }, meta)];
   if (g.layers) {
     parts.push(el('div', {}, el('b', {}, 'tokens per expert'), el('br'), heatMap(g.layers)));
@@ -105,10 +122,29 @@ function evaluateAll(text: string): Record<string, ModelEvaluation> {
   const results: Record<string, ModelEvaluation> = {};
   for (const m of models) results[m.name] = toEvaluation(evaluate(m, text));
   const rows = Object.entries(results).map(([name, r]) =>
-    el('tr', {}, el('td', {}, name), el('td', {}, r.ppl.toFixed(2)), el('td', {}, r.attacked.ppl.toFixed(2)), el('td', {}, String(r.tokens))),
+    el(
+      'tr',
+      {},
+      el('td', {}, name),
+      el('td', {}, r.ppl.toFixed(2)),
+      el('td', {}, r.attacked.ppl.toFixed(2)),
+      el('td', {}, String(r.tokens)),
+    ),
   );
   $('ppl-result').replaceChildren(
-    el('table', { class: 'ppl' }, el('tr', {}, el('th', {}, 'model'), el('th', {}, 'PPL clean'), el('th', {}, 'PPL word swap'), el('th', {}, 'tokens')), ...rows),
+    el(
+      'table',
+      { class: 'ppl' },
+      el(
+        'tr',
+        {},
+        el('th', {}, 'model'),
+        el('th', {}, 'PPL clean'),
+        el('th', {}, 'PPL word swap'),
+        el('th', {}, 'tokens'),
+      ),
+      ...rows,
+    ),
   );
   return results;
 }
@@ -119,7 +155,9 @@ function wireUi(): void {
   select.addEventListener('change', () => void switchBackend(select.value as BackendName));
   $('url-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    void guarded(async () => addModels([await modelFromUrl(new URL(($('model-url') as HTMLInputElement).value, location.href).href)]));
+    void guarded(async () =>
+      addModels([await modelFromUrl(new URL(($('model-url') as HTMLInputElement).value, location.href).href)]),
+    );
   });
   $<HTMLInputElement>('files').addEventListener('change', (e) => {
     void guarded(async () => addModels(await modelsFromFiles([...((e.target as HTMLInputElement).files ?? [])])));
@@ -136,7 +174,10 @@ function wireUi(): void {
     e.preventDefault();
     void guarded(async () => void (await generateAll(($('prompt') as HTMLTextAreaElement).value, settingsFromForm())));
   });
-  $('ppl-button').addEventListener('click', () => void guarded(async () => void evaluateAll(($('ppl-text') as HTMLTextAreaElement).value)));
+  $('ppl-button').addEventListener(
+    'click',
+    () => void guarded(async () => void evaluateAll(($('ppl-text') as HTMLTextAreaElement).value)),
+  );
 }
 
 async function start(): Promise<void> {
@@ -165,7 +206,12 @@ const api: MsmoeApi = {
   },
   generateAll: async (prompt, options = {}) => {
     const all = await generateAll(prompt, options);
-    return Object.fromEntries(Object.entries(all).map(([k, g]) => [k, { text: g.text, firstTokenMs: g.firstTokenMs, totalMs: g.totalMs, tokens: g.tokens.length }]));
+    return Object.fromEntries(
+      Object.entries(all).map(([k, g]) => [
+        k,
+        { text: g.text, firstTokenMs: g.firstTokenMs, totalMs: g.totalMs, tokens: g.tokens.length },
+      ]),
+    );
   },
 };
 (window as unknown as { msmoe: MsmoeApi }).msmoe = api;

@@ -8,7 +8,11 @@ import type { LayerSummary, TokenView } from './engine.js';
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** Creates an element with attributes and children. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   e.append(...children);
@@ -40,7 +44,12 @@ export function tokenText(tokens: readonly TokenView[], onPick: (i: number) => v
 /** A table of one token's routing: per MoE layer, the chosen experts with their weights. */
 export function routingTable(token: TokenView): HTMLElement {
   const rows = token.routing.map((r) =>
-    el('tr', {}, el('td', {}, `layer ${r.layer}`), el('td', {}, r.experts.map((e, k) => `E${e} ${(100 * r.weights[k]!).toFixed(0)}%`).join(' · '))),
+    el(
+      'tr',
+      {},
+      el('td', {}, `layer ${r.layer}`),
+      el('td', {}, r.experts.map((e, k) => `E${e} ${(100 * r.weights[k]!).toFixed(0)}%`).join(' · ')),
+    ),
   );
   return el('table', { class: 'routing' }, el('caption', {}, `“${token.word}”: experts chosen (weight)`), ...rows);
 }
@@ -63,7 +72,13 @@ export function heatMap(layers: readonly LayerSummary[]): SVGElement {
     name.textContent = `layer ${l.layer}`;
     root.append(name);
     l.tokensPerExpert.forEach((c, e) => {
-      const rect = svg('rect', { x: left + e * cell, y: top + row * cell, width: cell - 1, height: cell - 1, fill: `rgba(37, 99, 235, ${(0.08 + 0.92 * (c / max)).toFixed(3)})` });
+      const rect = svg('rect', {
+        x: left + e * cell,
+        y: top + row * cell,
+        width: cell - 1,
+        height: cell - 1,
+        fill: `rgba(37, 99, 235, ${(0.08 + 0.92 * (c / max)).toFixed(3)})`,
+      });
       const title = svg('title', {});
       title.textContent = `layer ${l.layer}, expert ${e}: ${c} tokens`;
       rect.append(title);
@@ -82,7 +97,14 @@ export function normChart(layers: readonly LayerSummary[]): SVGElement {
   const root = svg('svg', { width: w, height: h, class: 'norms' });
   const x = (i: number) => pad + (layers.length < 2 ? 0 : (i * (w - 2 * pad)) / (layers.length - 1));
   const y = (v: number) => h - pad + 4 - (v / max) * (h - pad - 10);
-  root.append(svg('polyline', { points: layers.map((l, i) => `${x(i)},${y(l.stateNorm)}`).join(' '), fill: 'none', stroke: '#dc2626', 'stroke-width': 2 }));
+  root.append(
+    svg('polyline', {
+      points: layers.map((l, i) => `${x(i)},${y(l.stateNorm)}`).join(' '),
+      fill: 'none',
+      stroke: '#dc2626',
+      'stroke-width': 2,
+    }),
+  );
   layers.forEach((l, i) => {
     root.append(svg('circle', { cx: x(i), cy: y(l.stateNorm), r: 3, fill: '#dc2626' }));
     const t = svg('text', { x: x(i), y: h - 4, 'font-size': 9, 'text-anchor': 'middle' });

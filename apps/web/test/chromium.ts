@@ -4,7 +4,9 @@ import { chromium, type Browser } from 'playwright-core';
 
 /** The Chromium binary: `$CHROMIUM_PATH`, else Debian's (the binary, not the `/usr/bin/chromium` wrapper script). */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].filter((p): p is string => !!p);
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error('no Chromium found: run scripts/ci/install-chromium.sh (or set CHROMIUM_PATH)');
   return found;
@@ -15,6 +17,13 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }

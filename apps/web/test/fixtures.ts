@@ -16,8 +16,16 @@ export function trainTiny(config: Record<string, unknown>, seed: number, steps =
   const opt = tf.train.adam(3e-3);
   let cache = model.initCache(4);
   for (let s = 0; s < steps; s++) {
-    const x = tf.tensor2d(Int32Array.from({ length: 4 * m }, () => 2 + rng.int(vocab - 2)), [4, m], 'int32');
-    const y = tf.tensor2d(Int32Array.from({ length: 4 * m }, () => 2 + rng.int(vocab - 2)), [4, m], 'int32');
+    const x = tf.tensor2d(
+      Int32Array.from({ length: 4 * m }, () => 2 + rng.int(vocab - 2)),
+      [4, m],
+      'int32',
+    );
+    const y = tf.tensor2d(
+      Int32Array.from({ length: 4 * m }, () => 2 + rng.int(vocab - 2)),
+      [4, m],
+      'int32',
+    );
     let next: tf.Tensor3D[] = [];
     opt.minimize(() => {
       const out = model.loss(x, y, cache);
@@ -34,11 +42,19 @@ export function trainTiny(config: Record<string, unknown>, seed: number, steps =
 }
 
 /** Writes the model as `msmoe train` does (a checkpoint with `model/<name>` tensors and its config) or as official weights. */
-export async function writeRun(dir: string, model: SmoeLanguageModel, format: 'checkpoint' | 'official'): Promise<void> {
+export async function writeRun(
+  dir: string,
+  model: SmoeLanguageModel,
+  format: 'checkpoint' | 'official',
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'vocab.txt'), WORDS.join('\n') + '\n');
   if (format === 'official') return saveWeights(model, join(dir, 'best.safetensors'));
   const tensors = new Map<string, TensorData>();
-  for (const [name, v] of model.namedParameters()) tensors.set(`model/${name}`, { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array });
-  await writeSafetensors(join(dir, 'best.safetensors'), tensors, { format: 'msmoe-checkpoint-1', state: JSON.stringify({ run: { model: model.config satisfies LmConfig } }) });
+  for (const [name, v] of model.namedParameters())
+    tensors.set(`model/${name}`, { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array });
+  await writeSafetensors(join(dir, 'best.safetensors'), tensors, {
+    format: 'msmoe-checkpoint-1',
+    state: JSON.stringify({ run: { model: model.config satisfies LmConfig } }),
+  });
 }

@@ -13,7 +13,13 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@momentum-smoe/core';
 import { Vocabulary, idsToText, textToWords, wordsToIds } from '@momentum-smoe/datasets';
-import { type SmoeLanguageModel, disposeLayerReports, generateTokens, readLayerReports, type LmLayerValues } from '@momentum-smoe/models';
+import {
+  type SmoeLanguageModel,
+  disposeLayerReports,
+  generateTokens,
+  readLayerReports,
+  type LmLayerValues,
+} from '@momentum-smoe/models';
 import type { MsmoeApi } from '../src/api.js';
 import { launchChromium } from './chromium.js';
 import { WORDS, trainTiny, writeRun } from './fixtures.js';
@@ -21,7 +27,18 @@ import { serve } from './static-server.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TEXT = 'w1 w2 w3 w4 w5 w6 w7 w8 w9 w10\nw11 w3 w5 w7 zebra w2 w4 w6\nw8 w9 w1';
-const base = { layers: 2, hidden: 16, inner: 16, heads: 2, blockSize: 8, attnSpan: 8, experts: 4, topK: 2, dropout: 0, vocab: WORDS.length };
+const base = {
+  layers: 2,
+  hidden: 16,
+  inner: 16,
+  heads: 2,
+  blockSize: 8,
+  attnSpan: 8,
+  experts: 4,
+  topK: 2,
+  dropout: 0,
+  vocab: WORDS.length,
+};
 const MODELS = { 'momentum/seed-1': { ...base, arch: 'smsm' }, 'adam/seed-1': { ...base, arch: 'sasa' } } as const;
 
 let server: Server;
@@ -43,7 +60,10 @@ beforeAll(async () => {
     trained.set(name, model);
     await writeRun(join(runs, name), model, i++ === 0 ? 'checkpoint' : 'official');
   }
-  writeFileSync(join(runs, 'index.json'), JSON.stringify(Object.keys(MODELS).map((name) => ({ name, url: `models/${name}/` }))));
+  writeFileSync(
+    join(runs, 'index.json'),
+    JSON.stringify(Object.keys(MODELS).map((name) => ({ name, url: `models/${name}/` }))),
+  );
   const out = join(work, 'dist');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
   ({ server, url } = await serve({ '/models/': runs, '/': out }));
@@ -63,7 +83,10 @@ afterAll(async () => {
 });
 
 /** Node's reference: target log-probs and layer reports of `ids`, block by block with the cache carried. */
-async function nodeScore(model: SmoeLanguageModel, ids: Int32Array): Promise<{ logProbs: number[]; blocks: LmLayerValues[][] }> {
+async function nodeScore(
+  model: SmoeLanguageModel,
+  ids: Int32Array,
+): Promise<{ logProbs: number[]; blocks: LmLayerValues[][] }> {
   const m = model.config.blockSize;
   const v = model.config.vocab;
   let cache = model.initCache(1);
@@ -103,7 +126,9 @@ describe('the page in Chromium', () => {
       expect(got.tokens).toBe(ids.length - 1);
       const diff = Math.max(...ref.logProbs.map((x, i) => Math.abs(x - got.logProbs[i]!)));
       expect(diff, name).toBeLessThan(1e-5);
-      expect(got.blocks.map((b) => b.map((l) => l.tokensPerExpert))).toEqual(ref.blocks.map((b) => b.map((l) => l.tokensPerExpert)));
+      expect(got.blocks.map((b) => b.map((l) => l.tokensPerExpert))).toEqual(
+        ref.blocks.map((b) => b.map((l) => l.tokensPerExpert)),
+      );
       got.blocks.flat().forEach((l, i) => {
         const r = ref.blocks.flat()[i]!;
         expect(Math.abs(l.stateNorm - r.stateNorm)).toBeLessThan(1e-5);
@@ -117,10 +142,16 @@ describe('the page in Chromium', () => {
   it('generates the Node text for the same seed (sampled and greedy)', async () => {
     const vocab = new Vocabulary(WORDS);
     for (const [name, model] of trained) {
-      for (const options of [{ tokens: 16, seed: 5, temperature: 0.8, topK: 40 }, { tokens: 10, seed: 0, temperature: 0, topK: 0 }]) {
+      for (const options of [
+        { tokens: 16, seed: 5, temperature: 0.8, topK: 40 },
+        { tokens: 10, seed: 0, temperature: 0, topK: 0 },
+      ]) {
         const prompt = wordsToIds(textToWords('w1 w2 w3', { finalEos: false }), vocab);
         const expected = idsToText([...prompt, ...generateTokens(model, prompt, options)], vocab);
-        const got = await page.evaluate(([n, o]) => msmoe.generate('w1 w2 w3', { ...o, model: n }), [name, options] as const);
+        const got = await page.evaluate(([n, o]) => msmoe.generate('w1 w2 w3', { ...o, model: n }), [
+          name,
+          options,
+        ] as const);
         expect(got, `${name} ${JSON.stringify(options)}`).toBe(expected);
       }
     }
@@ -130,7 +161,9 @@ describe('the page in Chromium', () => {
     await page.fill('#prompt', 'w1 w2 w3');
     await page.fill('#tokens', '12');
     await page.click('#gen-button');
-    await page.waitForFunction(() => document.querySelectorAll('.model-col svg.heat').length === 2, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.model-col svg.heat').length === 2, undefined, {
+      timeout: 60_000,
+    });
     await page.hover('.model-col .tok.gen');
     expect(await page.locator('.model-col table.routing tr').count()).toBeGreaterThanOrEqual(2);
     await page.click('#ppl-button');
@@ -145,7 +178,14 @@ describe('the page in Chromium', () => {
     await page.setInputFiles('#files', [join(dir, 'best.safetensors'), join(dir, 'vocab.txt')]);
     await page.waitForFunction(() => msmoe.models().includes('best.safetensors'));
     const options = { tokens: 8, seed: 2 };
-    const [picked, served] = await page.evaluate((o) => Promise.all([msmoe.generate('w1', { ...o, model: 'best.safetensors' }), msmoe.generate('w1', { ...o, model: 'adam/seed-1' })]), options);
+    const [picked, served] = await page.evaluate(
+      (o) =>
+        Promise.all([
+          msmoe.generate('w1', { ...o, model: 'best.safetensors' }),
+          msmoe.generate('w1', { ...o, model: 'adam/seed-1' }),
+        ]),
+      options,
+    );
     expect(picked).toBe(served);
   });
 
@@ -170,7 +210,8 @@ describe('the page in Chromium', () => {
     expect(status.fallback === null).toBe(current === 'webgl');
     const other = await page.evaluate((text) => msmoe.evaluate(text), short);
     console.log(`webgl smoke: running on ${current}`);
-    for (const name of Object.keys(MODELS)) expect(Math.abs(other[name]!.loss - wasm[name]!.loss), `${name} on ${current}`).toBeLessThan(1e-3);
+    for (const name of Object.keys(MODELS))
+      expect(Math.abs(other[name]!.loss - wasm[name]!.loss), `${name} on ${current}`).toBeLessThan(1e-3);
     expect((await page.evaluate(() => msmoe.setBackend('wasm'))).actual).toBe('wasm');
   });
 });

@@ -39,4 +39,7 @@ for (const [name, [sa, sb, ta, tb]] of Object.entries(SHAPES)) {
     plain_gflops: Number((flop / median(times.plain!) / 1e6).toFixed(1)),
   };
 }
-writeResult('gemm-builds', { note: 'paired ratios of interleaved runs; GFLOP/s from medians (noisy under load)', ...results });
+writeResult('gemm-builds', {
+  note: 'paired ratios of interleaved runs; GFLOP/s from medians (noisy under load)',
+  ...results,
+});

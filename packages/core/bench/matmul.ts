@@ -38,8 +38,21 @@ const SHAPES: Shape[] = [
   { name: '[4096,2048]×[256,2048]ᵀ', a: [4096, 2048], b: [256, 2048], transposeA: false, transposeB: true },
   { name: '1024² A transposed', a: [1024, 1024], b: [1024, 1024], transposeA: true, transposeB: false },
   { name: '[16,512,256]×[16,256,1024]', a: [16, 512, 256], b: [16, 256, 1024], transposeA: false, transposeB: false },
-  { name: 'attention [32,128,64]×[32,128,64]ᵀ', a: [32, 128, 64], b: [32, 128, 64], transposeA: false, transposeB: true },
-  { name: 'fused + bias, 1024² A transposed', a: [1024, 1024], b: [1024, 1024], transposeA: true, transposeB: false, fused: true },
+  {
+    name: 'attention [32,128,64]×[32,128,64]ᵀ',
+    a: [32, 128, 64],
+    b: [32, 128, 64],
+    transposeA: false,
+    transposeB: true,
+  },
+  {
+    name: 'fused + bias, 1024² A transposed',
+    a: [1024, 1024],
+    b: [1024, 1024],
+    transposeA: true,
+    transposeB: false,
+    fused: true,
+  },
 ];
 
 function flops(s: Shape): number {
@@ -100,10 +113,10 @@ for (const s of SHAPES) {
   const row = {
     shape: s.name,
     gflop: round(gflop, 3),
-    stockWasmGflops: round(gflop / stockMs * 1e3),
-    patchedWasmGflops: round(gflop / patchedMs * 1e3),
+    stockWasmGflops: round((gflop / stockMs) * 1e3),
+    patchedWasmGflops: round((gflop / patchedMs) * 1e3),
     speedup: round(stockMs / patchedMs),
-    cpuGflops: round(gflop / cpuMs * 1e3, 2),
+    cpuGflops: round((gflop / cpuMs) * 1e3, 2),
   };
   console.log(JSON.stringify(row));
   matmul.push(row);
@@ -112,7 +125,10 @@ for (const s of SHAPES) {
 // data movement: the MoE dispatch (gather rows by token id, slice each expert's block) and the embedding forward
 await tf.setBackend('wasm');
 /** `run` on [rows, 256] float32 data made once; `op` picks the kernel under test. */
-function copyCase(rows: number, op: (x: tf.Tensor2D) => tf.Tensor | tf.Tensor[]): { run: () => void; dispose: () => void } {
+function copyCase(
+  rows: number,
+  op: (x: tf.Tensor2D) => tf.Tensor | tf.Tensor[],
+): { run: () => void; dispose: () => void } {
   const x = tf.randomUniform([rows, 256], -1, 1, 'float32', 8) as tf.Tensor2D;
   return { run: () => tf.dispose(op(x)), dispose: () => x.dispose() };
 }
@@ -131,7 +147,12 @@ const COPY_CASES = [
 const dataMovement = [];
 for (const c of COPY_CASES) {
   const { stockMs, patchedMs } = await stockVsPatched(copyCase(c.rows, c.op), copyKernels);
-  const row = { op: c.name, stockMs: round(stockMs, 2), patchedMs: round(patchedMs, 2), speedup: round(stockMs / patchedMs) };
+  const row = {
+    op: c.name,
+    stockMs: round(stockMs, 2),
+    patchedMs: round(patchedMs, 2),
+    speedup: round(stockMs / patchedMs),
+  };
   console.log(JSON.stringify(row));
   dataMovement.push(row);
 }
@@ -144,7 +165,10 @@ const segmentSumMs = await medianMs(() => tf.unsortedSegmentSum(x, ids, segments
 tf.dispose([x, ids]);
 
 // conv filter gradient: x [16, 32, 32, 32], filter [3, 3, 32, 64], stride 1, same
-const [xShape, filterShape] = [[16, 32, 32, 32], [3, 3, 32, 64]] as const;
+const [xShape, filterShape] = [
+  [16, 32, 32, 32],
+  [3, 3, 32, 64],
+] as const;
 const convFlops = 2 * 16 * 32 * 32 * 3 * 3 * 32 * 64;
 /** Median ms of the wasm filter gradient. */
 async function convMs(reps: { warmup: number; reps: number }): Promise<number> {
@@ -153,7 +177,9 @@ async function convMs(reps: { warmup: number; reps: number }): Promise<number> {
   const dy = tf.randomUniform([16, 32, 32, 64], -1, 1, 'float32', 7);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [...filterShape] };
   const run = () =>
-    (tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: input, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dispose();
+    (
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: input, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor
+    ).dispose();
   const ms = await medianMs(run, reps);
   tf.dispose([input, dy]);
   return ms;

@@ -39,9 +39,20 @@ export interface AdamStepResult {
  * p.assign(next.param); m.assign(next.m); v.assign(next.v);
  * ```
  */
-export function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: AdamStepOptions): AdamStepResult {
-  for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
-    if (!tf.util.arraysEqual(t.shape, param.shape)) throw new ShapeError(`adamStep ${name} (the parameter's shape)`, param.shape, t.shape);
+export function adamStep(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  o: AdamStepOptions,
+): AdamStepResult {
+  for (const [name, t] of [
+    ['grad', grad],
+    ['m', m],
+    ['v', v],
+  ] as const) {
+    if (!tf.util.arraysEqual(t.shape, param.shape))
+      throw new ShapeError(`adamStep ${name} (the parameter's shape)`, param.shape, t.shape);
   }
   if (optimizerKernelsUsable() && [param, grad, m, v].every((t) => t.dtype === 'float32')) {
     const attrs = attrsOf(o);
@@ -61,7 +72,13 @@ function attrsOf(o: AdamStepOptions): AdamStepAttrs {
 }
 
 /** {@link adamStep} as tfjs ops (every backend; the reference of the wasm kernel). */
-export function adamStepOps(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: AdamStepOptions): AdamStepResult {
+export function adamStepOps(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  o: AdamStepOptions,
+): AdamStepResult {
   const a = attrsOf(o);
   return tf.tidy(() => {
     const g = o.gradScale ? tf.mul(grad, o.gradScale) : grad;

@@ -56,7 +56,10 @@ function probeNative(pkg: string, from?: string): { entry: string } | { reason: 
     const lib = join(dirname(manifest), 'lib');
     const napi = existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('napi-v')) : [];
     const binding = napi.map((d) => join(lib, d, 'tfjs_binding.node')).find((f) => existsSync(f));
-    if (!binding) return { reason: `installed but its native binding is missing (its install script did not run or failed): ${lib}/napi-v*/tfjs_binding.node` };
+    if (!binding)
+      return {
+        reason: `installed but its native binding is missing (its install script did not run or failed): ${lib}/napi-v*/tfjs_binding.node`,
+      };
     return { entry: req.resolve(pkg) };
   }
   return { reason: 'not installed' };

@@ -15,7 +15,11 @@ export async function readSafetensors(file: string): Promise<Safetensors> {
 }
 
 /** Browser build: always rejects with a `FileFormatError` naming `file` (there is no file system). */
-export async function writeSafetensors(file: string, _tensors: Map<string, TensorData>, _metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  _tensors: Map<string, TensorData>,
+  _metadata?: Record<string, string>,
+): Promise<void> {
   throw new FileFormatError(file, HINT);
 }
 

@@ -8,7 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from './errors.js';
-import { GROUPED_MAT_MUL, GROUPED_WEIGHT_GRAD, type GroupedAttrs, groupedKernelsUsable } from './wasm/grouped-matmul.js';
+import {
+  GROUPED_MAT_MUL,
+  GROUPED_WEIGHT_GRAD,
+  type GroupedAttrs,
+  groupedKernelsUsable,
+} from './wasm/grouped-matmul.js';
 
 /** Options of {@link groupedMatMul}. */
 export interface GroupedMatMulOptions {
@@ -20,7 +25,9 @@ export interface GroupedMatMulOptions {
 
 function checkCounts(counts: readonly number[], groups: number, rows: number, what: string): void {
   if (counts.length !== groups || counts.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new ConfigError(`${what}: counts must be ${groups} non-negative integers (one per group), got [${counts.join(', ')}]`);
+    throw new ConfigError(
+      `${what}: counts must be ${groups} non-negative integers (one per group), got [${counts.join(', ')}]`,
+    );
   }
   const total = counts.reduce((s, n) => s + n, 0);
   if (total !== rows) throw new ConfigError(`${what}: counts sum to ${total}, but x has ${rows} rows`);
@@ -36,7 +43,13 @@ function groupSlices<T>(counts: readonly number[], f: (start: number, n: number,
 }
 
 /** The forward product alone (no gradient): the wasm kernel where usable, else per-group slices and matMuls. */
-function forward(x: tf.Tensor2D, w: tf.Tensor3D, counts: readonly number[], transposeW: boolean, bias?: tf.Tensor2D): tf.Tensor2D {
+function forward(
+  x: tf.Tensor2D,
+  w: tf.Tensor3D,
+  counts: readonly number[],
+  transposeW: boolean,
+  bias?: tf.Tensor2D,
+): tf.Tensor2D {
   const attrs: GroupedAttrs = { counts: [...counts], transposeW };
   if (groupedKernelsUsable()) {
     const inputs: tf.NamedTensorMap = bias ? { x, w, bias } : { x, w };
@@ -68,9 +81,14 @@ function forward(x: tf.Tensor2D, w: tf.Tensor3D, counts: readonly number[], tran
  */
 export function groupedWeightGrad(a: tf.Tensor2D, b: tf.Tensor2D, counts: readonly number[]): tf.Tensor3D {
   if (a.rank !== 2 || b.rank !== 2 || a.shape[0] !== b.shape[0]) {
-    throw new ShapeError('groupedWeightGrad: a [N, P] and b [N, Q] with the same rows', [null, null], a.rank === 2 ? b.shape : a.shape);
+    throw new ShapeError(
+      'groupedWeightGrad: a [N, P] and b [N, Q] with the same rows',
+      [null, null],
+      a.rank === 2 ? b.shape : a.shape,
+    );
   }
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new ConfigError(`groupedWeightGrad: float32 only, got ${a.dtype} and ${b.dtype}`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32')
+    throw new ConfigError(`groupedWeightGrad: float32 only, got ${a.dtype} and ${b.dtype}`);
   checkCounts(counts, counts.length, a.shape[0], 'groupedWeightGrad');
   const [, p] = a.shape;
   const [, q] = b.shape;
@@ -81,7 +99,9 @@ export function groupedWeightGrad(a: tf.Tensor2D, b: tf.Tensor2D, counts: readon
   return tf.tidy(() =>
     tf.stack(
       groupSlices(counts, (start, n) =>
-        n === 0 ? tf.zeros([p, q]) : tf.matMul(tf.slice(a, [start, 0], [n, p]), tf.slice(b, [start, 0], [n, q]), true, false),
+        n === 0
+          ? tf.zeros([p, q])
+          : tf.matMul(tf.slice(a, [start, 0], [n, p]), tf.slice(b, [start, 0], [n, q]), true, false),
       ),
     ),
   ) as tf.Tensor3D;
@@ -107,17 +127,28 @@ function groupSums(dy: tf.Tensor2D, counts: readonly number[]): tf.Tensor2D {
  * const y = groupedMatMul(tf.ones([5, 4]), tf.ones([2, 4, 6]), [3, 2], { bias: tf.zeros([2, 6]) }); // [5, 6]
  * ```
  */
-export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, counts: readonly number[], options: GroupedMatMulOptions = {}): tf.Tensor2D {
+export function groupedMatMul(
+  x: tf.Tensor2D,
+  w: tf.Tensor3D,
+  counts: readonly number[],
+  options: GroupedMatMulOptions = {},
+): tf.Tensor2D {
   const { bias, transposeW = false } = options;
   if (x.rank !== 2) throw new ShapeError('groupedMatMul input x', [null, null], x.shape);
   if (w.rank !== 3) throw new ShapeError('groupedMatMul weights w (one matrix per group)', [null, null, null], w.shape);
   const [e, wRows, wCols] = w.shape;
   const [k, m] = transposeW ? [wCols, wRows] : [wRows, wCols];
   if (x.shape[1] !== k) {
-    throw new ShapeError(`groupedMatMul: x's width must be the weights' input size ${k}${transposeW ? ' (w is used transposed)' : ''}`, [null, k], x.shape);
+    throw new ShapeError(
+      `groupedMatMul: x's width must be the weights' input size ${k}${transposeW ? ' (w is used transposed)' : ''}`,
+      [null, k],
+      x.shape,
+    );
   }
-  if (bias && (bias.rank !== 2 || bias.shape[0] !== e || bias.shape[1] !== m)) throw new ShapeError('groupedMatMul bias', [e, m], bias.shape);
-  if (x.dtype !== 'float32' || w.dtype !== 'float32') throw new ConfigError(`groupedMatMul: float32 only, got ${x.dtype} and ${w.dtype}`);
+  if (bias && (bias.rank !== 2 || bias.shape[0] !== e || bias.shape[1] !== m))
+    throw new ShapeError('groupedMatMul bias', [e, m], bias.shape);
+  if (x.dtype !== 'float32' || w.dtype !== 'float32')
+    throw new ConfigError(`groupedMatMul: float32 only, got ${x.dtype} and ${w.dtype}`);
   checkCounts(counts, e, x.shape[0], 'groupedMatMul');
 
   const gradient = (dy: tf.Tensor2D, xIn: tf.Tensor2D, wIn: tf.Tensor3D): tf.Tensor[] => [
@@ -129,7 +160,10 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, counts: readonly n
       (save as tf.GradSaveFunc)([xIn as tf.Tensor, wIn as tf.Tensor]);
       return {
         value: forward(xIn as tf.Tensor2D, wIn as tf.Tensor3D, counts, transposeW, bIn as tf.Tensor2D),
-        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [...gradient(dy as tf.Tensor2D, xs as tf.Tensor2D, ws as tf.Tensor3D), groupSums(dy as tf.Tensor2D, counts)],
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+          ...gradient(dy as tf.Tensor2D, xs as tf.Tensor2D, ws as tf.Tensor3D),
+          groupSums(dy as tf.Tensor2D, counts),
+        ],
       };
     });
     return op(x, w, bias) as tf.Tensor2D;
@@ -138,7 +172,8 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, counts: readonly n
     (save as tf.GradSaveFunc)([xIn as tf.Tensor, wIn as tf.Tensor]);
     return {
       value: forward(xIn as tf.Tensor2D, wIn as tf.Tensor3D, counts, transposeW),
-      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => gradient(dy as tf.Tensor2D, xs as tf.Tensor2D, ws as tf.Tensor3D),
+      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) =>
+        gradient(dy as tf.Tensor2D, xs as tf.Tensor2D, ws as tf.Tensor3D),
     };
   });
   return op(x, w) as tf.Tensor2D;

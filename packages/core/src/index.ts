@@ -4,6 +4,12 @@
  * @packageDocumentation
  */
 export * from './portable.js';
-export { initBackend, describeBackend, type BackendChoice, type BackendReport, type InitBackendOptions } from './backend.js';
+export {
+  initBackend,
+  describeBackend,
+  type BackendChoice,
+  type BackendReport,
+  type InitBackendOptions,
+} from './backend.js';
 export { writeFileAtomic, makeDirectory, removeStaleTempFiles } from './atomic.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';

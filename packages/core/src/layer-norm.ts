@@ -17,8 +17,12 @@ import { LAYER_NORM, LAYER_NORM_GRAD, layerNormKernelsUsable } from './wasm/laye
  */
 export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): T {
   const d = x.shape.at(-1)!;
-  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
-    if (t.shape.length !== 1 || t.shape[0] !== d) throw new ShapeError(`layerNorm ${name} (the last axis of x)`, [d], t.shape);
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
+    if (t.shape.length !== 1 || t.shape[0] !== d)
+      throw new ShapeError(`layerNorm ${name} (the last axis of x)`, [d], t.shape);
   }
   if (!layerNormKernelsUsable(d) || x.dtype !== 'float32') return layerNormOps(x, gamma, beta, eps);
   const fused = tf.customGrad((...args) => {

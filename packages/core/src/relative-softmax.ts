@@ -19,7 +19,8 @@ import { RELATIVE_SOFTMAX, RELATIVE_SOFTMAX_GRAD, relativeSoftmaxKernelsUsable }
  */
 export function relativeSoftmax(qk: tf.Tensor3D, pos: tf.Tensor3D, scale: number): tf.Tensor3D {
   const [n, m, l] = pos.shape;
-  if (qk.shape[0] !== n || qk.shape[1] !== m || qk.shape[2] !== l + m) throw new ShapeError('relativeSoftmax qk', [n, m, l + m], qk.shape);
+  if (qk.shape[0] !== n || qk.shape[1] !== m || qk.shape[2] !== l + m)
+    throw new ShapeError('relativeSoftmax qk', [n, m, l + m], qk.shape);
   if (!relativeSoftmaxKernelsUsable(m, l) || qk.dtype !== 'float32' || pos.dtype !== 'float32') {
     return relativeSoftmaxOps(qk, pos, scale);
   }
@@ -43,7 +44,10 @@ export function relativeSoftmaxOps(qk: tf.Tensor3D, pos: tf.Tensor3D, scale: num
     const [n, m, lm] = qk.shape;
     const l = lm - m;
     // unskew: pad each block by M floats so that row i, read with stride L+M+1, starts at column i
-    const flat = tf.pad(tf.reshape(qk, [n, m * lm]), [[0, 0], [0, m]]);
+    const flat = tf.pad(tf.reshape(qk, [n, m * lm]), [
+      [0, 0],
+      [0, m],
+    ]);
     const content = tf.slice(tf.reshape(flat, [n, m, lm + 1]), [0, 0, 0], [n, m, l]);
     return tf.softmax(tf.mul(tf.add(content, pos), scale), -1) as tf.Tensor3D;
   });

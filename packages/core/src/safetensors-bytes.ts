@@ -20,7 +20,18 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 const MAX_HEADER = 100_000_000;
 
 function halfToFloat(h: number): number {
@@ -99,7 +110,8 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER) fail(`header length ${headerLen} is implausibly large`);
-  if (8 + headerLen > bytes.byteLength) fail(`truncated: header needs ${headerLen} bytes, file has ${bytes.byteLength - 8}`);
+  if (8 + headerLen > bytes.byteLength)
+    fail(`truncated: header needs ${headerLen} bytes, file has ${bytes.byteLength - 8}`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
@@ -116,9 +128,15 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !(dtype in BYTES)) fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has a bad shape`);
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof dtype !== 'string' || !(dtype in BYTES))
+      fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`tensor '${name}' has a bad shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       fail(`tensor '${name}' has bad data_offsets`);
     }
@@ -127,7 +145,8 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
     if (end < begin || end - begin !== n * BYTES[dtype as string]!) {
       fail(`tensor '${name}': data_offsets [${begin}, ${end}] do not match ${dtype} shape [${shape}]`);
     }
-    if (end > data.byteLength) fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.byteLength}-byte data section`);
+    if (end > data.byteLength)
+      fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.byteLength}-byte data section`);
     spans.push([begin, end, name]);
     const slice = data.subarray(begin, end);
     tensors.set(name, {
@@ -144,14 +163,22 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
 }
 
 /** Serialises tensors (F32 / I32, little-endian, in the map's order) with optional string metadata. */
-export function serializeSafetensors(tensors: Map<string, TensorData>, metadata: Record<string, string> = {}): Uint8Array {
+export function serializeSafetensors(
+  tensors: Map<string, TensorData>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new RangeError(`tensor '${name}': shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
-    header[name] = { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + 4 * n] };
+    if (n !== t.data.length)
+      throw new RangeError(`tensor '${name}': shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
+    header[name] = {
+      dtype: t.dtype === 'float32' ? 'F32' : 'I32',
+      shape: t.shape,
+      data_offsets: [offset, offset + 4 * n],
+    };
     offset += 4 * n;
   }
   let json = JSON.stringify(header);

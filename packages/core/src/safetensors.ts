@@ -28,6 +28,10 @@ export async function readSafetensors(file: string): Promise<Safetensors> {
 }
 
 /** Writes a safetensors file atomically (temporary file, then rename). */
-export async function writeSafetensors(file: string, tensors: Map<string, TensorData>, metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  tensors: Map<string, TensorData>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   await writeFileAtomic(file, serializeSafetensors(tensors, metadata));
 }

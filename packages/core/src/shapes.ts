@@ -10,7 +10,6 @@ import { ShapeError } from './errors.js';
  * ```
  */
 export function assertShape(t: tf.Tensor, pattern: ReadonlyArray<number | string | null>, what: string): void {
-  const ok =
-    t.shape.length === pattern.length && pattern.every((d, i) => typeof d !== 'number' || t.shape[i] === d);
+  const ok = t.shape.length === pattern.length && pattern.every((d, i) => typeof d !== 'number' || t.shape[i] === d);
   if (!ok) throw new ShapeError(what, pattern, t.shape);
 }

@@ -50,7 +50,12 @@ export function softmaxNllOps(logits: tf.Tensor2D, targets: tf.Tensor1D): Softma
  * const dLogits = softmaxNllGrad(logits, lse, targets, tf.fill([n], 1 / n)); // gradient of mean(nll)
  * ```
  */
-export function softmaxNllGrad(logits: tf.Tensor2D, lse: tf.Tensor1D, targets: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D {
+export function softmaxNllGrad(
+  logits: tf.Tensor2D,
+  lse: tf.Tensor1D,
+  targets: tf.Tensor1D,
+  dy: tf.Tensor1D,
+): tf.Tensor2D {
   if (softmaxNllKernelsUsable() && logits.dtype === 'float32' && targets.dtype === 'int32') {
     return tf.engine().runKernel(SOFTMAX_NLL_GRAD, { logits, lse, targets, dy }) as tf.Tensor2D;
   }
@@ -58,7 +63,12 @@ export function softmaxNllGrad(logits: tf.Tensor2D, lse: tf.Tensor1D, targets: t
 }
 
 /** {@link softmaxNllGrad} as tfjs ops (every backend; the reference of the wasm kernel). */
-export function softmaxNllGradOps(logits: tf.Tensor2D, lse: tf.Tensor1D, targets: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D {
+export function softmaxNllGradOps(
+  logits: tf.Tensor2D,
+  lse: tf.Tensor1D,
+  targets: tf.Tensor1D,
+  dy: tf.Tensor1D,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const [n, v] = logits.shape;
     const column = (t: tf.Tensor1D) => tf.reshape(t, [n, 1]);

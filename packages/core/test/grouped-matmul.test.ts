@@ -38,7 +38,8 @@ function reference(c: Case, x: number[], w: number[], b: number[]): Float64Array
     for (let t = r; t < r + n; t++) {
       for (let j = 0; j < c.m; j++) {
         let s = c.bias ? b[g * c.m + j]! : 0;
-        for (let p = 0; p < c.k; p++) s += x[t * c.k + p]! * w[g * c.k * c.m + (c.transposeW ? j * c.k + p : p * c.m + j)]!;
+        for (let p = 0; p < c.k; p++)
+          s += x[t * c.k + p]! * w[g * c.k * c.m + (c.transposeW ? j * c.k + p : p * c.m + j)]!;
         y[t * c.m + j] = s;
       }
     }
@@ -81,7 +82,14 @@ describe('groupedMatMul', () => {
     const grads = (useGrouped: boolean) => () => {
       const t = make();
       const f = (xv: tf.Tensor, wv: tf.Tensor, bv?: tf.Tensor) => {
-        if (useGrouped) return tf.mul(groupedMatMul(xv as tf.Tensor2D, wv as tf.Tensor3D, c.counts, { transposeW: c.transposeW, bias: bv as tf.Tensor2D | undefined }), t.dy);
+        if (useGrouped)
+          return tf.mul(
+            groupedMatMul(xv as tf.Tensor2D, wv as tf.Tensor3D, c.counts, {
+              transposeW: c.transposeW,
+              bias: bv as tf.Tensor2D | undefined,
+            }),
+            t.dy,
+          );
         let r = 0;
         const parts = c.counts.flatMap((n, g) => {
           const wg = tf.squeeze(tf.slice(wv, [g, 0, 0], [1, -1, -1]), [0]);
@@ -106,10 +114,19 @@ describe('groupedMatMul', () => {
     const { make } = tensors(c, SEED + 2);
     await tf.setBackend('wasm');
     const t = make();
-    const loss = (xv: tf.Tensor2D, wv: tf.Tensor3D, bv: tf.Tensor2D) => tf.sum(tf.mul(tf.square(groupedMatMul(xv, wv, c.counts, { bias: bv })), 0.5));
-    const [gx, gw, gb] = tf.grads((xv, wv, bv) => loss(xv as tf.Tensor2D, wv as tf.Tensor3D, bv as tf.Tensor2D))([t.x, t.w, t.b]);
+    const loss = (xv: tf.Tensor2D, wv: tf.Tensor3D, bv: tf.Tensor2D) =>
+      tf.sum(tf.mul(tf.square(groupedMatMul(xv, wv, c.counts, { bias: bv })), 0.5));
+    const [gx, gw, gb] = tf.grads((xv, wv, bv) => loss(xv as tf.Tensor2D, wv as tf.Tensor3D, bv as tf.Tensor2D))([
+      t.x,
+      t.w,
+      t.b,
+    ]);
     const h = 1e-2;
-    for (const [which, g] of [[0, gx!], [1, gw!], [2, gb!]] as const) {
+    for (const [which, g] of [
+      [0, gx!],
+      [1, gw!],
+      [2, gb!],
+    ] as const) {
       const base = [t.x, t.w, t.b][which]!;
       const values = base.dataSync().slice();
       const analytic = g.dataSync();
@@ -123,7 +140,9 @@ describe('groupedMatMul', () => {
           return out;
         };
         const numeric = (at(h) - at(-h)) / (2 * h);
-        expect(Math.abs(numeric - analytic[i]!), `input ${which}, element ${i}, seed ${SEED + 2}`).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
+        expect(Math.abs(numeric - analytic[i]!), `input ${which}, element ${i}, seed ${SEED + 2}`).toBeLessThan(
+          2e-2 * Math.max(1, Math.abs(numeric)),
+        );
       }
     }
   });
@@ -134,8 +153,13 @@ describe('groupedMatMul', () => {
     const [a, b] = [randomArray(rng, 5 * 4), randomArray(rng, 5 * 3)];
     const f = () => groupedWeightGrad(tf.tensor2d(a, [5, 4]), tf.tensor2d(b, [5, 3]), counts);
     const expected = new Float64Array(3 * 4 * 3);
-    [[0, 0, 2], [2, 2, 5]].forEach(([g, r0, r1]) => {
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) for (let r = r0!; r < r1!; r++) expected[g! * 12 + i * 3 + j]! += a[r * 4 + i]! * b[r * 3 + j]!;
+    [
+      [0, 0, 2],
+      [2, 2, 5],
+    ].forEach(([g, r0, r1]) => {
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 3; j++)
+          for (let r = r0!; r < r1!; r++) expected[g! * 12 + i * 3 + j]! += a[r * 4 + i]! * b[r * 3 + j]!;
     });
     expectClose(await runOn('wasm', f), [expected], 1e-6, `wasm, seed ${SEED + 3}`);
     expectClose(await runOn('cpu', f), [expected], 1e-6, `cpu, seed ${SEED + 3}`);
@@ -146,7 +170,12 @@ describe('groupedMatMul', () => {
     const { make } = tensors(c, SEED + 4);
     await tf.setBackend('wasm');
     const t = make();
-    const step = () => tf.dispose(tf.grads((xv, wv, bv) => tf.sum(groupedMatMul(xv as tf.Tensor2D, wv as tf.Tensor3D, c.counts, { bias: bv as tf.Tensor2D })))([t.x, t.w, t.b]));
+    const step = () =>
+      tf.dispose(
+        tf.grads((xv, wv, bv) =>
+          tf.sum(groupedMatMul(xv as tf.Tensor2D, wv as tf.Tensor3D, c.counts, { bias: bv as tf.Tensor2D })),
+        )([t.x, t.w, t.b]),
+      );
     step();
     const [tensorsBefore, idsBefore] = [tf.memory().numTensors, backendDataIds()];
     for (let i = 0; i < 3; i++) step();

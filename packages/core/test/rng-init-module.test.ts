@@ -15,7 +15,10 @@ describe('Rng', () => {
     const u = rng.uniformArray(n);
     const g = rng.normalArray(n);
     const mean = (a: Float32Array) => a.reduce((s, x) => s + x, 0) / a.length;
-    const variance = (a: Float32Array) => { const m = mean(a); return a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length; };
+    const variance = (a: Float32Array) => {
+      const m = mean(a);
+      return a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length;
+    };
     // standard errors: uniform mean sd = sqrt(1/12/n) ≈ 6.5e-4; normal mean sd ≈ 2.2e-3
     expect(Math.abs(mean(u) - 0.5), `seed ${SEED}`).toBeLessThan(4e-3);
     expect(Math.abs(variance(u) - 1 / 12), `seed ${SEED}`).toBeLessThan(2e-3);
@@ -57,7 +60,7 @@ describe('initialisers', () => {
     expect(bias.shape).toEqual([300]);
     expect(w.reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeLessThanOrEqual(bound);
     const variance = w.reduce((s, x) => s + x * x, 0) / w.length;
-    expect(Math.abs(variance / (bound * bound / 3) - 1), `seed ${SEED}`).toBeLessThan(0.02);
+    expect(Math.abs(variance / ((bound * bound) / 3) - 1), `seed ${SEED}`).toBeLessThan(0.02);
     tf.dispose([weight, bias]);
   });
   it('fastmoeExpertInit uses the stacked-tensor fan-in 1/√(in·out)', () => {
@@ -67,7 +70,7 @@ describe('initialisers', () => {
     expect(w.shape).toEqual([4, 32, 64]);
     expect(d.reduce((m, x) => Math.max(m, Math.abs(x)), 0)).toBeLessThanOrEqual(bound);
     const variance = d.reduce((s, x) => s + x * x, 0) / d.length;
-    expect(Math.abs(variance / (bound * bound / 3) - 1), `seed ${SEED}`).toBeLessThan(0.05);
+    expect(Math.abs(variance / ((bound * bound) / 3) - 1), `seed ${SEED}`).toBeLessThan(0.05);
     w.dispose();
   });
 });
@@ -84,7 +87,12 @@ describe('Module', () => {
   it('names parameters by dotted path, counts them and separates trainable ones', () => {
     const t = new Tree();
     expect([...t.namedParameters().keys()]).toEqual([
-      'a.weight', 'a.bias', 'layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias',
+      'a.weight',
+      'a.bias',
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
     ]);
     expect(t.parameterCount()).toBe(3 * (6 + 3));
     expect(t.trainableParameters()).toHaveLength(3);

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileFormatError, parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, type TensorData } from '@momentum-smoe/core';
+import {
+  FileFormatError,
+  parseSafetensors,
+  readSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+  type TensorData,
+} from '@momentum-smoe/core';
 
 /** Builds a safetensors file by hand (independent of serializeSafetensors). */
 function handMade(header: object, data: number[]): Uint8Array {
@@ -67,14 +74,26 @@ describe('safetensors', () => {
   });
 
   it('names the file and the problem for malformed input', async () => {
-    const good = serializeSafetensors(new Map([['w', { dtype: 'float32' as const, shape: [4], data: new Float32Array(4) }]]));
+    const good = serializeSafetensors(
+      new Map([['w', { dtype: 'float32' as const, shape: [4], data: new Float32Array(4) }]]),
+    );
     expect(() => parseSafetensors(good.subarray(0, 5), 'f.st')).toThrow(/f\.st: .*shorter than the 8-byte/);
     expect(() => parseSafetensors(good.subarray(0, good.length - 1), 'f.st')).toThrow(/truncated: tensor 'w'/);
-    expect(() => parseSafetensors(handMade({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 1] } }, [0]))).toThrow(/unsupported dtype/);
-    expect(() => parseSafetensors(handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]))).toThrow(/do not match/);
+    expect(() => parseSafetensors(handMade({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 1] } }, [0]))).toThrow(
+      /unsupported dtype/,
+    );
+    expect(() =>
+      parseSafetensors(handMade({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0])),
+    ).toThrow(/do not match/);
     expect(() =>
       parseSafetensors(
-        handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Array(8).fill(0)),
+        handMade(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          },
+          new Array(8).fill(0),
+        ),
       ),
     ).toThrow(/overlap/);
     const bad = new Uint8Array(12);
@@ -83,10 +102,14 @@ describe('safetensors', () => {
     expect(() => parseSafetensors(bad)).toThrow(/not JSON/);
     const big = Buffer.alloc(8);
     big.writeBigInt64LE(2n ** 40n, 0);
-    expect(() => parseSafetensors(handMade({ l: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, [...big]), 'l.st')).toThrow(/does not fit in int32/);
+    expect(() =>
+      parseSafetensors(handMade({ l: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, [...big]), 'l.st'),
+    ).toThrow(/does not fit in int32/);
     await expect(readSafetensors('/nonexistent/m.safetensors')).rejects.toThrow(FileFormatError);
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
     writeFileSync(join(dir, 'junk.safetensors'), 'hello world, not a tensor file');
-    await expect(readSafetensors(join(dir, 'junk.safetensors'))).rejects.toThrow(/junk\.safetensors: not a valid safetensors file/);
+    await expect(readSafetensors(join(dir, 'junk.safetensors'))).rejects.toThrow(
+      /junk\.safetensors: not a valid safetensors file/,
+    );
   });
 });

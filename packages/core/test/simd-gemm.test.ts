@@ -80,26 +80,39 @@ describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
   });
 
   const BUILDS: KernelBuild[] = ['relaxed', 'plain'];
-  it.each(BUILDS.flatMap((build) => CASES.map((c) => [build, c] as const)))('%s build matches float64 loops: %o', (build, c) => {
-    forceKernelBuild(build);
-    onTestFinished(() => forceKernelBuild(null));
-    const rng = new Rng(SEED + c.m * 1000 + c.k);
-    const [a, b, bias, c0] = [c.m * c.k * (c.a === 'strided' ? 2 : 1), c.k * c.n, c.n, c.m * c.n].map((n) => randomArray(rng, n)) as [number[], number[], number[], number[]];
-    const backend = asWasmBackend(tf.backend());
-    const ids = backendDataIds();
-    const [ta, tb, tBias, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(bias), tf.tensor1d(c0)];
-    simdGemm(backend, {
-      m: c.m, n: c.n, k: c.k,
-      a: offsetOf(backend, ta), aRow: aStrides(c).row, aCol: aStrides(c).col,
-      b: offsetOf(backend, tb), bRow: c.bT ? 1 : c.n, bCol: c.bT ? c.k : 1,
-      c: offsetOf(backend, tc), cRow: c.n,
-      bias: c.bias ? offsetOf(backend, tBias) : 0, accumulate: c.accumulate,
-    });
-    const got = Float64Array.from(f32At(backend, offsetOf(backend, tc), c.m * c.n));
-    expect(relError(got, reference(c, a, b, bias, c0)), `seed ${SEED + c.m * 1000 + c.k}`).toBeLessThan(1e-5);
-    tf.dispose([ta, tb, tBias, tc]);
-    expect(backendDataIds(), 'scratch released').toBe(ids);
-  });
+  it.each(BUILDS.flatMap((build) => CASES.map((c) => [build, c] as const)))(
+    '%s build matches float64 loops: %o',
+    (build, c) => {
+      forceKernelBuild(build);
+      onTestFinished(() => forceKernelBuild(null));
+      const rng = new Rng(SEED + c.m * 1000 + c.k);
+      const [a, b, bias, c0] = [c.m * c.k * (c.a === 'strided' ? 2 : 1), c.k * c.n, c.n, c.m * c.n].map((n) =>
+        randomArray(rng, n),
+      ) as [number[], number[], number[], number[]];
+      const backend = asWasmBackend(tf.backend());
+      const ids = backendDataIds();
+      const [ta, tb, tBias, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(bias), tf.tensor1d(c0)];
+      simdGemm(backend, {
+        m: c.m,
+        n: c.n,
+        k: c.k,
+        a: offsetOf(backend, ta),
+        aRow: aStrides(c).row,
+        aCol: aStrides(c).col,
+        b: offsetOf(backend, tb),
+        bRow: c.bT ? 1 : c.n,
+        bCol: c.bT ? c.k : 1,
+        c: offsetOf(backend, tc),
+        cRow: c.n,
+        bias: c.bias ? offsetOf(backend, tBias) : 0,
+        accumulate: c.accumulate,
+      });
+      const got = Float64Array.from(f32At(backend, offsetOf(backend, tc), c.m * c.n));
+      expect(relError(got, reference(c, a, b, bias, c0)), `seed ${SEED + c.m * 1000 + c.k}`).toBeLessThan(1e-5);
+      tf.dispose([ta, tb, tBias, tc]);
+      expect(backendDataIds(), 'scratch released').toBe(ids);
+    },
+  );
 
   it('works on operands past 2 GB of heap (offsets that do not fit an int32)', () => {
     const backend = asWasmBackend(tf.backend());
@@ -108,12 +121,25 @@ describe('simdGemm (our SIMD kernel on the wasm heap)', () => {
     try {
       const c: Case = { m: 7, n: 13, k: 9, a: 'rows', bT: false, bias: true, accumulate: false };
       const rng = new Rng(SEED + 1);
-      const [a, b, bias] = [c.m * c.k, c.k * c.n, c.n].map((n) => randomArray(rng, n)) as [number[], number[], number[]];
+      const [a, b, bias] = [c.m * c.k, c.k * c.n, c.n].map((n) => randomArray(rng, n)) as [
+        number[],
+        number[],
+        number[],
+      ];
       const [ta, tb, tBias, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(bias), tf.zeros([c.m * c.n])];
       expect(offsetOf(backend, tc)).toBeGreaterThan(2 ** 31);
       simdGemm(backend, {
-        m: c.m, n: c.n, k: c.k, a: offsetOf(backend, ta), aRow: c.k, aCol: 1, b: offsetOf(backend, tb), bRow: c.n,
-        c: offsetOf(backend, tc), cRow: c.n, bias: offsetOf(backend, tBias),
+        m: c.m,
+        n: c.n,
+        k: c.k,
+        a: offsetOf(backend, ta),
+        aRow: c.k,
+        aCol: 1,
+        b: offsetOf(backend, tb),
+        bRow: c.n,
+        c: offsetOf(backend, tc),
+        cRow: c.n,
+        bias: offsetOf(backend, tBias),
       });
       const got = Float64Array.from(f32At(backend, offsetOf(backend, tc), c.m * c.n));
       expect(relError(got, reference(c, a, b, bias, [])), `seed ${SEED + 1}`).toBeLessThan(1e-5);

@@ -10,7 +10,13 @@ beforeAll(async () => {
 });
 
 /** Float64 Adam step, element by element (PyTorch's formula). */
-function reference(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: { lr: number; b1: number; b2: number; eps: number; t: number; wd: number; scale: number }) {
+function reference(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  o: { lr: number; b1: number; b2: number; eps: number; t: number; wd: number; scale: number },
+) {
   const out = { p: new Float64Array(p.length), m: new Float64Array(p.length), v: new Float64Array(p.length) };
   const [c1, c2] = [1 - o.b1 ** o.t, 1 - o.b2 ** o.t];
   for (let i = 0; i < p.length; i++) {
@@ -48,10 +54,17 @@ describe('adamStep (wasm SIMD kernel)', () => {
     const fused = adamStep(tp, tg, tm, tv, { ...o, gradScale: ts });
     const ops = adamStepOps(tp, tg, tm, tv, { ...o, gradScale: ts });
     const ref = reference(p!, g!, m!, v, { lr: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8, t, wd, scale });
-    for (const [name, r] of [['param', ref.p], ['m', ref.m], ['v', ref.v]] as const) {
+    for (const [name, r] of [
+      ['param', ref.p],
+      ['m', ref.m],
+      ['v', ref.v],
+    ] as const) {
       const got = fused[name].dataSync() as Float32Array;
       expect(maxRelError(got, r), `${name}, seed ${SEED + n}`).toBeLessThan(1e-6);
-      expect(maxRelError(got, Float64Array.from(ops[name].dataSync())), `${name} vs ops, seed ${SEED + n}`).toBeLessThan(1e-6);
+      expect(
+        maxRelError(got, Float64Array.from(ops[name].dataSync())),
+        `${name} vs ops, seed ${SEED + n}`,
+      ).toBeLessThan(1e-6);
     }
     tf.dispose([tp, tg, tm, tv, ts, fused.param, fused.m, fused.v, ops.param, ops.m, ops.v]);
     expect(tf.memory().numTensors).toBe(before);

@@ -64,7 +64,10 @@ describe('BatchMatMul patch on wasm', () => {
 
   it('broadcasts interleaved batch dims as numpy does ([2,1] with [3]; the cpu kernel gets this one wrong)', async () => {
     const rng = new Rng(SEED + 1);
-    const [aShape, bShape] = [[2, 1, 4, 6], [3, 6, 5]];
+    const [aShape, bShape] = [
+      [2, 1, 4, 6],
+      [3, 6, 5],
+    ];
     const [av, bv] = [randomArray(rng, size(aShape)), randomArray(rng, size(bShape))];
     await tf.setBackend('wasm');
     const out = tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape));
@@ -102,7 +105,12 @@ describe('BatchMatMul patch on wasm', () => {
       const [av, bv] = [randomArray(rng, size(aShape)), randomArray(rng, size(bShape))];
       const out = tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB));
       const ref = naiveMatMul(av, aShape, bv, bShape, tA, tB);
-      expectClose([await out.data()], [ref.values], 1e-5, `product ${i}: [${aShape}]${tA ? 'ᵀ' : ''} × [${bShape}]${tB ? 'ᵀ' : ''}, seed ${seed}`);
+      expectClose(
+        [await out.data()],
+        [ref.values],
+        1e-5,
+        `product ${i}: [${aShape}]${tA ? 'ᵀ' : ''} × [${bShape}]${tB ? 'ᵀ' : ''}, seed ${seed}`,
+      );
       out.dispose();
     }
   });
@@ -116,8 +124,16 @@ describe('BatchMatMul patch on wasm', () => {
     const first = tf.matMul(tf.tensor(xv, [8, 64]), w);
     const second = tf.matMul(tf.tensor(x2v, [8, 32]), w.reshape([32, 128]));
     const again = tf.matMul(tf.tensor(xv, [8, 64]), w);
-    const [r1, r2] = [naiveMatMul(xv, [8, 64], wv, [64, 64], false, false), naiveMatMul(x2v, [8, 32], wv, [32, 128], false, false)];
-    expectClose([await first.data(), await second.data(), await again.data()], [r1.values, r2.values, r1.values], 1e-5, `seed ${seed}`);
+    const [r1, r2] = [
+      naiveMatMul(xv, [8, 64], wv, [64, 64], false, false),
+      naiveMatMul(x2v, [8, 32], wv, [32, 128], false, false),
+    ];
+    expectClose(
+      [await first.data(), await second.data(), await again.data()],
+      [r1.values, r2.values, r1.values],
+      1e-5,
+      `seed ${seed}`,
+    );
     tf.dispose([w, first, second, again]);
   });
 
@@ -166,11 +182,13 @@ describe('BatchMatMul patch on wasm', () => {
     const b = tf.tensor(randomArray(rng, 4 * 12 * 8), [4, 12, 8]);
     const bias = tf.tensor(randomArray(rng, 12));
     const step = () =>
-      tf.tidy(() => {
-        const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, false, true).sum())([a, b]);
-        const fused = tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' });
-        return tf.addN([grads[0]!.sum(), grads[1]!.sum(), fused.sum()]);
-      }).dispose();
+      tf
+        .tidy(() => {
+          const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, false, true).sum())([a, b]);
+          const fused = tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' });
+          return tf.addN([grads[0]!.sum(), grads[1]!.sum(), fused.sum()]);
+        })
+        .dispose();
     step();
     const [tensors, ids] = [tf.memory().numTensors, backendDataIds()];
     for (let i = 0; i < 5; i++) step();
@@ -180,9 +198,28 @@ describe('BatchMatMul patch on wasm', () => {
   });
 
   it('installWasmPatches is idempotent and harmless on another backend', async () => {
-    const kernels = ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'GatherV2', 'Slice', 'Unpack', 'SplitV', 'Identity', 'Exp', 'MsmoeGroupedMatMul', 'MsmoeGroupedWeightGrad',
-      'MsmoeAdamStep', 'MsmoeSquaredNorm', 'MsmoeSoftmaxNll', 'MsmoeSoftmaxNllGrad', 'MsmoeLayerNorm', 'MsmoeLayerNormGrad',
-      'MsmoeRelativeSoftmax', 'MsmoeRelativeSoftmaxGrad'];
+    const kernels = [
+      'UnsortedSegmentSum',
+      'Conv2DBackpropFilter',
+      'BatchMatMul',
+      '_FusedMatMul',
+      'GatherV2',
+      'Slice',
+      'Unpack',
+      'SplitV',
+      'Identity',
+      'Exp',
+      'MsmoeGroupedMatMul',
+      'MsmoeGroupedWeightGrad',
+      'MsmoeAdamStep',
+      'MsmoeSquaredNorm',
+      'MsmoeSoftmaxNll',
+      'MsmoeSoftmaxNllGrad',
+      'MsmoeLayerNorm',
+      'MsmoeLayerNormGrad',
+      'MsmoeRelativeSoftmax',
+      'MsmoeRelativeSoftmaxGrad',
+    ];
     const before = kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     expect(installWasmPatches()).toEqual(kernels);
     expect(kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc)).toEqual(before);

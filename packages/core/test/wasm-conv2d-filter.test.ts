@@ -29,19 +29,44 @@ const CASES: Case[] = [
   { x: [1, 9, 8, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'same' },
   { x: [3, 8, 9, 4], filter: [2, 3, 4, 2], strides: [2, 1], pad: 'valid' },
   { x: [2, 6, 6, 3], filter: [3, 3, 3, 2], strides: 2, pad: 1, dimRoundingMode: 'floor' },
-  { x: [2, 5, 7, 2], filter: [2, 3, 2, 3], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    x: [2, 5, 7, 2],
+    filter: [2, 3, 2, 3],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { x: [4, 4, 4, 1], filter: [1, 1, 1, 6], strides: 1, pad: 'valid' },
 ];
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
-const label = (c: Case) => `x [${c.x}], filter [${c.filter}], strides ${JSON.stringify(c.strides)}, pad ${JSON.stringify(c.pad)}`;
+const label = (c: Case) =>
+  `x [${c.x}], filter [${c.filter}], strides ${JSON.stringify(c.strides)}, pad ${JSON.stringify(c.pad)}`;
 
 /** The kernel's output for `c` (dy drawn to the conv's output shape) on the active backend. */
 function filterGradient(c: Case, xv: number[], dyv: (n: number) => number[]): tf.Tensor {
   const x = tf.tensor4d(xv, c.x);
-  const outShape = tf.conv2d(x, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad, 'NHWC', 1, c.dimRoundingMode).shape;
+  const outShape = tf.conv2d(
+    x,
+    tf.zeros(c.filter) as tf.Tensor4D,
+    c.strides,
+    c.pad,
+    'NHWC',
+    1,
+    c.dimRoundingMode,
+  ).shape;
   const dy = tf.tensor(dyv(size(outShape)), outShape);
-  const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: c.filter };
+  const attrs = {
+    strides: c.strides,
+    pad: c.pad,
+    dataFormat: 'NHWC',
+    dimRoundingMode: c.dimRoundingMode,
+    filterShape: c.filter,
+  };
   return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
@@ -75,7 +100,10 @@ describe('Conv2DBackpropFilter patch on wasm', () => {
   it('gives tf.conv2d gradients (input and filter) equal to cpu', async () => {
     const seed = SEED + 2;
     const rng = new Rng(seed);
-    const [xs, fs] = [[2, 6, 5, 3], [3, 3, 3, 4]];
+    const [xs, fs] = [
+      [2, 6, 5, 3],
+      [3, 3, 3, 4],
+    ];
     const [xv, fv, probe] = [randomArray(rng, size(xs)), randomArray(rng, size(fs)), randomArray(rng, 2 * 3 * 3 * 4)];
     const f = () => {
       const loss = (x: tf.Tensor, w: tf.Tensor) =>
@@ -90,7 +118,15 @@ describe('Conv2DBackpropFilter patch on wasm', () => {
     await tf.setBackend('wasm');
     const attrs = { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [1, 1, 1, 1] };
     expect(() =>
-      tf.tidy(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.ones([1, 1, 2, 2]), dy: tf.ones([1, 1, 2, 2]) }, attrs as unknown as tf.NamedAttrMap)),
+      tf.tidy(() =>
+        tf
+          .engine()
+          .runKernel(
+            tf.Conv2DBackpropFilter,
+            { x: tf.ones([1, 1, 2, 2]), dy: tf.ones([1, 1, 2, 2]) },
+            attrs as unknown as tf.NamedAttrMap,
+          ),
+      ),
     ).toThrow(/NHWC only/);
   });
 
@@ -99,7 +135,14 @@ describe('Conv2DBackpropFilter patch on wasm', () => {
     const rng = new Rng(SEED + 3);
     const x = tf.tensor4d(randomArray(rng, 2 * 6 * 6 * 2), [2, 6, 6, 2]);
     const w = tf.tensor4d(randomArray(rng, 3 * 3 * 2 * 3), [3, 3, 2, 3]);
-    const step = () => tf.tidy(() => tf.grad((v: tf.Tensor) => tf.conv2d(x, v as tf.Tensor4D, 1, 'same').sum())(w).sum()).dispose();
+    const step = () =>
+      tf
+        .tidy(() =>
+          tf
+            .grad((v: tf.Tensor) => tf.conv2d(x, v as tf.Tensor4D, 1, 'same').sum())(w)
+            .sum(),
+        )
+        .dispose();
     step();
     const [tensors, dataIds] = [tf.memory().numTensors, backendDataIds()];
     for (let i = 0; i < 5; i++) step();

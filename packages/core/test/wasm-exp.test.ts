@@ -30,8 +30,41 @@ describe('Exp patch on wasm (SIMD)', () => {
   it('matches e^x to 2 ulp on random inputs, and on the edges (overflow, denormals, underflow, ±inf, NaN)', async () => {
     await tf.setBackend('wasm');
     const rng = new Rng(SEED);
-    const edges = [0, -0, 1e-8, -1e-8, 0.5, -0.5, 1, -1, 10, -10, 80, -80, 88.72, 88.7228, 88.73, 89, 100, -87.3, -87.34, -88,
-      -95, -100, -103.2, -103.9, -104, -110, Infinity, -Infinity, NaN, Math.LN2 / 2, -Math.LN2 / 2, 1000, -1000];
+    const edges = [
+      0,
+      -0,
+      1e-8,
+      -1e-8,
+      0.5,
+      -0.5,
+      1,
+      -1,
+      10,
+      -10,
+      80,
+      -80,
+      88.72,
+      88.7228,
+      88.73,
+      89,
+      100,
+      -87.3,
+      -87.34,
+      -88,
+      -95,
+      -100,
+      -103.2,
+      -103.9,
+      -104,
+      -110,
+      Infinity,
+      -Infinity,
+      NaN,
+      Math.LN2 / 2,
+      -Math.LN2 / 2,
+      1000,
+      -1000,
+    ];
     // 1003 values: not a multiple of 4, so the one-at-a-time tail runs too
     const xs = Float32Array.from([...edges, ...rng.uniformArray(1003 - edges.length, -30, 30)]);
     const got = tf.tidy(() => tf.exp(tf.tensor1d(xs)).dataSync() as Float32Array);
@@ -40,10 +73,16 @@ describe('Exp patch on wasm (SIMD)', () => {
 
   it('keeps int32 inputs (the stock kernel) and the gradient dy·e^x', async () => {
     await tf.setBackend('wasm');
-    expect(Array.from(await tf.exp(tf.tensor1d([0, 1, 2], 'int32')).data()).map((v) => Math.fround(v))).toEqual([1, Math.E, Math.exp(2)].map(Math.fround));
+    expect(Array.from(await tf.exp(tf.tensor1d([0, 1, 2], 'int32')).data()).map((v) => Math.fround(v))).toEqual(
+      [1, Math.E, Math.exp(2)].map(Math.fround),
+    );
     const x = tf.tensor1d([-2, 0.5, 3]);
     const g = tf.grad((t) => tf.sum(tf.mul(tf.exp(t), tf.tensor1d([1, 2, 3]))))(x);
-    expectExp(Float32Array.from([-2, 0.5, 3]), Float32Array.from(await g.data()).map((v, i) => v / [1, 2, 3][i]!), 'gradient');
+    expectExp(
+      Float32Array.from([-2, 0.5, 3]),
+      Float32Array.from(await g.data()).map((v, i) => v / [1, 2, 3][i]!),
+      'gradient',
+    );
     tf.dispose([x, g]);
   });
 });

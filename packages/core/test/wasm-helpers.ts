@@ -34,7 +34,12 @@ export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>)
 }
 
 /** Asserts each actual array equals its expected one to `tol` relative error; `what` names the case (and seed). */
-export function expectClose(actual: ArrayLike<number>[], expected: ArrayLike<number>[], tol: number, what: string): void {
+export function expectClose(
+  actual: ArrayLike<number>[],
+  expected: ArrayLike<number>[],
+  tol: number,
+  what: string,
+): void {
   expect(actual.length, what).toBe(expected.length);
   actual.forEach((a, i) => expect(relError(a, expected[i]!), `${what} (output ${i})`).toBeLessThan(tol));
 }

@@ -40,10 +40,15 @@ describe('relativeSoftmax (wasm SIMD kernels, forward and backward)', () => {
     const qkData = Float32Array.from(rng.uniformArray(n * m * (l + m), -3, 3));
     const posData = Float32Array.from(rng.uniformArray(n * m * l, -3, 3));
     const before = tf.memory().numTensors;
-    const [qk, pos, w] = [tf.tensor3d(qkData, [n, m, l + m]), tf.tensor3d(posData, [n, m, l]), tf.tensor3d(rng.uniformArray(n * m * l, -1, 1), [n, m, l])];
+    const [qk, pos, w] = [
+      tf.tensor3d(qkData, [n, m, l + m]),
+      tf.tensor3d(posData, [n, m, l]),
+      tf.tensor3d(rng.uniformArray(n * m * l, -1, 1), [n, m, l]),
+    ];
     const probs = relativeSoftmax(qk, pos, 0.7);
     expect(maxAbsError(probs.dataSync(), reference(qkData, posData, n, m, l, 0.7)), where).toBeLessThan(1e-6);
-    const loss = (f: typeof relativeSoftmax) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor3D, b as tf.Tensor3D, 0.7), w));
+    const loss = (f: typeof relativeSoftmax) => (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(f(a as tf.Tensor3D, b as tf.Tensor3D, 0.7), w));
     const fused = tf.grads(loss(relativeSoftmax))([qk, pos]);
     const ops = tf.grads(loss(relativeSoftmaxOps))([qk, pos]);
     fused.forEach((g, i) => {

@@ -44,7 +44,16 @@ describe('UnsortedSegmentSum patch on wasm', () => {
 
   it('drops ids outside [0, numSegments) and sums int32 exactly', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]], [4, 2], 'int32');
+    const x = tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ],
+      [4, 2],
+      'int32',
+    );
     const out = tf.unsortedSegmentSum(x, tf.tensor1d([2, -1, 2, 5], 'int32'), 3);
     expect(out.dtype).toBe('int32');
     // rows 0 and 2 go to segment 2; ids -1 and 5 are out of range
@@ -60,9 +69,9 @@ describe('UnsortedSegmentSum patch on wasm', () => {
     const ids = Array.from({ length: tokens }, () => rng.int(vocab / 2)); // half the rows unused, many repeats
     const probe = randomArray(rng, tokens * dim);
     const f = () =>
-      tf.grad((e: tf.Tensor) => tf.sum(tf.mul(tf.gather(e, tf.tensor1d(ids, 'int32')), tf.tensor(probe, [tokens, dim]))))(
-        tf.tensor(table, [vocab, dim]),
-      );
+      tf.grad((e: tf.Tensor) =>
+        tf.sum(tf.mul(tf.gather(e, tf.tensor1d(ids, 'int32')), tf.tensor(probe, [tokens, dim]))),
+      )(tf.tensor(table, [vocab, dim]));
     const [cpu, wasm] = [await runOn('cpu', f), await runOn('wasm', f)];
     expectClose(wasm, cpu, 1e-6, `seed ${seed}`);
   });
@@ -71,7 +80,10 @@ describe('UnsortedSegmentSum patch on wasm', () => {
     await tf.setBackend('wasm');
     const rng = new Rng(SEED + 2);
     const x = tf.tensor(randomArray(rng, 40 * 6), [40, 6]);
-    const ids = tf.tensor1d(Array.from({ length: 40 }, () => rng.int(9)), 'int32');
+    const ids = tf.tensor1d(
+      Array.from({ length: 40 }, () => rng.int(9)),
+      'int32',
+    );
     const step = () => tf.tidy(() => tf.unsortedSegmentSum(x, ids, 9).sum()).dispose();
     step();
     const [tensors, dataIds] = [tf.memory().numTensors, backendDataIds()];

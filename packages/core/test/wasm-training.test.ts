@@ -25,8 +25,17 @@ async function train(backend: 'cpu' | 'wasm'): Promise<Run> {
   const embedding = tf.variable(tf.tensor(randomArray(rng, VOCAB * DIM), [VOCAB, DIM]));
   const w1 = tf.variable(tf.tensor(randomArray(rng, DIM * HIDDEN), [DIM, HIDDEN]));
   const w2 = tf.variable(tf.tensor(randomArray(rng, VOCAB * HIDDEN), [VOCAB, HIDDEN])); // tied-style [V, H], used transposed
-  const tokens = tf.tensor1d(Array.from({ length: TOKENS }, () => rng.int(VOCAB)), 'int32');
-  const targets = tf.oneHot(tf.tensor1d(Array.from({ length: TOKENS }, () => rng.int(VOCAB)), 'int32'), VOCAB);
+  const tokens = tf.tensor1d(
+    Array.from({ length: TOKENS }, () => rng.int(VOCAB)),
+    'int32',
+  );
+  const targets = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: TOKENS }, () => rng.int(VOCAB)),
+      'int32',
+    ),
+    VOCAB,
+  );
   const optimizer = tf.train.adam(0.01);
   const losses: number[] = [];
   const step = () => {

@@ -20,14 +20,23 @@ const BATCH = 64;
 function photo(seed: number): Uint8Array {
   const [w, h] = [500, 375];
   const rng = new SeededRandom(seed);
-  const rows = [0, 1, 2].map((c) => Float64Array.from({ length: h }, (_, y) => 50 * Math.cos((0.005 + 0.03 * rng.uniform()) * y * (1 + c))));
-  const cols = [0, 1, 2].map(() => Float64Array.from({ length: w }, (_, x) => 128 + 60 * Math.sin((0.005 + 0.03 * rng.uniform()) * x + seed)));
+  const rows = [0, 1, 2].map((c) =>
+    Float64Array.from({ length: h }, (_, y) => 50 * Math.cos((0.005 + 0.03 * rng.uniform()) * y * (1 + c))),
+  );
+  const cols = [0, 1, 2].map(() =>
+    Float64Array.from({ length: w }, (_, x) => 128 + 60 * Math.sin((0.005 + 0.03 * rng.uniform()) * x + seed)),
+  );
   const out = new Uint8Array(w * h * 3);
   let grain = seed + 1;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    grain = (Math.imul(grain, 1664525) + 1013904223) >>> 0;
-    out[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(cols[c]![x]! + rows[c]![y]! + (grain >>> 28) - 8)));
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        grain = (Math.imul(grain, 1664525) + 1013904223) >>> 0;
+        out[(y * w + x) * 3 + c] = Math.max(
+          0,
+          Math.min(255, Math.round(cols[c]![x]! + rows[c]![y]! + (grain >>> 28) - 8)),
+        );
+      }
   return out;
 }
 
@@ -76,9 +85,19 @@ export async function run(): Promise<void> {
       train[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, train: true, concurrency });
       evaluation[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, train: false, concurrency });
     }
-    const light1 = { scale: [0.05, 1], randAugment: { layers: 2, magnitude: 10 }, mixup: { concentration: 0.2, size: 2 } } as const;
+    const light1 = {
+      scale: [0.05, 1],
+      randAugment: { layers: 2, magnitude: 10 },
+      mixup: { concentration: 0.2, size: 2 },
+    } as const;
     const trainLight1: Record<string, number> = {};
-    for (const concurrency of [4, 16]) trainLight1[`concurrency${concurrency}`] = await imagesPerSecond(set, { ...base, ...light1, train: true, concurrency });
+    for (const concurrency of [4, 16])
+      trainLight1[`concurrency${concurrency}`] = await imagesPerSecond(set, {
+        ...base,
+        ...light1,
+        train: true,
+        concurrency,
+      });
     // A 100 ms synchronous step per batch of 64: serial would take decode + steps, full overlap max(decode, steps).
     const stepMs = 100;
     const withSteps = await imagesPerSecond(set, { ...base, train: true, concurrency: 16 }, stepMs);

@@ -55,14 +55,17 @@ export async function run(): Promise<void> {
     let vocab = 0;
     // CPU time too: on a shared machine the wall clock also counts other processes' turns.
     const cpuMs: number[] = [];
-    const tokenizeMs = await medianMs(async () => {
-      const cpu0 = process.cpuUsage();
-      const corpus = await loadWikiText(dir, { cacheDir: null });
-      const cpu = process.cpuUsage(cpu0);
-      cpuMs.push((cpu.user + cpu.system) / 1000);
-      tokens = corpus.splits.train.ids.length + corpus.splits.valid.ids.length + corpus.splits.test.ids.length;
-      vocab = corpus.vocab.size;
-    }, { warmup: 0, reps: 3 });
+    const tokenizeMs = await medianMs(
+      async () => {
+        const cpu0 = process.cpuUsage();
+        const corpus = await loadWikiText(dir, { cacheDir: null });
+        const cpu = process.cpuUsage(cpu0);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
+        tokens = corpus.splits.train.ids.length + corpus.splits.valid.ids.length + corpus.splits.test.ids.length;
+        vocab = corpus.vocab.size;
+      },
+      { warmup: 0, reps: 3 },
+    );
     const tokenizeCpuMs = cpuMs.sort((a, b) => a - b)[1]!;
 
     const cacheDir = join(dir, 'cache');
@@ -70,9 +73,12 @@ export async function run(): Promise<void> {
     await loadWikiText(dir, { cacheDir });
     const buildWithCacheMs = performance.now() - t0;
     let fromCache = true;
-    const reloadMs = await medianMs(async () => {
-      fromCache &&= (await loadWikiText(dir, { cacheDir })).fromCache;
-    }, { warmup: 1, reps: 5 });
+    const reloadMs = await medianMs(
+      async () => {
+        fromCache &&= (await loadWikiText(dir, { cacheDir })).fromCache;
+      },
+      { warmup: 1, reps: 5 },
+    );
     if (!fromCache) throw new Error('bench: the cached reload did not hit the cache');
 
     const tokensPerSecond = tokens / (tokenizeMs / 1000);

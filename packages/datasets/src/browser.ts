@@ -10,5 +10,11 @@ export { WordSwapAttack, wordsToSwap, type WordSwapOptions } from './wikitext/wo
 export { ENGLISH_STOP_WORDS } from './wikitext/stopwords.js';
 export { SeededRandom, type SeededRandomState } from './wikitext/random.js';
 export { batchify, type Batchified } from './wikitext/batchify.js';
-export { TrainingBlocks, evaluationBlocks, evaluationBlockCount, type Block, type TrainingBlocksState } from './wikitext/blocks.js';
+export {
+  TrainingBlocks,
+  evaluationBlocks,
+  evaluationBlockCount,
+  type Block,
+  type TrainingBlocksState,
+} from './wikitext/blocks.js';
 export { DatasetError } from './errors.js';

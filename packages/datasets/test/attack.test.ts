@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError, ENGLISH_STOP_WORDS, SeededRandom, WordSwapAttack, loadWikiText, tokenizeAttackedSplit, wordsToSwap } from '@momentum-smoe/datasets';
+import {
+  DatasetError,
+  ENGLISH_STOP_WORDS,
+  SeededRandom,
+  WordSwapAttack,
+  loadWikiText,
+  tokenizeAttackedSplit,
+  wordsToSwap,
+} from '@momentum-smoe/datasets';
 
 const root = mkdtempSync(join(tmpdir(), 'msmoe-attack-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -40,19 +48,34 @@ describe('word-swap attack', () => {
       for (let l = 0; l < 200; l++) {
         const { line, words, content } = makeLine(rng, rng.int(60));
         const before = line === '' ? [] : line.split(' ');
-        const after = attack.attackLine(line).split(' ').filter((t) => t !== '');
+        const after = attack
+          .attackLine(line)
+          .split(' ')
+          .filter((t) => t !== '');
         expect(after.length, `seed ${seed} line ${l}`).toBe(before.length);
         const swapped = before.flatMap((t, i) => (after[i] !== t ? [t] : []));
-        expect(swapped.length, `seed ${seed} line ${l}: ${line}`).toBe(Math.min(words === 0 ? 0 : Math.max(Math.floor(0.1 * words), 1), content));
+        expect(swapped.length, `seed ${seed} line ${l}: ${line}`).toBe(
+          Math.min(words === 0 ? 0 : Math.max(Math.floor(0.1 * words), 1), content),
+        );
         for (const [i, t] of before.entries()) if (after[i] !== t) expect(after[i]).toBe('AAA');
-        expect(swapped.every((t) => CONTENT.includes(t)), `seed ${seed} line ${l}`).toBe(true);
+        expect(
+          swapped.every((t) => CONTENT.includes(t)),
+          `seed ${seed} line ${l}`,
+        ).toBe(true);
       }
     });
   }
 
   it('is reproducible with a seed and differs across seeds', () => {
     const line = CONTENT.concat(CONTENT, CONTENT).join(' ');
-    const run = (seed: number) => Array.from({ length: 5 }, ((a) => () => a.attackLine(line))(new WordSwapAttack({ rate: 0.2, seed })));
+    const run = (seed: number) =>
+      Array.from(
+        { length: 5 },
+        (
+          (a) => () =>
+            a.attackLine(line)
+        )(new WordSwapAttack({ rate: 0.2, seed })),
+      );
     expect(run(4)).toEqual(run(4));
     expect(run(4)).not.toEqual(run(5));
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetError, SeededRandom, TrainingBlocks, batchify, evaluationBlockCount, evaluationBlocks, type Block } from '@momentum-smoe/datasets';
+import {
+  DatasetError,
+  SeededRandom,
+  TrainingBlocks,
+  batchify,
+  evaluationBlockCount,
+  evaluationBlocks,
+  type Block,
+} from '@momentum-smoe/datasets';
 
 /** Ids 0..n-1 shuffled, so every position has a distinct, checkable value. */
 function distinctIds(n: number, seed: number): Int32Array {
@@ -27,7 +35,12 @@ function naiveBlock(ids: Int32Array, B: number, M: number, pos: number): { x: nu
 }
 
 describe('batchify', () => {
-  for (const [n, B] of [[103, 4], [100, 10], [7, 7], [50, 3]] as const) {
+  for (const [n, B] of [
+    [103, 4],
+    [100, 10],
+    [7, 7],
+    [50, 3],
+  ] as const) {
     it(`reshapes ${n} tokens into ${B} contiguous streams, dropping the remainder`, () => {
       const ids = distinctIds(n, n);
       const { data, streams, length } = batchify(ids, B);
@@ -96,18 +109,29 @@ describe('training blocks', () => {
     const b = new TrainingBlocks(data, M, { state: saved });
     for (const [i, want] of rest.entries()) {
       const got = b.next();
-      expect([got.position, got.reset, Array.from(got.x)], `step ${i}`).toEqual([want.position, want.reset, Array.from(want.x)]);
+      expect([got.position, got.reset, Array.from(got.x)], `step ${i}`).toEqual([
+        want.position,
+        want.reset,
+        Array.from(want.x),
+      ]);
     }
   });
 
   it('rejects streams shorter than 2M and a foreign saved position', () => {
     expect(() => new TrainingBlocks(batchify(new Int32Array(14), 2), 4)).toThrow(DatasetError); // T = 7 < 8
-    expect(() => new TrainingBlocks(data, M, { state: { position: 100, reset: false, rng: [1, 2, 3, 4] } })).toThrow(/saved position/);
+    expect(() => new TrainingBlocks(data, M, { state: { position: 100, reset: false, rng: [1, 2, 3, 4] } })).toThrow(
+      /saved position/,
+    );
   });
 });
 
 describe('evaluation blocks', () => {
-  for (const [n, B, M] of [[3 * 23, 3, 4], [2 * 20, 2, 5], [2 * 21, 2, 5], [12, 1, 11]] as const) {
+  for (const [n, B, M] of [
+    [3 * 23, 3, 4],
+    [2 * 20, 2, 5],
+    [2 * 21, 2, 5],
+    [12, 1, 11],
+  ] as const) {
     it(`sequential complete blocks, final partial skipped (n=${n}, B=${B}, M=${M})`, () => {
       const ids = distinctIds(n, n + M);
       const data = batchify(ids, B);

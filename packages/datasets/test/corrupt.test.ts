@@ -27,11 +27,13 @@ function energy(a: Uint8Array, b: Uint8Array): number {
 function smoothTexture(size: number, seed: number): Uint8Array {
   const noise = texture(size, size, seed);
   const out = new Uint8Array(noise.length);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) {
-    let s = 0;
-    for (let d = -1; d <= 1; d++) s += noise[(y * size + Math.min(size - 1, Math.max(0, x + d))) * 3 + c]!;
-    out[(y * size + x) * 3 + c] = Math.round(s / 3);
-  }
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let d = -1; d <= 1; d++) s += noise[(y * size + Math.min(size - 1, Math.max(0, x + d))) * 3 + c]!;
+        out[(y * size + x) * 3 + c] = Math.round(s / 3);
+      }
   return out;
 }
 
@@ -41,8 +43,13 @@ describe('corruptions', () => {
 
   for (const corruption of GENERATED_CORRUPTIONS) {
     it(`${corruption}: noise energy grows with severity 1..5 (seed 4)`, () => {
-      const energies = [1, 2, 3, 4, 5].map((s) => energy(corruptImage(clean, SIZE, SIZE, corruption, s, new SeededRandom(4)), clean));
-      for (let s = 1; s < 5; s++) expect(energies[s]!, `seed 4, ${corruption} severities ${s}→${s + 1}: ${energies.join(', ')}`).toBeGreaterThan(energies[s - 1]!);
+      const energies = [1, 2, 3, 4, 5].map((s) =>
+        energy(corruptImage(clean, SIZE, SIZE, corruption, s, new SeededRandom(4)), clean),
+      );
+      for (let s = 1; s < 5; s++)
+        expect(energies[s]!, `seed 4, ${corruption} severities ${s}→${s + 1}: ${energies.join(', ')}`).toBeGreaterThan(
+          energies[s - 1]!,
+        );
       expect(energies[0]).toBeGreaterThan(0);
     });
   }
@@ -53,12 +60,17 @@ describe('corruptions', () => {
     [0.08, 0.12, 0.18, 0.26, 0.38].forEach((std, s) => {
       // E[(clip(m + std·z, 0, 1) − m)²] by quadrature over z ~ N(0, 1)
       let variance = 0;
-      for (let z = -8; z <= 8; z += 1e-3) variance += (Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI)) * 1e-3 * (Math.min(1, Math.max(0, m + std * z)) - m) ** 2;
+      for (let z = -8; z <= 8; z += 1e-3)
+        variance +=
+          (Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI)) * 1e-3 * (Math.min(1, Math.max(0, m + std * z)) - m) ** 2;
       const out = corruptImage(grey, 64, 64, 'gaussian_noise', s + 1, new SeededRandom(8));
       // + ½ level undoes the uint8 truncation on average
       const d = [...out].map((v) => (v + 0.5 - 128) / 255);
       const sd = Math.sqrt(d.reduce((a, v) => a + v * v, 0) / d.length);
-      expect(Math.abs(sd - Math.sqrt(variance)) / Math.sqrt(variance), `seed 8 severity ${s + 1}: sd ${sd}`).toBeLessThan(0.03);
+      expect(
+        Math.abs(sd - Math.sqrt(variance)) / Math.sqrt(variance),
+        `seed 8 severity ${s + 1}: sd ${sd}`,
+      ).toBeLessThan(0.03);
     });
   });
 
@@ -78,9 +90,10 @@ describe('corruptions', () => {
     const { kernel, size } = defocusKernel(3, 0.1);
     expect(size).toBe(17);
     expect(kernel.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 10);
-    for (let y = -8; y <= 8; y++) for (let x = -8; x <= 8; x++) {
-      expect(kernel[(y + 8) * 17 + x + 8], `(${x}, ${y})`).toBeCloseTo(x * x + y * y <= 9 ? 1 / 29 : 0, 6);
-    }
+    for (let y = -8; y <= 8; y++)
+      for (let x = -8; x <= 8; x++) {
+        expect(kernel[(y + 8) * 17 + x + 8], `(${x}, ${y})`).toBeCloseTo(x * x + y * y <= 9 ? 1 / 29 : 0, 6);
+      }
     expect(defocusKernel(10, 0.5).size).toBe(21);
   });
 
@@ -89,28 +102,34 @@ describe('corruptions', () => {
     expect([-2, 5].map((i) => borderIndex(i, 5, 'nearest'))).toEqual([0, 4]);
     const [w, h, c] = [7, 5, 3];
     const data = Float64Array.from(texture(w, h, 6), (v) => v / 255);
-    const kernel = Float64Array.from({ length: 9 }, (_, i) => (i * 7) % 5 - 1.5);
+    const kernel = Float64Array.from({ length: 9 }, (_, i) => ((i * 7) % 5) - 1.5);
     const mirrorIndex = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * n - 2 - i : i);
     const got = filter2d({ data, width: w, height: h, channels: c }, kernel, 3, 'reflect101').data;
     const g = gaussianKernel(1.2, 2);
     const blurred = separableFilter({ data, width: w, height: h, channels: c }, g, 'nearest').data;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
-      let naive = 0;
-      let gauss = 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        naive += kernel[(dy + 1) * 3 + dx + 1]! * data[(mirrorIndex(y + dy, h) * w + mirrorIndex(x + dx, w)) * c + ch]!;
-      }
-      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) {
-        const weight = Math.exp(-(dx * dx + dy * dy) / (2 * 1.44));
-        const yy = Math.min(h - 1, Math.max(0, y + dy));
-        const xx = Math.min(w - 1, Math.max(0, x + dx));
-        gauss += weight * data[(yy * w + xx) * c + ch]!;
-      }
-      let norm = 0;
-      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) norm += Math.exp(-(dx * dx + dy * dy) / (2 * 1.44));
-      expect(got[(y * w + x) * c + ch]).toBeCloseTo(naive, 12);
-      expect(blurred[(y * w + x) * c + ch]).toBeCloseTo(gauss / norm, 12);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let ch = 0; ch < c; ch++) {
+          let naive = 0;
+          let gauss = 0;
+          for (let dy = -1; dy <= 1; dy++)
+            for (let dx = -1; dx <= 1; dx++) {
+              naive +=
+                kernel[(dy + 1) * 3 + dx + 1]! * data[(mirrorIndex(y + dy, h) * w + mirrorIndex(x + dx, w)) * c + ch]!;
+            }
+          for (let dy = -2; dy <= 2; dy++)
+            for (let dx = -2; dx <= 2; dx++) {
+              const weight = Math.exp(-(dx * dx + dy * dy) / (2 * 1.44));
+              const yy = Math.min(h - 1, Math.max(0, y + dy));
+              const xx = Math.min(w - 1, Math.max(0, x + dx));
+              gauss += weight * data[(yy * w + xx) * c + ch]!;
+            }
+          let norm = 0;
+          for (let dy = -2; dy <= 2; dy++)
+            for (let dx = -2; dx <= 2; dx++) norm += Math.exp(-(dx * dx + dy * dy) / (2 * 1.44));
+          expect(got[(y * w + x) * c + ch]).toBeCloseTo(naive, 12);
+          expect(blurred[(y * w + x) * c + ch]).toBeCloseTo(gauss / norm, 12);
+        }
   });
 
   it('writeCorruptedSet writes <corruption>/<severity>/<wnid>/<name>.JPEG, seeded, skipping unreadable sources', async () => {
@@ -119,12 +138,25 @@ describe('corruptions', () => {
     await writeFile(join(src, 'n01000000', 'broken.JPEG'), 'nope');
     const set = await scanClassFolders(src);
     const out = await tempDir();
-    const options = { out, corruptions: ['gaussian_noise', 'defocus_blur'] as const, severities: [1, 3], seed: 5, size: 16, resize: 18, onSkip: () => {} };
+    const options = {
+      out,
+      corruptions: ['gaussian_noise', 'defocus_blur'] as const,
+      severities: [1, 3],
+      seed: 5,
+      size: 16,
+      resize: 18,
+      onSkip: () => {},
+    };
     const summary = await writeCorruptedSet(set, options);
     expect(summary).toEqual({ written: 3 * 2 * 2, skipped: [join(src, 'n01000000', 'broken.JPEG')] });
     expect((await readdir(out)).sort()).toEqual(['defocus_blur', 'gaussian_noise']);
     const sets = await scanImageNetC(out, set.classes);
-    expect(sets.map((s) => `${s.corruption}/${s.severity}`)).toEqual(['defocus_blur/1', 'defocus_blur/3', 'gaussian_noise/1', 'gaussian_noise/3']);
+    expect(sets.map((s) => `${s.corruption}/${s.severity}`)).toEqual([
+      'defocus_blur/1',
+      'defocus_blur/3',
+      'gaussian_noise/1',
+      'gaussian_noise/3',
+    ]);
     const good = set.images.filter((i) => !i.path.endsWith('broken.JPEG'));
     for (const { set: c } of sets) {
       expect(c.images.map((i) => [i.path.split('/').slice(-2).join('/'), i.label])).toEqual(

@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MNIST_CLASSES, MNIST_SIZE, addressToLines, loadMnist, loadWikiText, writeSotuCorpus } from '@momentum-smoe/datasets';
+import {
+  MNIST_CLASSES,
+  MNIST_SIZE,
+  addressToLines,
+  loadMnist,
+  loadWikiText,
+  writeSotuCorpus,
+} from '@momentum-smoe/datasets';
 
 const root = mkdtempSync(join(tmpdir(), 'msmoe-embedded-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,8 +48,10 @@ describe('SOTU corpus', () => {
       expect(text).not.toMatch(/\p{L}[,;:!?]/u); // punctuation split off
     }
     const corpus = await loadWikiText(first.dir, { cacheDir: null });
-    for (const split of ['train', 'valid', 'test'] as const) expect(corpus.splits[split].ids.length).toBeGreaterThan(50_000);
-    for (const word of ['Congress', 'the', 'States', 'Union', 'people']) expect(corpus.vocab.lookup(word), word).toBeDefined();
+    for (const split of ['train', 'valid', 'test'] as const)
+      expect(corpus.splits[split].ids.length).toBeGreaterThan(50_000);
+    for (const word of ['Congress', 'the', 'States', 'Union', 'people'])
+      expect(corpus.vocab.lookup(word), word).toBeDefined();
     expect(corpus.vocab.size).toBeGreaterThan(20_000);
   });
 });
@@ -51,7 +60,9 @@ describe('MNIST', () => {
   it('gives [N, 28, 28] images in 0..1 and labels 0..9, split per class deterministically', async () => {
     // Independent counts straight from the package's files.
     const perClass = Array.from({ length: 10 }, (_, d) => {
-      const data = (JSON.parse(readFileSync(join(packageDir('mnist'), 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] }).data;
+      const data = (
+        JSON.parse(readFileSync(join(packageDir('mnist'), 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] }
+      ).data;
       return { data, n: data.length / 784 };
     });
     const total = perClass.reduce((s, c) => s + c.n, 0);
@@ -72,7 +83,9 @@ describe('MNIST', () => {
     const label = test.labels[0]!;
     const { data, n } = perClass[label]!;
     const first = Array.from(test.images.subarray(0, 784));
-    const matches = Array.from({ length: wantTest[label]! }, (_, k) => n - 1 - k).filter((i) => data.slice(i * 784, (i + 1) * 784).every((v, p) => Math.fround(v) === first[p]));
+    const matches = Array.from({ length: wantTest[label]! }, (_, k) => n - 1 - k).filter((i) =>
+      data.slice(i * 784, (i + 1) * 784).every((v, p) => Math.fround(v) === first[p]),
+    );
     expect(matches.length).toBe(1);
     const again = await loadMnist({ testFraction: 0.2, seed: 1 });
     expect(Array.from(again.train.labels.subarray(0, 50))).toEqual(Array.from(train.labels.subarray(0, 50)));

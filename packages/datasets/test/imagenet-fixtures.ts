@@ -35,7 +35,11 @@ export async function writeImage(path: string, rgb: Uint8Array, width: number, h
 }
 
 /** Writes `count` small textured JPEGs per class under `<root>/<class>/`; returns the file names per class. */
-export async function writeClassFolders(root: string, counts: Record<string, number>, size = 40): Promise<Map<string, string[]>> {
+export async function writeClassFolders(
+  root: string,
+  counts: Record<string, number>,
+  size = 40,
+): Promise<Map<string, string[]>> {
   const names = new Map<string, string[]>();
   let seed = 1;
   for (const [wnid, count] of Object.entries(counts)) {

@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, openImageNet, readValidationSet, scanClassFolders, parseSynsetWords } from '@momentum-smoe/datasets';
+import {
+  DatasetError,
+  openImageNet,
+  readValidationSet,
+  scanClassFolders,
+  parseSynsetWords,
+} from '@momentum-smoe/datasets';
 import { tempDir, texture, writeClassFolders, writeImage } from './imagenet-fixtures.js';
 
 // Folders are created in non-sorted order; the expected class index is the hand-sorted list.
@@ -9,7 +15,10 @@ const COUNTS = { n03000000: 2, n01000000: 3, n02000000: 1 };
 const SORTED = ['n01000000', 'n02000000', 'n03000000'];
 
 async function expectDatasetError(promise: Promise<unknown>, path: string, words: RegExp): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DatasetError);
   expect((error as DatasetError).path).toBe(path);
   expect((error as Error).message).toContain(path);
@@ -45,10 +54,14 @@ describe('ILSVRC-2012 layouts', () => {
     const kaggle = join(root, 'kaggle');
     const val = join(kaggle, 'ILSVRC', 'Data', 'CLS-LOC', 'val');
     const labels = ['n02000000', 'n03000000', 'n01000000', 'n03000000'];
-    for (let i = 0; i < labels.length; i++) await writeImage(join(val, `ILSVRC2012_val_0000000${i + 1}.JPEG`), texture(30, 20, i + 50), 30, 20);
+    for (let i = 0; i < labels.length; i++)
+      await writeImage(join(val, `ILSVRC2012_val_0000000${i + 1}.JPEG`), texture(30, 20, i + 50), 30, 20);
     const rows = labels.map((w, i) => `ILSVRC2012_val_0000000${i + 1},${w} 1 2 29 19 ${w} 3 3 10 10`);
     // an extra row without an image is ignored
-    await writeFile(join(kaggle, 'LOC_val_solution.csv'), ['ImageId,PredictionString', ...rows, 'ILSVRC2012_val_00000099,n01000000 1 1 2 2'].join('\n'));
+    await writeFile(
+      join(kaggle, 'LOC_val_solution.csv'),
+      ['ImageId,PredictionString', ...rows, 'ILSVRC2012_val_00000099,n01000000 1 1 2 2'].join('\n'),
+    );
     const set = await readValidationSet(val, { classes: SORTED });
     expect(set.images.map((i) => i.label)).toEqual([1, 2, 0, 2]);
   });
@@ -57,10 +70,15 @@ describe('ILSVRC-2012 layouts', () => {
     const dir = join(root, 'devkit');
     const val = join(dir, 'val');
     // ID 1 = n03, ID 2 = n01, ID 3 = n02; images 1..3 have IDs 3, 1, 2 → wnids n02, n03, n01 → labels 1, 2, 0
-    for (let n = 1; n <= 3; n++) await writeImage(join(val, `ILSVRC2012_val_0000000${n}.JPEG`), texture(20, 20, n), 20, 20);
+    for (let n = 1; n <= 3; n++)
+      await writeImage(join(val, `ILSVRC2012_val_0000000${n}.JPEG`), texture(20, 20, n), 20, 20);
     await writeFile(join(dir, 'ILSVRC2012_validation_ground_truth.txt'), '3\n1\n2\n');
     await writeFile(join(dir, 'wnid_order.txt'), 'n03000000 third\nn01000000 first\nn02000000 second\n');
-    const labels = { kind: 'devkit', groundTruth: join(dir, 'ILSVRC2012_validation_ground_truth.txt'), wnidOrder: join(dir, 'wnid_order.txt') } as const;
+    const labels = {
+      kind: 'devkit',
+      groundTruth: join(dir, 'ILSVRC2012_validation_ground_truth.txt'),
+      wnidOrder: join(dir, 'wnid_order.txt'),
+    } as const;
     const set = await readValidationSet(val, { classes: SORTED, labels });
     expect(set.images.map((i) => i.label)).toEqual([1, 2, 0]);
   });
@@ -68,7 +86,10 @@ describe('ILSVRC-2012 layouts', () => {
   it('openImageNet reads the Kaggle tree and the synset names', async () => {
     const kaggle = join(root, 'kaggle');
     await writeClassFolders(join(kaggle, 'ILSVRC', 'Data', 'CLS-LOC', 'train'), COUNTS);
-    await writeFile(join(kaggle, 'LOC_synset_mapping.txt'), 'n01000000 tench, Tinca tinca\nn02000000 goldfish\nn03000000 shark\n');
+    await writeFile(
+      join(kaggle, 'LOC_synset_mapping.txt'),
+      'n01000000 tench, Tinca tinca\nn02000000 goldfish\nn03000000 shark\n',
+    );
     const net = await openImageNet(kaggle);
     expect(net.classes).toEqual(SORTED);
     expect(net.names).toEqual(['tench, Tinca tinca', 'goldfish', 'shark']);
@@ -90,8 +111,19 @@ describe('ILSVRC-2012 layouts', () => {
     const flat = join(root, 'flat-unlabelled', 'val');
     await writeImage(join(flat, 'ILSVRC2012_val_00000001.JPEG'), texture(8, 8, 1), 8, 8);
     await expectDatasetError(readValidationSet(flat, { classes: SORTED }), flat, /LOC_val_solution\.csv/);
-    await writeFile(join(root, 'flat-unlabelled', 'LOC_val_solution.csv'), 'ImageId,PredictionString\nILSVRC2012_val_00000002,n01000000 1 1 2 2\n');
-    await expectDatasetError(readValidationSet(flat, { classes: SORTED }), join(flat, 'ILSVRC2012_val_00000001.JPEG'), /no row/);
-    await expectDatasetError(readValidationSet(join(root, 'train'), { classes: ['n01000000'] }), join(root, 'train', 'n02000000'), /not one of the 1/);
+    await writeFile(
+      join(root, 'flat-unlabelled', 'LOC_val_solution.csv'),
+      'ImageId,PredictionString\nILSVRC2012_val_00000002,n01000000 1 1 2 2\n',
+    );
+    await expectDatasetError(
+      readValidationSet(flat, { classes: SORTED }),
+      join(flat, 'ILSVRC2012_val_00000001.JPEG'),
+      /no row/,
+    );
+    await expectDatasetError(
+      readValidationSet(join(root, 'train'), { classes: ['n01000000'] }),
+      join(root, 'train', 'n02000000'),
+      /not one of the 1/,
+    );
   });
 });

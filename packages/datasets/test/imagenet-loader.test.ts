@@ -1,7 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageLoader, prefetchOrdered, scanClassFolders, type ImageBatch, type ImageSet, type LoaderOptions } from '@momentum-smoe/datasets';
+import {
+  ImageLoader,
+  prefetchOrdered,
+  scanClassFolders,
+  type ImageBatch,
+  type ImageSet,
+  type LoaderOptions,
+} from '@momentum-smoe/datasets';
 import { tempDir, texture, writeClassFolders, writeImage } from './imagenet-fixtures.js';
 
 async function collect(loader: ImageLoader): Promise<ImageBatch[]> {
@@ -63,10 +70,20 @@ describe('ImageLoader', () => {
 
   it('eval: set order, partial last batch kept, mean/std normalisation of a constant image', async () => {
     const dir = await tempDir();
-    await writeImage(join(dir, 'n01000000', 'a.png'), new Uint8Array(30 * 20 * 3).fill(0).map((_, i) => [200, 100, 30][i % 3]!), 30, 20);
+    await writeImage(
+      join(dir, 'n01000000', 'a.png'),
+      new Uint8Array(30 * 20 * 3).fill(0).map((_, i) => [200, 100, 30][i % 3]!),
+      30,
+      20,
+    );
     await writeClassFolders(dir, { n02000000: 2 }, 20);
     const small = await scanClassFolders(dir);
-    const loader = new ImageLoader(small, { batchSize: 2, train: false, size: 8, normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } });
+    const loader = new ImageLoader(small, {
+      batchSize: 2,
+      train: false,
+      size: 8,
+      normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] },
+    });
     const batches = await collect(loader);
     expect(batches.map((b) => [...b.labels])).toEqual([[0, 1], [1]]);
     const expected = [(200 / 255 - 0.5) / 0.2, (100 / 255 - 0.4) / 0.25, (30 / 255 - 0.3) / 0.3];
@@ -97,7 +114,9 @@ describe('ImageLoader', () => {
 
   it('restore rejects a state saved for another set', () => {
     const loader = new ImageLoader(set, train);
-    expect(() => loader.restore({ epoch: 0, index: 0, seed: 9, imageCount: 11 })).toThrow(/11 images but this set has 10/);
+    expect(() => loader.restore({ epoch: 0, index: 0, seed: 9, imageCount: 11 })).toThrow(
+      /11 images but this set has 10/,
+    );
   });
 });
 

@@ -36,7 +36,10 @@ describe('ImageNet-A/R subset masking', () => {
     expect(set.classes).toEqual([FULL[2], FULL[5]]);
     expect(set.images.map((i) => i.label)).toEqual([0, 0, 1]);
     let s = 3;
-    const logits = Float32Array.from({ length: 50 * 6 }, () => ((s = (Math.imul(s, 69069) + 1) >>> 0) / 2 ** 32) * 10 - 5);
+    const logits = Float32Array.from(
+      { length: 50 * 6 },
+      () => ((s = (Math.imul(s, 69069) + 1) >>> 0) / 2 ** 32) * 10 - 5,
+    );
     const naive = Array.from({ length: 50 }, (_, b) => (logits[b * 6 + 2]! >= logits[b * 6 + 5]! ? 0 : 1));
     expect([...restrictedArgmax(logits, mapping)], 'seed 3').toEqual(naive);
   });
@@ -58,7 +61,10 @@ describe('mCE', () => {
   });
 
   it('an AlexNet-equal model scores mCE 100 over all 15 corruptions; the reference table is PAPER.md §5.3', () => {
-    const paper = [0.886428, 0.894468, 0.92264, 0.81988, 0.826268, 0.785948, 0.79836, 0.866816, 0.826572, 0.819324, 0.564592, 0.853204, 0.646056, 0.71784, 0.6065];
+    const paper = [
+      0.886428, 0.894468, 0.92264, 0.81988, 0.826268, 0.785948, 0.79836, 0.866816, 0.826572, 0.819324, 0.564592,
+      0.853204, 0.646056, 0.71784, 0.6065,
+    ];
     expect(IMAGENET_C_CORRUPTIONS.map((c) => ALEXNET_TOP1_ERRORS[c])).toEqual(paper);
     const errors = Object.fromEntries(IMAGENET_C_CORRUPTIONS.map((c, i) => [c, [0, 0, 0, 0, 0].map(() => paper[i]!)]));
     expect(meanCorruptionError(errors).mCE).toBeCloseTo(100, 10);
@@ -66,7 +72,9 @@ describe('mCE', () => {
 
   it('rejects four severities, an unknown corruption and accuracies in percent', () => {
     expect(() => meanCorruptionError({ gaussian_noise: [0.1, 0.2, 0.3, 0.4] })).toThrow(/all 5 severities/);
-    expect(() => meanCorruptionError({ gaussian_blur: [0.1, 0.2, 0.3, 0.4, 0.5] })).toThrow(/no reference error for corruption "gaussian_blur"/);
+    expect(() => meanCorruptionError({ gaussian_blur: [0.1, 0.2, 0.3, 0.4, 0.5] })).toThrow(
+      /no reference error for corruption "gaussian_blur"/,
+    );
     expect(() => meanCorruptionError({ gaussian_noise: [60, 50, 40, 30, 20] })).toThrow(/fractions in \[0, 1\]/);
   });
 });

@@ -17,26 +17,39 @@ import { gradient, tempDir, writeImage } from './imagenet-fixtures.js';
 /** Crops [top, top+size) × [left, left+size) out of an HWC RGB image, by hand. */
 function crop(rgb: Uint8Array, width: number, left: number, top: number, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) out.set(rgb.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + size) * 3), y * size * 3);
+  for (let y = 0; y < size; y++)
+    out.set(rgb.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + size) * 3), y * size * 3);
   return out;
 }
 
 function mirror(rgb: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(rgb.length);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out.set(rgb.subarray((y * size + x) * 3, (y * size + x) * 3 + 3), (y * size + size - 1 - x) * 3);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      out.set(rgb.subarray((y * size + x) * 3, (y * size + x) * 3 + 3), (y * size + size - 1 - x) * 3);
   return out;
 }
 
 describe('transform geometry', () => {
   it("roundHalfEven matches Python's round", () => {
-    expect([0.5, 1.5, 2.5, 58.5, 59.5, -0.5, -1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 58, 60, -0, -2, 2, 3]);
+    expect([0.5, 1.5, 2.5, 58.5, 59.5, -0.5, -1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([
+      0, 2, 2, 58, 60, -0, -2, 2, 3,
+    ]);
   });
 
   it('eval geometry: short side 256 (long side truncated), centre crop at round-half-even offsets', () => {
     // 256×192: long = floor(256·256/192) = floor(341.33) = 341; left = round((341−224)/2 = 58.5) = 58; top = 16
-    expect(centerCropGeometry(256, 192, 256, 224)).toEqual({ resizedWidth: 341, resizedHeight: 256, crop: { left: 58, top: 16, width: 224, height: 224 } });
+    expect(centerCropGeometry(256, 192, 256, 224)).toEqual({
+      resizedWidth: 341,
+      resizedHeight: 256,
+      crop: { left: 58, top: 16, width: 224, height: 224 },
+    });
     // portrait 375×500 → 256×341, top 58
-    expect(centerCropGeometry(375, 500, 256, 224)).toEqual({ resizedWidth: 256, resizedHeight: 341, crop: { left: 16, top: 58, width: 224, height: 224 } });
+    expect(centerCropGeometry(375, 500, 256, 224)).toEqual({
+      resizedWidth: 256,
+      resizedHeight: 341,
+      crop: { left: 16, top: 58, width: 224, height: 224 },
+    });
   });
 
   it('random resized crop: inside the image, area in [0.08, 1], ratio in [3/4, 4/3] (2000 seeded draws)', () => {
@@ -79,10 +92,15 @@ describe('decoding transforms', () => {
     expect(Buffer.from(out).equals(Buffer.from(crop(full, 341, 59, 16, 224)))).toBe(false);
     // R = source x, G = source y: output pixel (i, j) samples x = (58 + j + ½)·256/341 − ½, y = (16 + i + ½)·192/256 − ½
     let worst = 0;
-    for (let i = 0; i < 224; i++) for (let j = 0; j < 224; j++) {
-      const o = (i * 224 + j) * 3;
-      worst = Math.max(worst, Math.abs(out[o]! - ((58 + j + 0.5) * (256 / 341) - 0.5)), Math.abs(out[o + 1]! - ((16 + i + 0.5) * 0.75 - 0.5)));
-    }
+    for (let i = 0; i < 224; i++)
+      for (let j = 0; j < 224; j++) {
+        const o = (i * 224 + j) * 3;
+        worst = Math.max(
+          worst,
+          Math.abs(out[o]! - ((58 + j + 0.5) * (256 / 341) - 0.5)),
+          Math.abs(out[o + 1]! - ((16 + i + 0.5) * 0.75 - 0.5)),
+        );
+      }
     expect(worst).toBeLessThanOrEqual(1);
   });
 
@@ -128,6 +146,8 @@ describe('decoding transforms', () => {
     expected.forEach((v, i) => expect(out[i + 1]).toBeCloseTo(v, 6));
     expect(out[7]).toBe(9);
     normalizeInto(rgb, out, 0, IMAGENET_MEAN_STD);
-    [...rgb].forEach((v, i) => expect(out[i]).toBeCloseTo((v / 255 - [0.485, 0.456, 0.406][i % 3]!) / [0.229, 0.224, 0.225][i % 3]!, 5));
+    [...rgb].forEach((v, i) =>
+      expect(out[i]).toBeCloseTo((v / 255 - [0.485, 0.456, 0.406][i % 3]!) / [0.229, 0.224, 0.225][i % 3]!, 5),
+    );
   });
 });

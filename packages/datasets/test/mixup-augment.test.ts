@@ -2,7 +2,16 @@
 // and reproduced exactly after a restore.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gammaDraw, ImageLoader, mixBatch, mixupWeights, scanClassFolders, SeededRandom, type ImageBatch, type ImageSet } from '@momentum-smoe/datasets';
+import {
+  gammaDraw,
+  ImageLoader,
+  mixBatch,
+  mixupWeights,
+  scanClassFolders,
+  SeededRandom,
+  type ImageBatch,
+  type ImageSet,
+} from '@momentum-smoe/datasets';
 import { tempDir, writeClassFolders } from './imagenet-fixtures.js';
 
 describe('mixup', () => {
@@ -51,7 +60,8 @@ describe('mixup', () => {
     const { images: mixed, targets } = mixBatch(images, labels, 3, w);
     for (let i = 0; i < 3; i++) {
       const j = (i + 1) % 3;
-      for (let p = 0; p < 4; p++) expect(mixed[i * 4 + p]).toBeCloseTo(0.7 * images[i * 4 + p]! + 0.3 * images[j * 4 + p]!, 6);
+      for (let p = 0; p < 4; p++)
+        expect(mixed[i * 4 + p]).toBeCloseTo(0.7 * images[i * 4 + p]! + 0.3 * images[j * 4 + p]!, 6);
       const row = [0, 0, 0];
       row[labels[i]!]! += 0.7;
       row[labels[j]!]! += 0.3;
@@ -73,7 +83,15 @@ describe('the augmented training loader (V-MoE light1)', () => {
     await writeClassFolders(join(root, 'train'), { n01000000: 3, n02000000: 3, n03000000: 3 }, 24);
     set = await scanClassFolders(join(root, 'train'));
   });
-  const options = { batchSize: 3, train: true, size: 16, seed: 4, scale: [0.05, 1] as const, randAugment: { layers: 2, magnitude: 10 }, mixup: { concentration: 0.2, size: 2 } };
+  const options = {
+    batchSize: 3,
+    train: true,
+    size: 16,
+    seed: 4,
+    scale: [0.05, 1] as const,
+    randAugment: { layers: 2, magnitude: 10 },
+    mixup: { concentration: 0.2, size: 2 },
+  };
 
   it('emits soft targets that sum to 1 with the dominant weight on the own label, and resumes exactly', async () => {
     const all = await collect(new ImageLoader(set, options));

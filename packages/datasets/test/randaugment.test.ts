@@ -42,7 +42,8 @@ const at = (im: RgbImage, x: number, y: number, c: number) => im.data[(y * im.wi
 /** Builds an image from a per-pixel function. */
 function perPixel(im: RgbImage, f: (x: number, y: number, c: number) => number): Uint8Array {
   const out = new Uint8Array(im.data.length);
-  for (let y = 0; y < im.height; y++) for (let x = 0; x < im.width; x++) for (let c = 0; c < 3; c++) out[(y * im.width + x) * 3 + c] = f(x, y, c);
+  for (let y = 0; y < im.height; y++)
+    for (let x = 0; x < im.width; x++) for (let c = 0; c < 3; c++) out[(y * im.width + x) * 3 + c] = f(x, y, c);
   return out;
 }
 
@@ -54,10 +55,14 @@ describe('RandAugment pixel operations', () => {
   it('Invert, Posterize (4 bits = multiples of 16), Solarize and SolarizeAdd', () => {
     expect([...invert(im).data]).toEqual([...perPixel(im, (x, y, c) => 255 - at(im, x, y, c))]);
     expect([...posterize(im, 4).data]).toEqual([...perPixel(im, (x, y, c) => 16 * Math.floor(at(im, x, y, c) / 16))]);
-    expect([...solarize(im, 100).data]).toEqual([...perPixel(im, (x, y, c) => (at(im, x, y, c) >= 100 ? 255 - at(im, x, y, c) : at(im, x, y, c)))]);
+    expect([...solarize(im, 100).data]).toEqual([
+      ...perPixel(im, (x, y, c) => (at(im, x, y, c) >= 100 ? 255 - at(im, x, y, c) : at(im, x, y, c))),
+    ]);
     // Magnitude 10's threshold 256 is 0 as a uint8: everything is at or above it.
     expect([...solarize(im, 256).data]).toEqual([...invert(im).data]);
-    expect([...solarizeAdd(im, 110).data]).toEqual([...perPixel(im, (x, y, c) => (at(im, x, y, c) < 128 ? Math.min(255, at(im, x, y, c) + 110) : at(im, x, y, c)))]);
+    expect([...solarizeAdd(im, 110).data]).toEqual([
+      ...perPixel(im, (x, y, c) => (at(im, x, y, c) < 128 ? Math.min(255, at(im, x, y, c) + 110) : at(im, x, y, c))),
+    ]);
   });
 
   it('AutoContrast stretches each channel to [0, 255] and leaves a flat channel alone', () => {
@@ -101,7 +106,8 @@ describe('RandAugment enhancements (blend with a degenerate image, factor 1.9 at
     expect([...brightness(im, f).data]).toEqual([...perPixel(im, (x, y, c) => extrapolate(0, at(im, x, y, c)))]);
     const grey = Math.floor((W * H) / 256);
     expect([...contrast(im, f).data]).toEqual([...perPixel(im, (x, y, c) => extrapolate(grey, at(im, x, y, c)))]);
-    const luma = (x: number, y: number) => Math.floor(((0.2989 * at(im, x, y, 0) + 0.587 * at(im, x, y, 1) + 0.114 * at(im, x, y, 2)) / 255) * 255.5);
+    const luma = (x: number, y: number) =>
+      Math.floor(((0.2989 * at(im, x, y, 0) + 0.587 * at(im, x, y, 1) + 0.114 * at(im, x, y, 2)) / 255) * 255.5);
     expect([...color(im, f).data]).toEqual([...perPixel(im, (x, y, c) => extrapolate(luma(x, y), at(im, x, y, c)))]);
     // A factor inside (0, 1) interpolates and truncates.
     expect([...brightness(im, 0.5).data]).toEqual([...perPixel(im, (x, y, c) => Math.floor(0.5 * at(im, x, y, c)))]);
@@ -131,7 +137,9 @@ describe('RandAugment geometric operations (nearest sampling, grey 128 outside)'
   };
 
   it('TranslateX/Y move the content by the given pixels', () => {
-    expect([...translateX(im, 3).data]).toEqual([...perPixel(im, (x, y, c) => (x + 3 < W ? at(im, x + 3, y, c) : 128))]);
+    expect([...translateX(im, 3).data]).toEqual([
+      ...perPixel(im, (x, y, c) => (x + 3 < W ? at(im, x + 3, y, c) : 128)),
+    ]);
     expect([...translateX(im, -2).data]).toEqual([...perPixel(im, (x, y, c) => (x >= 2 ? at(im, x - 2, y, c) : 128))]);
     expect([...translateY(im, -4).data]).toEqual([...perPixel(im, (x, y, c) => (y >= 4 ? at(im, x, y - 4, c) : 128))]);
     expect([...translateY(im, 100).data].every((v) => v === 128)).toBe(true);
@@ -148,13 +156,21 @@ describe('RandAugment geometric operations (nearest sampling, grey 128 outside)'
     for (const deg of [30, -30, 90]) {
       const t = (deg * Math.PI) / 180;
       const [cx, cy] = [(W - 1) / 2, (H - 1) / 2];
-      const expected = perPixel(im, (x, y, c) => read(cx + Math.cos(t) * (x - cx) - Math.sin(t) * (y - cy), cy + Math.sin(t) * (x - cx) + Math.cos(t) * (y - cy), c));
+      const expected = perPixel(im, (x, y, c) =>
+        read(
+          cx + Math.cos(t) * (x - cx) - Math.sin(t) * (y - cy),
+          cy + Math.sin(t) * (x - cx) + Math.cos(t) * (y - cy),
+          c,
+        ),
+      );
       expect([...rotate(im, deg).data], `rotate ${deg}`).toEqual([...expected]);
     }
   });
 
   it('Cutout greys a 2·pad square around (cy, cx), clipped at the borders', () => {
-    expect([...cutout(im, 2, 1, 7).data]).toEqual([...perPixel(im, (x, y, c) => (y >= 0 && y < 3 && x >= 5 && x < 9 ? 128 : at(im, x, y, c)))]);
+    expect([...cutout(im, 2, 1, 7).data]).toEqual([
+      ...perPixel(im, (x, y, c) => (y >= 0 && y < 3 && x >= 5 && x < 9 ? 128 : at(im, x, y, c))),
+    ]);
   });
 });
 

@@ -3,7 +3,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ByteIndex, DatasetError, SeededRandom, Vocabulary, findWikiTextFiles, fnv1a, loadWikiText, tokenizeFile, tokenizeText, wikitextStats } from '@momentum-smoe/datasets';
+import {
+  ByteIndex,
+  DatasetError,
+  SeededRandom,
+  Vocabulary,
+  findWikiTextFiles,
+  fnv1a,
+  loadWikiText,
+  tokenizeFile,
+  tokenizeText,
+  wikitextStats,
+} from '@momentum-smoe/datasets';
 
 const root = mkdtempSync(join(tmpdir(), 'msmoe-wikitext-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,7 +32,10 @@ function reference(texts: string[], trainOnly = false): { vocab: string[]; ids: 
   const vocab: string[] = [];
   const index = new Map<string, number>();
   const add = (w: string): number => {
-    if (!index.has(w)) { index.set(w, vocab.length); vocab.push(w); }
+    if (!index.has(w)) {
+      index.set(w, vocab.length);
+      vocab.push(w);
+    }
     return index.get(w)!;
   };
   const ids: number[][] = [];
@@ -39,7 +53,24 @@ function reference(texts: string[], trainOnly = false): { vocab: string[]; ids: 
   return { vocab, ids, lines: texts.map((t) => referenceLines(t).length) };
 }
 
-const POOL = ['the', 'The', 'cat', 'sat', '@-@', '<unk>', ',', '.', 'café', 'naïve', '日本', 'x\u0002y', 'anti@-@war', 'AAA', '\u{1f600}', '\ufeffbom'];
+const POOL = [
+  'the',
+  'The',
+  'cat',
+  'sat',
+  '@-@',
+  '<unk>',
+  ',',
+  '.',
+  'café',
+  'naïve',
+  '日本',
+  'x\u0002y',
+  'anti@-@war',
+  'AAA',
+  '\u{1f600}',
+  '\ufeffbom',
+];
 const SEPS = [' ', ' ', ' ', '  ', '\t', '\u00a0', '\u3000', '\x1c', '\u2009', '\u0085'];
 const ENDS = ['\n', '\n', '\n', '\r\n', '\r'];
 /** A random text in WikiText style with awkward whitespace, empty lines and mixed line ends. */
@@ -49,7 +80,7 @@ function randomText(seed: number, lines: number): string {
   for (let l = 0; l < lines; l++) {
     const words = rng.int(4) === 0 ? 0 : rng.int(12);
     if (rng.int(3) === 0) text += ' ';
-    for (let w = 0; w < words; w++) text += (w > 0 ? SEPS[rng.int(SEPS.length)]! : "") + POOL[rng.int(POOL.length)]!;
+    for (let w = 0; w < words; w++) text += (w > 0 ? SEPS[rng.int(SEPS.length)]! : '') + POOL[rng.int(POOL.length)]!;
     if (rng.int(4) === 0) text += ' ';
     text += ENDS[rng.int(ENDS.length)]!;
   }
@@ -59,7 +90,9 @@ function randomText(seed: number, lines: number): string {
 function writeCorpus(name: string, texts: string[], layout: 'txt' | 'tokens' = 'txt'): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  ['train', 'valid', 'test'].forEach((split, i) => writeFileSync(join(dir, layout === 'txt' ? `${split}.txt` : `wiki.${split}.tokens`), texts[i]!));
+  ['train', 'valid', 'test'].forEach((split, i) =>
+    writeFileSync(join(dir, layout === 'txt' ? `${split}.txt` : `wiki.${split}.tokens`), texts[i]!),
+  );
   return dir;
 }
 
@@ -116,7 +149,12 @@ describe('tokenisation (official rules)', () => {
   }
 
   const hasPython = (() => {
-    try { execFileSync('python3', ['-c', 'print(1)']); return true; } catch { return false; }
+    try {
+      execFileSync('python3', ['-c', 'print(1)']);
+      return true;
+    } catch {
+      return false;
+    }
   })();
   it.skipIf(!hasPython)('matches the official Python code run on the same files (seed 7)', async () => {
     const texts = [randomText(7, 200), randomText(8, 50), randomText(9, 50)];
@@ -134,7 +172,10 @@ describe('tokenisation (official rules)', () => {
       '  out.append(ids)',
       'print(json.dumps({"vocab": sorted(d, key=d.get), "ids": out}))',
     ].join('\n');
-    const py = JSON.parse(execFileSync('python3', ['-c', script, dir], { encoding: 'utf8' })) as { vocab: string[]; ids: number[][] };
+    const py = JSON.parse(execFileSync('python3', ['-c', script, dir], { encoding: 'utf8' })) as {
+      vocab: string[];
+      ids: number[][];
+    };
     const corpus = await loadWikiText(dir, { cacheDir: null });
     expect(corpus.vocab.words.slice(0, py.vocab.length)).toEqual(py.vocab);
     expect(Array.from(corpus.splits.train.ids)).toEqual(py.ids[0]);
@@ -179,7 +220,10 @@ describe('corpus layouts and vocabulary modes', () => {
     const dir = writeCorpus('stats', texts);
     const ref = reference(texts);
     const seen = new Map<string, [number, number]>();
-    const stats = await wikitextStats(dir, { cacheDir: join(root, 'stats-cache'), onProgress: (done, total, phase) => seen.set(phase, [done, total]) });
+    const stats = await wikitextStats(dir, {
+      cacheDir: join(root, 'stats-cache'),
+      onProgress: (done, total, phase) => seen.set(phase, [done, total]),
+    });
     const total = texts.reduce((s, t) => s + Buffer.byteLength(t), 0);
     expect(stats).toEqual({
       vocab: ref.vocab.length,
@@ -200,7 +244,11 @@ describe('corpus cache', () => {
   const cacheDir = join(root, 'cache');
   const warnings: string[] = [];
   const load = () => loadWikiText(dir, { cacheDir, onWarning: (m) => warnings.push(m) });
-  const cacheFile = () => join(cacheDir, readdirSync(cacheDir).find((f) => f.endsWith('.cache'))!);
+  const cacheFile = () =>
+    join(
+      cacheDir,
+      readdirSync(cacheDir).find((f) => f.endsWith('.cache'))!,
+    );
 
   it('hits on an unchanged corpus with identical ids and vocabulary', async () => {
     const first = await load();
@@ -227,9 +275,15 @@ describe('corpus cache', () => {
 
   it('rebuilds a corrupt cache with a warning: bad magic, truncation, an id out of range', async () => {
     const corruptions: Array<(b: Buffer) => Buffer> = [
-      (b) => { b[0] = 0; return b; },
+      (b) => {
+        b[0] = 0;
+        return b;
+      },
       (b) => b.subarray(0, b.length - 4),
-      (b) => { b.writeInt32LE(1 << 30, b.length - 8); return b; },
+      (b) => {
+        b.writeInt32LE(1 << 30, b.length - 8);
+        return b;
+      },
     ];
     for (const [i, corrupt] of corruptions.entries()) {
       writeFileSync(cacheFile(), corrupt(readFileSync(cacheFile())));

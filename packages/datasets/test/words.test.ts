@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EOS, UNK, Vocabulary, WordSwapAttack, idsToText, textToWords, tokenizeText, wordsToIds } from '../src/index.js';
+import {
+  EOS,
+  UNK,
+  Vocabulary,
+  WordSwapAttack,
+  idsToText,
+  textToWords,
+  tokenizeText,
+  wordsToIds,
+} from '../src/index.js';
 
 const TEXTS = [
   'the cat sat\non the mat\n',
@@ -28,10 +37,16 @@ describe('textToWords + wordsToIds', () => {
   it('the attack on a line maps like tokenizeText with the same attack (seed 3)', () => {
     const vocab = new Vocabulary(['the', 'committee', 'approved', 'budget', '.', EOS, UNK]);
     const text = 'the committee approved the budget .\nthe budget .';
-    const reference = tokenizeText(text, vocab, { frozen: true, transformLine: new WordSwapAttack({ seed: 3, rate: 0.5 }).attackLine, unknownWord: 'AAA' });
+    const reference = tokenizeText(text, vocab, {
+      frozen: true,
+      transformLine: new WordSwapAttack({ seed: 3, rate: 0.5 }).attackLine,
+      unknownWord: 'AAA',
+    });
     const attack = new WordSwapAttack({ seed: 3, rate: 0.5 });
     const attacked = text.split('\n').map(attack.attackLine).join('\n');
-    expect(Array.from(wordsToIds(textToWords(attacked, { finalEos: true }), vocab, 'AAA'))).toEqual(Array.from(reference.ids));
+    expect(Array.from(wordsToIds(textToWords(attacked, { finalEos: true }), vocab, 'AAA'))).toEqual(
+      Array.from(reference.ids),
+    );
   });
 });
 

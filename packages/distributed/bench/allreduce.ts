@@ -28,7 +28,10 @@ const [workers] = await runWorkers<Record<string, number>>({
   payload: { sizesMB, reps },
 });
 
-const mpirun = (process.env['PATH'] ?? '').split(delimiter).map((d) => join(d, 'mpirun')).find((f) => existsSync(f));
+const mpirun = (process.env['PATH'] ?? '')
+  .split(delimiter)
+  .map((d) => join(d, 'mpirun'))
+  .find((f) => existsSync(f));
 let mpi: unknown = 'skipped: no mpirun on PATH';
 if (mpirun) {
   const out = join(mkdtempSync(join(tmpdir(), 'msmoe-bench-')), 'mpi.json');

@@ -54,10 +54,7 @@ export function alignRegion(bytes: number): number {
 }
 
 /** The shared memory of a group of `size` workers, without the per-rank part. */
-export function createSharedMemory(
-  size: number,
-  options: SharedGroupOptions = {},
-): Omit<SharedGroup, 'rank'> {
+export function createSharedMemory(size: number, options: SharedGroupOptions = {}): Omit<SharedGroup, 'rank'> {
   const maxRegionBytes = alignRegion(options.maxRegionBytes ?? 256 * 2 ** 20);
   const initial = Math.min(alignRegion(options.initialRegionBytes ?? 2 ** 20), maxRegionBytes);
   const data = new SharedArrayBuffer(initial * (size + 1), { maxByteLength: maxRegionBytes * (size + 1) });

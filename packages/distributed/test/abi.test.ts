@@ -27,13 +27,20 @@ describe('MPI ABI families', () => {
 
   it("uses the addresses of Open MPI's global objects as handles and (void *)1 for MPI_IN_PLACE", () => {
     const addresses: Record<string, bigint> = {
-      ompi_mpi_comm_world: 0x1000n, ompi_mpi_float: 0x2000n, ompi_mpi_byte: 0x3000n,
-      ompi_mpi_op_sum: 0x4000n, ompi_mpi_info_null: 0x5000n,
+      ompi_mpi_comm_world: 0x1000n,
+      ompi_mpi_float: 0x2000n,
+      ompi_mpi_byte: 0x3000n,
+      ompi_mpi_op_sum: 0x4000n,
+      ompi_mpi_info_null: 0x5000n,
     };
     const abi = mpiAbi('openmpi', (name) => addresses[name]!);
     expect(abi.handleType).toBe('void *');
     expect([abi.commWorld, abi.float, abi.byte, abi.sum, abi.infoNull]).toEqual([
-      0x1000n, 0x2000n, 0x3000n, 0x4000n, 0x5000n,
+      0x1000n,
+      0x2000n,
+      0x3000n,
+      0x4000n,
+      0x5000n,
     ]);
     expect(Object.values(openMpiSymbols).sort()).toEqual(Object.keys(addresses).sort());
     expect([abi.inPlace, abi.commTypeShared, abi.libraryVersionBytes]).toEqual([1n, 0, 256]);

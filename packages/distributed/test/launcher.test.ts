@@ -8,8 +8,13 @@ describe('detectLauncher', () => {
 
   it("reads Open MPI's mpirun variables, even inside a Slurm allocation", () => {
     const env = {
-      OMPI_COMM_WORLD_RANK: '5', OMPI_COMM_WORLD_SIZE: '8', OMPI_COMM_WORLD_LOCAL_RANK: '1',
-      OMPI_COMM_WORLD_LOCAL_SIZE: '4', SLURM_PROCID: '1', SLURM_STEP_NUM_TASKS: '2', SLURM_LOCALID: '0',
+      OMPI_COMM_WORLD_RANK: '5',
+      OMPI_COMM_WORLD_SIZE: '8',
+      OMPI_COMM_WORLD_LOCAL_RANK: '1',
+      OMPI_COMM_WORLD_LOCAL_SIZE: '4',
+      SLURM_PROCID: '1',
+      SLURM_STEP_NUM_TASKS: '2',
+      SLURM_LOCALID: '0',
     };
     expect(detectLauncher(env)).toEqual({ kind: 'openmpi', rank: 5, size: 8, localRank: 1, localSize: 4 });
   });
@@ -21,7 +26,10 @@ describe('detectLauncher', () => {
 
   it("reads srun's variables, the local size from this node's entry of the tasks-per-node list", () => {
     const env = {
-      SLURM_PROCID: '9', SLURM_STEP_NUM_TASKS: '10', SLURM_LOCALID: '0', SLURM_NODEID: '3',
+      SLURM_PROCID: '9',
+      SLURM_STEP_NUM_TASKS: '10',
+      SLURM_LOCALID: '0',
+      SLURM_NODEID: '3',
       SLURM_STEP_TASKS_PER_NODE: '3(x3),1',
     };
     expect(detectLauncher(env)).toEqual({ kind: 'slurm', rank: 9, size: 10, localRank: 0, localSize: 1 });
@@ -29,8 +37,10 @@ describe('detectLauncher', () => {
 
   it('names a malformed or inconsistent variable', () => {
     const env = {
-      OMPI_COMM_WORLD_RANK: '2', OMPI_COMM_WORLD_SIZE: '2',
-      OMPI_COMM_WORLD_LOCAL_RANK: '0', OMPI_COMM_WORLD_LOCAL_SIZE: '1',
+      OMPI_COMM_WORLD_RANK: '2',
+      OMPI_COMM_WORLD_SIZE: '2',
+      OMPI_COMM_WORLD_LOCAL_RANK: '0',
+      OMPI_COMM_WORLD_LOCAL_SIZE: '1',
     };
     expect(() => detectLauncher({ ...env, OMPI_COMM_WORLD_SIZE: 'two' })).toThrow(
       /OMPI_COMM_WORLD_SIZE should be a non-negative integer, got "two"/,

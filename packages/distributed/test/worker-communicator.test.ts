@@ -56,8 +56,13 @@ describe('WorkerCommunicator', () => {
     expect(() => WorkerCommunicator.fromWorkerData()).toThrow(/not started by runWorkers/);
     expect(() => runWorkers({ size: 0, entry })).toThrow(/size must be an integer/);
     const comm: Communicator = new WorkerCommunicator({
-      rank: 0, size: 2, control: new SharedArrayBuffer(64), data: new SharedArrayBuffer(1024),
-      initialRegionBytes: 256, maxRegionBytes: 256, timeoutMs: 1000,
+      rank: 0,
+      size: 2,
+      control: new SharedArrayBuffer(64),
+      data: new SharedArrayBuffer(1024),
+      initialRegionBytes: 256,
+      maxRegionBytes: 256,
+      timeoutMs: 1000,
     });
     expect(() => comm.broadcast(new Uint8Array(1), 2)).toThrow(/root must be a rank in \[0, 1\]/);
     expect(() => comm.allReduce(new Float32Array(1), 'max' as 'sum')).toThrow(/'sum' or 'mean'/);

@@ -18,7 +18,12 @@ interface Workload {
   dispose: () => void;
 }
 
-function workload(run: (x: tf.Tensor2D) => tf.Tensor2D, params: tf.Variable[], tokens: number, owner: { dispose(): void }): Workload {
+function workload(
+  run: (x: tf.Tensor2D) => tf.Tensor2D,
+  params: tf.Variable[],
+  tokens: number,
+  owner: { dispose(): void },
+): Workload {
   const x = tf.variable(tf.randomNormal([tokens, D], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => tf.sum(run(x)), [x, ...params]);
@@ -29,7 +34,10 @@ function workload(run: (x: tf.Tensor2D) => tf.Tensor2D, params: tf.Variable[], t
 
 function moe(experts: number, tokens: number): Workload {
   const rng = new Rng(experts);
-  const layer = new MoELayer(new TopKRouter({ dModel: D, experts, topK: K, rng }), new ExpertBank({ experts, dIn: D, dHidden: HIDDEN, rng }));
+  const layer = new MoELayer(
+    new TopKRouter({ dModel: D, experts, topK: K, rng }),
+    new ExpertBank({ experts, dIn: D, dHidden: HIDDEN, rng }),
+  );
   const run = (x: tf.Tensor2D) => {
     const { y, plan } = layer.apply(x);
     disposePlan(plan);
@@ -49,14 +57,25 @@ async function measure(backend: 'wasm' | 'cpu', tokens: number, reps: number, wi
   console.error(describeBackend(report));
   const loads: Record<string, Workload> = { dense: dense(tokens), e16: moe(16, tokens) };
   if (withExpertScaling) Object.assign(loads, { e8: moe(8, tokens), e64: moe(64, tokens) });
-  const t = await interleavedTimes(Object.fromEntries(Object.entries(loads).map(([n, w]) => [n, w.step])), { warmup: 1, reps });
+  const t = await interleavedTimes(Object.fromEntries(Object.entries(loads).map(([n, w]) => [n, w.step])), {
+    warmup: 1,
+    reps,
+  });
   Object.values(loads).forEach((w) => w.dispose());
   const out: Record<string, unknown> = {
-    backend: report.backend, patches: report.patches, tokens,
-    dense_ffn_ms: median(t.dense!), moe_e16_ms: median(t.e16!), moe_vs_dense_ratio: pairedRatio(t.e16!, t.dense!),
+    backend: report.backend,
+    patches: report.patches,
+    tokens,
+    dense_ffn_ms: median(t.dense!),
+    moe_e16_ms: median(t.e16!),
+    moe_vs_dense_ratio: pairedRatio(t.e16!, t.dense!),
   };
   if (withExpertScaling) {
-    Object.assign(out, { moe_e8_ms: median(t.e8!), moe_e64_ms: median(t.e64!), e64_vs_e8_ratio: pairedRatio(t.e64!, t.e8!) });
+    Object.assign(out, {
+      moe_e8_ms: median(t.e8!),
+      moe_e64_ms: median(t.e64!),
+      e64_vs_e8_ratio: pairedRatio(t.e64!, t.e8!),
+    });
   }
   return out;
 }

@@ -58,15 +58,25 @@ function checkPlan(bank: ExpertBank, plan: RoutingPlan, t: number): void {
         throw new ShapeError('token-choice plan indices (one row per token of x)', [t, null], plan.indices.shape);
       }
       if (plan.hostIndices.length !== plan.indices.size) {
-        throw new ShapeError('token-choice plan hostIndices (the host copy of indices)', [plan.indices.size], [plan.hostIndices.length]);
+        throw new ShapeError(
+          'token-choice plan hostIndices (the host copy of indices)',
+          [plan.indices.size],
+          [plan.hostIndices.length],
+        );
       }
       if (plan.capacity !== null && !(Number.isInteger(plan.capacity) && plan.capacity >= 1)) {
-        throw new ConfigError(`token-choice plan capacity must be a positive integer or null (dropless), got ${plan.capacity}`);
+        throw new ConfigError(
+          `token-choice plan capacity must be a positive integer or null (dropless), got ${plan.capacity}`,
+        );
       }
       return;
     case 'expert-choice':
       if (plan.tokenIndices.shape[0] !== bank.experts) {
-        throw new ShapeError('expert-choice plan tokenIndices (one row per expert)', [bank.experts, null], plan.tokenIndices.shape);
+        throw new ShapeError(
+          'expert-choice plan tokenIndices (one row per expert)',
+          [bank.experts, null],
+          plan.tokenIndices.shape,
+        );
       }
       return;
     case 'soft': {

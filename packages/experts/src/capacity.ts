@@ -38,12 +38,18 @@ export function slotMaps(plan: TokenChoicePlan, capacity: number): SlotMaps {
     const slot = tf.add(tf.mul(ids, tf.scalar(capacity, 'int32')), tf.cast(position, 'int32'));
     const slotOfAssignment = tf.where(valid, slot, tf.fill([a], e * capacity, 'int32')) as tf.Tensor1D;
     // Inverse map by scatter (positions are unique, so no sums except in the discarded hole slot); +1 marks filled.
-    const filled = tf.scatterND(tf.expandDims(slotOfAssignment, 1), tf.range(1, a + 1, 1, 'float32'), [e * capacity + 1]);
+    const filled = tf.scatterND(tf.expandDims(slotOfAssignment, 1), tf.range(1, a + 1, 1, 'float32'), [
+      e * capacity + 1,
+    ]);
     const assignmentPlus1 = tf.cast(tf.slice(filled, 0, e * capacity), 'int32'); // [E·C]
     const empty = tf.equal(assignmentPlus1, 0);
     const assignment = tf.sub(assignmentPlus1, tf.scalar(1, 'int32')); // −1 where empty
     const assignmentOfSlot = tf.where(empty, tf.fill([e * capacity], a, 'int32'), assignment) as tf.Tensor1D;
-    const tokenOfSlot = tf.where(empty, tf.fill([e * capacity], t, 'int32'), tf.floorDiv(assignment, tf.scalar(k, 'int32'))) as tf.Tensor1D;
+    const tokenOfSlot = tf.where(
+      empty,
+      tf.fill([e * capacity], t, 'int32'),
+      tf.floorDiv(assignment, tf.scalar(k, 'int32')),
+    ) as tf.Tensor1D;
     return { slotOfAssignment, assignmentOfSlot, tokenOfSlot };
   });
 }

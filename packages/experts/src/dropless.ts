@@ -49,7 +49,10 @@ export function droplessMoE(x: tf.Tensor2D, plan: TokenChoicePlan, bank: ExpertB
   // Group sizes are data-dependent: they come from the router's host copy of the ids, so nothing is read back here.
   const { counts, order, position } = groupByExpert(plan.hostIndices, bank.experts);
   return tf.tidy(() => {
-    const tokenOfRow = tf.tensor1d(order.map((a) => Math.floor(a / k)), 'int32'); // [T·k]
+    const tokenOfRow = tf.tensor1d(
+      order.map((a) => Math.floor(a / k)),
+      'int32',
+    ); // [T·k]
     const orderT = tf.tensor1d(order, 'int32'); // [T·k]
     const positionT = tf.tensor1d(position, 'int32'); // [T·k]
     const rows = routeRows(x, tokenOfRow, positionT, k, false); // [T·k, d], grouped by expert

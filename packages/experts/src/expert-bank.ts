@@ -4,7 +4,15 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, Module, ShapeError, fastmoeExpertInit, groupedMatMul, torchLinearInit, type Rng } from '@momentum-smoe/core';
+import {
+  ConfigError,
+  Module,
+  ShapeError,
+  fastmoeExpertInit,
+  groupedMatMul,
+  torchLinearInit,
+  type Rng,
+} from '@momentum-smoe/core';
 
 /** Hidden activation of every expert. `gelu` is the exact (erf) form, as `torch.nn.GELU()`. */
 export type ExpertActivation = 'relu' | 'gelu';
@@ -37,7 +45,8 @@ export interface ExpertBankOptions {
 }
 
 function checkPositiveInt(value: number, name: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`ExpertBank: ${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`ExpertBank: ${name} must be a positive integer, got ${value}`);
 }
 
 /**
@@ -80,9 +89,11 @@ export class ExpertBank extends Module {
     checkPositiveInt(dIn, 'dIn');
     checkPositiveInt(dHidden, 'dHidden');
     checkPositiveInt(dOut, 'dOut');
-    if (activation !== 'relu' && activation !== 'gelu') throw new ConfigError(`ExpertBank: unknown activation '${String(activation)}': use 'relu' or 'gelu'`);
+    if (activation !== 'relu' && activation !== 'gelu')
+      throw new ConfigError(`ExpertBank: unknown activation '${String(activation)}': use 'relu' or 'gelu'`);
     if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`ExpertBank: dropout must be in [0, 1), got ${dropout}`);
-    if (init !== 'fastmoe' && init !== 'torch') throw new ConfigError(`ExpertBank: unknown init '${String(init)}': use 'fastmoe' or 'torch'`);
+    if (init !== 'fastmoe' && init !== 'torch')
+      throw new ConfigError(`ExpertBank: unknown init '${String(init)}': use 'fastmoe' or 'torch'`);
     this.experts = experts;
     this.dIn = dIn;
     this.dHidden = dHidden;
@@ -90,7 +101,8 @@ export class ExpertBank extends Module {
     this.activation = activation;
     this.dropout = dropout;
     this.rng = rng;
-    const w = init === 'fastmoe' ? fastmoeInit(rng, experts, dIn, dHidden, dOut) : torchInit(rng, experts, dIn, dHidden, dOut);
+    const w =
+      init === 'fastmoe' ? fastmoeInit(rng, experts, dIn, dHidden, dOut) : torchInit(rng, experts, dIn, dHidden, dOut);
     this.w1 = this.param('w1', w.w1);
     this.b1 = this.param('b1', w.b1);
     this.w2 = this.param('w2', w.w2);
@@ -181,7 +193,10 @@ function fastmoeInit(rng: Rng, e: number, dIn: number, dHidden: number, dOut: nu
 
 /** Each expert's two layers drawn as `nn.Linear` defaults, expert by expert (layer 1 then layer 2). */
 function torchInit(rng: Rng, e: number, dIn: number, dHidden: number, dOut: number): StackedWeights {
-  const parts = Array.from({ length: e }, () => ({ l1: torchLinearInit(rng, dIn, dHidden), l2: torchLinearInit(rng, dHidden, dOut) }));
+  const parts = Array.from({ length: e }, () => ({
+    l1: torchLinearInit(rng, dIn, dHidden),
+    l2: torchLinearInit(rng, dHidden, dOut),
+  }));
   const stackAndFree = <T extends tf.Tensor>(ts: T[]) => {
     const s = tf.stack(ts);
     ts.forEach((t) => t.dispose());

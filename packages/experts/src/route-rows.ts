@@ -21,7 +21,13 @@ import * as tf from '@tensorflow/tfjs';
  * @param holes whether any index is a hole (adds a zero row before gathering).
  * @returns `[M, d]`.
  */
-export function routeRows(x: tf.Tensor2D, forward: tf.Tensor1D, backward: tf.Tensor1D, repeat: number, holes: boolean): tf.Tensor2D {
+export function routeRows(
+  x: tf.Tensor2D,
+  forward: tf.Tensor1D,
+  backward: tf.Tensor1D,
+  repeat: number,
+  holes: boolean,
+): tf.Tensor2D {
   const [n, d] = x.shape;
   const move = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     (args[1] as tf.GradSaveFunc)([forward, backward]);

@@ -62,7 +62,8 @@ export class MoETfLayer extends tf.layers.Layer {
 
   constructor(args: MoETfLayerArgs) {
     super(args);
-    if (!(args.topK >= 1 && args.topK <= args.experts)) throw new ConfigError(`MoETfLayer: topK must be in [1, experts=${args.experts}], got ${args.topK}`);
+    if (!(args.topK >= 1 && args.topK <= args.experts))
+      throw new ConfigError(`MoETfLayer: topK must be in [1, experts=${args.experts}], got ${args.topK}`);
     const { name: _name, inputShape: _shape, ...own } = args;
     this.args = own;
   }
@@ -70,14 +71,27 @@ export class MoETfLayer extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const d = shape.at(-1);
-    if (typeof d !== 'number') throw new ConfigError('MoETfLayer: the last input dimension (d) must be known: give the first layer an inputShape');
-    const { experts, topK, dHidden, activation = 'relu', dropout = 0, init = 'fastmoe', balanceLoss = 0, seed = 0 } = this.args;
+    if (typeof d !== 'number')
+      throw new ConfigError(
+        'MoETfLayer: the last input dimension (d) must be known: give the first layer an inputShape',
+      );
+    const {
+      experts,
+      topK,
+      dHidden,
+      activation = 'relu',
+      dropout = 0,
+      init = 'fastmoe',
+      balanceLoss = 0,
+      seed = 0,
+    } = this.args;
     const rng = new Rng(seed);
     this.moe = new MoELayer(
       new TopKRouter({ dModel: d, experts, topK, rng, lossWeights: { balance: balanceLoss } }),
       new ExpertBank({ experts, dIn: d, dHidden, activation, dropout, init, rng }),
     );
-    for (const [name, v] of this.moe.namedParameters()) this._trainableWeights.push(new ModuleWeight(v, `${this.name}/${name}`));
+    for (const [name, v] of this.moe.namedParameters())
+      this._trainableWeights.push(new ModuleWeight(v, `${this.name}/${name}`));
     // Called by model.fit after the forward pass of the same step, inside the same gradient scope.
     this.addLoss(() => (this.lastAuxLoss && !this.lastAuxLoss.isDisposed ? this.lastAuxLoss : tf.scalar(0)));
     this.built = true;

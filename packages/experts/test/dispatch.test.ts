@@ -20,7 +20,8 @@ function bank(seed: number, activation: 'relu' | 'gelu' = 'relu'): ExpertBank {
 
 function expectClose(res: ReturnType<typeof checkAgainstReference>, seed: number): void {
   expect(res.forwardErr, `forward, seed ${seed}`).toBeLessThan(TOL);
-  for (const [name, err] of Object.entries(res.gradErr)) expect(err, `d loss / d ${name}, seed ${seed}`).toBeLessThan(TOL);
+  for (const [name, err] of Object.entries(res.gradErr))
+    expect(err, `d loss / d ${name}, seed ${seed}`).toBeLessThan(TOL);
 }
 
 describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
@@ -40,7 +41,10 @@ describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
     ] as const)('forward and gradients match the float64 loop reference (seed %i, %s)', (seed, activation) => {
       const rng = new Rng(seed);
       const b = bank(seed, activation);
-      const choices = unused === undefined ? randomChoices(rng, T, K, E) : randomChoices(rng, T, K, E - 1).map((e) => (e >= unused ? e + 1 : e));
+      const choices =
+        unused === undefined
+          ? randomChoices(rng, T, K, E)
+          : randomChoices(rng, T, K, E - 1).map((e) => (e >= unused ? e + 1 : e));
       const kept = capacity === null ? new Float32Array(T * K).fill(1) : fillKept(choices, T, K, E, capacity);
       if (capacity === 4) expect(kept.includes(0), `seed ${seed} must drop something`).toBe(true);
       const res = checkAgainstReference(
@@ -79,7 +83,11 @@ describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
     const s = 2;
     const res = checkAgainstReference(
       b,
-      [gaussianLeaf('x', [T, D], rng), gaussianLeaf('dispatch', [T, E * s], rng, 0.5), gaussianLeaf('combine', [T, E * s], rng, 0.5)],
+      [
+        gaussianLeaf('x', [T, D], rng),
+        gaussianLeaf('dispatch', [T, E * s], rng, 0.5),
+        gaussianLeaf('combine', [T, E * s], rng, 0.5),
+      ],
       ([x, dsp, cmb]) => applyPlan(b, x as tf.Tensor2D, soft(E, s, dsp as tf.Tensor2D, cmb as tf.Tensor2D)),
       ([x, dsp, cmb], bw) => softRef(bw, x!, T, s, dsp!, cmb!),
       seed,

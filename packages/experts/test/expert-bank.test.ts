@@ -17,7 +17,12 @@ describe('ExpertBank', () => {
     expect(maxAbs(b.w1), 'seed 1: 2048 draws reach 95% of the bound').toBeGreaterThan(0.95 * bound1);
     expect(maxAbs(b.w2)).toBeLessThanOrEqual(1 / Math.sqrt(32 * 16));
     expect(maxAbs(b.b1) + maxAbs(b.b2)).toBe(0);
-    expect([b.w1.shape, b.b1.shape, b.w2.shape, b.b2.shape]).toEqual([[4, 16, 32], [4, 32], [4, 32, 16], [4, 16]]);
+    expect([b.w1.shape, b.b1.shape, b.w2.shape, b.b2.shape]).toEqual([
+      [4, 16, 32],
+      [4, 32],
+      [4, 32, 16],
+      [4, 16],
+    ]);
     b.dispose();
   });
 
@@ -65,7 +70,9 @@ describe('ExpertBank', () => {
     const rng = new Rng(5);
     expect(() => new ExpertBank({ experts: 0, dIn: 4, dHidden: 4, rng })).toThrow(ConfigError);
     expect(() => new ExpertBank({ experts: 2, dIn: 4, dHidden: 4, dropout: 1, rng })).toThrow(/dropout/);
-    expect(() => new ExpertBank({ experts: 2, dIn: 4, dHidden: 4, activation: 'tanh' as 'relu', rng })).toThrow(/'relu' or 'gelu'/);
+    expect(() => new ExpertBank({ experts: 2, dIn: 4, dHidden: 4, activation: 'tanh' as 'relu', rng })).toThrow(
+      /'relu' or 'gelu'/,
+    );
     const b = new ExpertBank({ experts: 2, dIn: 4, dHidden: 4, rng });
     expect(() => b.applyGrouped(tf.zeros([3, 5]) as tf.Tensor2D, [1, 2])).toThrow(ShapeError);
     expect(() => b.applyGrouped(tf.zeros([3, 4]) as tf.Tensor2D, [1, 1])).toThrow(/sum to the rows/);

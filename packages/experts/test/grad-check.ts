@@ -34,7 +34,12 @@ export function checkAgainstReference(
   const yRef = reference(inputs, w);
   const r = new Rng(seed + 1000).normalArray(yRef.length);
   const lossRef = () => dot(reference(inputs, w), r);
-  const params: [string, Float64Array][] = [['w1', w.w1], ['b1', w.b1], ['w2', w.w2], ['b2', w.b2]];
+  const params: [string, Float64Array][] = [
+    ['w1', w.w1],
+    ['b1', w.b1],
+    ['w2', w.w2],
+    ['b2', w.b2],
+  ];
   const expected: Record<string, Float64Array> = {};
   for (let i = 0; i < leaves.length; i++) expected[leaves[i]!.name] = finiteDiff(lossRef, inputs[i]!);
   for (const [n, v] of params) expected[n] = finiteDiff(lossRef, v);
@@ -57,5 +62,15 @@ export function checkAgainstReference(
 
 /** A leaf of seeded Gaussian values. */
 export function gaussianLeaf(name: string, shape: number[], rng: Rng, std = 1): Leaf {
-  return { name, shape, values: Float64Array.from(rng.normalArray(shape.reduce((a, b) => a * b, 1), 0, std)) };
+  return {
+    name,
+    shape,
+    values: Float64Array.from(
+      rng.normalArray(
+        shape.reduce((a, b) => a * b, 1),
+        0,
+        std,
+      ),
+    ),
+  };
 }

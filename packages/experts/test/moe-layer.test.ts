@@ -11,7 +11,10 @@ const H = 8;
 
 function layer(seed: number, experts: number, topK: number): MoELayer {
   const rng = new Rng(seed);
-  return new MoELayer(new TopKRouter({ dModel: D, experts, topK, rng }), new ExpertBank({ experts, dIn: D, dHidden: H, init: 'torch', rng }));
+  return new MoELayer(
+    new TopKRouter({ dModel: D, experts, topK, rng }),
+    new ExpertBank({ experts, dIn: D, dHidden: H, init: 'torch', rng }),
+  );
 }
 
 describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
@@ -77,7 +80,9 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
     expect(keptCount, 'seed 7: at most C per expert').toBeLessThanOrEqual(e * c);
     expect(maxRelErr(y, keptOnly), 'seed 7').toBeLessThan(1e-5);
     // Tokens whose every slot was dropped get exactly zero.
-    for (let n = 0; n < t; n++) if (kept[n * k] === 0 && kept[n * k + 1] === 0) expect(Array.from(y.subarray(n * D, (n + 1) * D))).toEqual(new Array(D).fill(0));
+    for (let n = 0; n < t; n++)
+      if (kept[n * k] === 0 && kept[n * k + 1] === 0)
+        expect(Array.from(y.subarray(n * D, (n + 1) * D))).toEqual(new Array(D).fill(0));
     tf.dispose([x]);
     disposePlan(plan);
     bank.dispose();
@@ -102,7 +107,13 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
             ? expertChoice(picks, tf.ones([e, 4]))
             : path === 'soft'
               ? soft(e, 2, tf.fill([t, e * 2], 0.1), tf.fill([t, e * 2], 0.2))
-              : tokenChoice(e, choices, tf.fill([t, k], 0.5), capacity === null ? new Float32Array(t * k).fill(1) : fillKept(choices, t, k, e, capacity), capacity);
+              : tokenChoice(
+                  e,
+                  choices,
+                  tf.fill([t, k], 0.5),
+                  capacity === null ? new Float32Array(t * k).fill(1) : fillKept(choices, t, k, e, capacity),
+                  capacity,
+                );
         return tf.sum(tf.square(applyPlan(bank, x, plan)));
       });
       tf.dispose([value, ...Object.values(grads)]);
@@ -120,10 +131,14 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
     const x = tf.tensor2d(new Rng(14).normalArray(16 * D), [16, D]);
     const opt = tf.train.sgd(0.01);
     const step = () => {
-      const cost = opt.minimize(() => {
-        const { y, plan } = moe.apply(x);
-        return tf.add(tf.mean(tf.square(y)), plan.auxLoss) as tf.Scalar;
-      }, true, moe.trainableParameters());
+      const cost = opt.minimize(
+        () => {
+          const { y, plan } = moe.apply(x);
+          return tf.add(tf.mean(tf.square(y)), plan.auxLoss) as tf.Scalar;
+        },
+        true,
+        moe.trainableParameters(),
+      );
       cost?.dispose();
     };
     step();
@@ -149,7 +164,13 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
     const y5 = applyPlan(moe.experts, x5, own); // the same plan with its true host copy runs
     expect(y5.shape).toEqual([5, D]);
     const rng = new Rng(1);
-    expect(() => new MoELayer(new TopKRouter({ dModel: D, experts: 3, topK: 1, rng }), new ExpertBank({ experts: 4, dIn: D, dHidden: H, rng }))).toThrow(ConfigError);
+    expect(
+      () =>
+        new MoELayer(
+          new TopKRouter({ dModel: D, experts: 3, topK: 1, rng }),
+          new ExpertBank({ experts: 4, dIn: D, dHidden: H, rng }),
+        ),
+    ).toThrow(ConfigError);
     tf.dispose([wrongD, x5, y5]);
     disposePlan(plan);
     disposePlan(own);
@@ -159,7 +180,12 @@ describe.each(['wasm', 'cpu'] as const)('MoELayer on %s', (backend) => {
   it('parameters are named router.* and experts.w1/b1/w2/b2 with the documented shapes', () => {
     const moe = layer(17, 4, 2);
     const shapes = Object.fromEntries([...moe.namedParameters()].map(([n, v]) => [n, v.shape]));
-    expect(shapes).toMatchObject({ 'experts.w1': [4, D, H], 'experts.b1': [4, H], 'experts.w2': [4, H, D], 'experts.b2': [4, D] });
+    expect(shapes).toMatchObject({
+      'experts.w1': [4, D, H],
+      'experts.b1': [4, H],
+      'experts.w2': [4, H, D],
+      'experts.b2': [4, D],
+    });
     expect(Object.keys(shapes).filter((n) => n.startsWith('router.')).length).toBeGreaterThan(0);
     moe.dispose();
   });

@@ -5,11 +5,21 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@momentum-smoe/core';
 import type { ExpertChoicePlan, RoutingMetrics, SoftPlan, TokenChoicePlan } from '@momentum-smoe/routers';
 
-function emptyParts(experts: number): { losses: Record<string, tf.Scalar>; auxLoss: tf.Scalar; metrics: RoutingMetrics } {
+function emptyParts(experts: number): {
+  losses: Record<string, tf.Scalar>;
+  auxLoss: tf.Scalar;
+  metrics: RoutingMetrics;
+} {
   return {
     losses: {},
     auxLoss: tf.scalar(0),
-    metrics: { tokensPerExpert: tf.zeros([experts]), routingEntropy: tf.scalar(0), dropRate: tf.scalar(0), maxLoad: tf.scalar(0), meanLoad: tf.scalar(0) },
+    metrics: {
+      tokensPerExpert: tf.zeros([experts]),
+      routingEntropy: tf.scalar(0),
+      dropRate: tf.scalar(0),
+      maxLoad: tf.scalar(0),
+      meanLoad: tf.scalar(0),
+    },
   };
 }
 
@@ -36,7 +46,13 @@ export function fillKept(choices: Int32Array, t: number, k: number, experts: num
   return kept;
 }
 
-export function tokenChoice(experts: number, choices: Int32Array, weights: tf.Tensor2D, kept: Float32Array, capacity: number | null): TokenChoicePlan {
+export function tokenChoice(
+  experts: number,
+  choices: Int32Array,
+  weights: tf.Tensor2D,
+  kept: Float32Array,
+  capacity: number | null,
+): TokenChoicePlan {
   const [t, k] = weights.shape;
   return {
     kind: 'token-choice',
@@ -52,7 +68,14 @@ export function tokenChoice(experts: number, choices: Int32Array, weights: tf.Te
 
 export function expertChoice(tokens: Int32Array, weights: tf.Tensor2D): ExpertChoicePlan {
   const [experts, capacity] = weights.shape;
-  return { kind: 'expert-choice', experts, tokenIndices: tf.tensor2d(tokens, [experts, capacity], 'int32'), weights, capacity, ...emptyParts(experts) };
+  return {
+    kind: 'expert-choice',
+    experts,
+    tokenIndices: tf.tensor2d(tokens, [experts, capacity], 'int32'),
+    weights,
+    capacity,
+    ...emptyParts(experts),
+  };
 }
 
 export function soft(experts: number, slotsPerExpert: number, dispatch: tf.Tensor2D, combine: tf.Tensor2D): SoftPlan {

@@ -16,9 +16,29 @@ export interface BankWeights {
   activation: 'relu' | 'gelu';
 }
 
-export function readBank(bank: { experts: number; dIn: number; dHidden: number; dOut: number; activation: 'relu' | 'gelu'; w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor }): BankWeights {
+export function readBank(bank: {
+  experts: number;
+  dIn: number;
+  dHidden: number;
+  dOut: number;
+  activation: 'relu' | 'gelu';
+  w1: tf.Tensor;
+  b1: tf.Tensor;
+  w2: tf.Tensor;
+  b2: tf.Tensor;
+}): BankWeights {
   const f = (t: tf.Tensor) => Float64Array.from(t.dataSync());
-  return { e: bank.experts, dIn: bank.dIn, dHidden: bank.dHidden, dOut: bank.dOut, w1: f(bank.w1), b1: f(bank.b1), w2: f(bank.w2), b2: f(bank.b2), activation: bank.activation };
+  return {
+    e: bank.experts,
+    dIn: bank.dIn,
+    dHidden: bank.dHidden,
+    dOut: bank.dOut,
+    w1: f(bank.w1),
+    b1: f(bank.b1),
+    w2: f(bank.w2),
+    b2: f(bank.b2),
+    activation: bank.activation,
+  };
 }
 
 /** erf by Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7). */
@@ -50,7 +70,15 @@ export function expertRow(w: BankWeights, e: number, x: ArrayLike<number>): Floa
 const row = (x: ArrayLike<number>, t: number, d: number) => Array.from({ length: d }, (_, i) => x[t * d + i]!);
 
 /** Token choice: y[t] = Σ_j kept·weight · expert_{idx}(x[t]). */
-export function tokenChoiceRef(w: BankWeights, x: ArrayLike<number>, t: number, k: number, indices: ArrayLike<number>, weights: ArrayLike<number>, kept: ArrayLike<number>): Float64Array {
+export function tokenChoiceRef(
+  w: BankWeights,
+  x: ArrayLike<number>,
+  t: number,
+  k: number,
+  indices: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  kept: ArrayLike<number>,
+): Float64Array {
   const y = new Float64Array(t * w.dOut);
   for (let n = 0; n < t; n++) {
     for (let j = 0; j < k; j++) {
@@ -64,7 +92,14 @@ export function tokenChoiceRef(w: BankWeights, x: ArrayLike<number>, t: number, 
 }
 
 /** Expert choice: y[tok[e,c]] += weight[e,c] · expert_e(x[tok[e,c]]). */
-export function expertChoiceRef(w: BankWeights, x: ArrayLike<number>, t: number, c: number, tokens: ArrayLike<number>, weights: ArrayLike<number>): Float64Array {
+export function expertChoiceRef(
+  w: BankWeights,
+  x: ArrayLike<number>,
+  t: number,
+  c: number,
+  tokens: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): Float64Array {
   const y = new Float64Array(t * w.dOut);
   for (let e = 0; e < w.e; e++) {
     for (let s = 0; s < c; s++) {
@@ -77,7 +112,14 @@ export function expertChoiceRef(w: BankWeights, x: ArrayLike<number>, t: number,
 }
 
 /** Soft MoE: slot = Σ_t dispatch[t, slot]·x[t]; y[t] = Σ_slot combine[t, slot]·expert(slot). */
-export function softRef(w: BankWeights, x: ArrayLike<number>, t: number, slotsPerExpert: number, dispatch: ArrayLike<number>, combine: ArrayLike<number>): Float64Array {
+export function softRef(
+  w: BankWeights,
+  x: ArrayLike<number>,
+  t: number,
+  slotsPerExpert: number,
+  dispatch: ArrayLike<number>,
+  combine: ArrayLike<number>,
+): Float64Array {
   const m = w.e * slotsPerExpert;
   const y = new Float64Array(t * w.dOut);
   for (let s = 0; s < m; s++) {

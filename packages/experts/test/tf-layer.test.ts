@@ -13,7 +13,11 @@ function data(seed: number, n: number): { xs: tf.Tensor2D; ys: tf.Tensor2D } {
 }
 
 function model(seed: number): tf.Sequential {
-  const m = tf.sequential({ layers: [new MoETfLayer({ experts: 4, topK: 2, dHidden: 16, init: 'torch', balanceLoss: 0.01, seed, inputShape: [D] })] });
+  const m = tf.sequential({
+    layers: [
+      new MoETfLayer({ experts: 4, topK: 2, dHidden: 16, init: 'torch', balanceLoss: 0.01, seed, inputShape: [D] }),
+    ],
+  });
   m.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
   return m;
 }
@@ -50,17 +54,19 @@ describe('MoETfLayer (wasm)', () => {
     const { xs, ys } = data(3, 64);
     await m.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0 }); // weights differ from the seed's init
     const json = m.toJSON(); // topology as a JSON string
-    const restored = (await tf.models.modelFromJSON(JSON.parse(json as string) as tf.io.ModelJSON));
+    const restored = await tf.models.modelFromJSON(JSON.parse(json as string) as tf.io.ModelJSON);
     restored.setWeights(m.getWeights());
     const a = (m.predict(xs) as tf.Tensor).dataSync();
     const b = (restored.predict(xs) as tf.Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
     // And through save / loadLayersModel (topology + weight manifest in memory).
     let artifacts!: tf.io.ModelArtifacts;
-    await m.save(tf.io.withSaveHandler((art) => {
-      artifacts = art;
-      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
-    }));
+    await m.save(
+      tf.io.withSaveHandler((art) => {
+        artifacts = art;
+        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+      }),
+    );
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     const c = (loaded.predict(xs) as tf.Tensor).dataSync();
     expect(Array.from(c)).toEqual(Array.from(a));

@@ -24,11 +24,15 @@ for (const name of ['smoe-tiny', 'momentum-smoe-tiny', 'adam-smoe-tiny', 'robust
   let cache = model.initCache(b);
   const step = () => {
     let next: tf.Tensor3D[] = [];
-    const cost = opt.minimize(() => {
-      const out = model.loss(x, y, cache);
-      next = out.nextCache.map((t) => tf.keep(t));
-      return out.loss;
-    }, true, model.trainableParameters())!;
+    const cost = opt.minimize(
+      () => {
+        const out = model.loss(x, y, cache);
+        next = out.nextCache.map((t) => tf.keep(t));
+        return out.loss;
+      },
+      true,
+      model.trainableParameters(),
+    )!;
     cost.dataSync();
     tf.dispose([cost, ...cache]);
     cache = next;

@@ -31,13 +31,7 @@ export {
   type LmLayerValues,
 } from './lm/layer-report.js';
 export { projectedNll } from './lm/nll-head.js';
-export {
-  lmPreset,
-  LM_PRESET_NAMES,
-  WIKITEXT103_VOCAB,
-  type LmPreset,
-  type LmOptimSettings,
-} from './lm/presets.js';
+export { lmPreset, LM_PRESET_NAMES, WIKITEXT103_VOCAB, type LmPreset, type LmOptimSettings } from './lm/presets.js';
 export { officialEntries, lmParameterCount, type OfficialEntry, type OfficialLayout } from './lm/official-names.js';
 export { officialStateDict, loadOfficialStateDict, saveWeights, loadWeights } from './lm/weights.js';
 export {

@@ -13,26 +13,36 @@ describe('MultiHeadSeqAttention', () => {
     [2, 3, 5, 8, 2, 11],
     [1, 6, 4, 12, 3, 12],
     [2, 4, 4, 8, 1, 13],
-  ])('matches the float64 loop reference (B=%i, M=%i, L=%i, H=%i, heads=%i, seed %i)', (b, m, l, hidden, heads, seed) => {
-    const rng = new Rng(seed);
-    const attn = new MultiHeadSeqAttention({ dModel: hidden, heads, attnSpan: l, dropout: 0.5, rng }).train(false);
-    const h = tf.tensor3d(rng.normalArray(b * m * hidden), [b, m, hidden]);
-    const cache = tf.tensor3d(rng.normalArray(b * l * hidden), [b, l, hidden]);
-    const keyPe = tf.tensor3d(rng.normalArray(hidden / heads * l), [1, hidden / heads, l]);
-    const out = attn.apply(h, cache, keyPe);
-    expect(out.shape).toEqual([b, m, hidden]);
-    const w = { q: toMat(attn.proj_query.weight), k: toMat(attn.proj_key.weight), v: toMat(attn.proj_val.weight), o: toMat(attn.proj_out.weight) };
-    const got = out.arraySync();
-    const hs = h.arraySync();
-    const cs = cache.arraySync();
-    const pe = (keyPe.arraySync())[0]!;
-    for (let s = 0; s < b; s++) {
-      const want = naiveAttention(hs[s]!, cs[s]!, pe, w, heads);
-      for (let i = 0; i < m; i++) for (let c = 0; c < hidden; c++) expect(got[s]![i]![c]!, `seed ${seed} [${s},${i},${c}]`).toBeCloseTo(want[i]![c]!, 4);
-    }
-    tf.dispose([h, cache, keyPe, out]);
-    attn.dispose();
-  });
+  ])(
+    'matches the float64 loop reference (B=%i, M=%i, L=%i, H=%i, heads=%i, seed %i)',
+    (b, m, l, hidden, heads, seed) => {
+      const rng = new Rng(seed);
+      const attn = new MultiHeadSeqAttention({ dModel: hidden, heads, attnSpan: l, dropout: 0.5, rng }).train(false);
+      const h = tf.tensor3d(rng.normalArray(b * m * hidden), [b, m, hidden]);
+      const cache = tf.tensor3d(rng.normalArray(b * l * hidden), [b, l, hidden]);
+      const keyPe = tf.tensor3d(rng.normalArray((hidden / heads) * l), [1, hidden / heads, l]);
+      const out = attn.apply(h, cache, keyPe);
+      expect(out.shape).toEqual([b, m, hidden]);
+      const w = {
+        q: toMat(attn.proj_query.weight),
+        k: toMat(attn.proj_key.weight),
+        v: toMat(attn.proj_val.weight),
+        o: toMat(attn.proj_out.weight),
+      };
+      const got = out.arraySync();
+      const hs = h.arraySync();
+      const cs = cache.arraySync();
+      const pe = keyPe.arraySync()[0]!;
+      for (let s = 0; s < b; s++) {
+        const want = naiveAttention(hs[s]!, cs[s]!, pe, w, heads);
+        for (let i = 0; i < m; i++)
+          for (let c = 0; c < hidden; c++)
+            expect(got[s]![i]![c]!, `seed ${seed} [${s},${i},${c}]`).toBeCloseTo(want[i]![c]!, 4);
+      }
+      tf.dispose([h, cache, keyPe, out]);
+      attn.dispose();
+    },
+  );
 
   it('sees exactly the L previous positions: no later ones, none beyond the span (seed 5)', () => {
     const rng = new Rng(5);
@@ -42,7 +52,12 @@ describe('MultiHeadSeqAttention', () => {
     const keyPe = tf.tensor3d(rng.normalArray(4 * 3), [1, 4, 3]);
     const moved = (token: number) => {
       const h2 = tf.add(h, tf.mul(tf.oneHot([token], 5).reshape([1, 5, 1]), 3)) as tf.Tensor3D;
-      return (tf.abs(tf.sub(attn.apply(h, cache, keyPe), attn.apply(h2, cache, keyPe))).max(-1).arraySync() as number[][])[0]!;
+      return (
+        tf
+          .abs(tf.sub(attn.apply(h, cache, keyPe), attn.apply(h2, cache, keyPe)))
+          .max(-1)
+          .arraySync() as number[][]
+      )[0]!;
     };
     // Token 0 is a key for positions 1..3 (span 3) and the query of position 0; position 4 sees only 1..3.
     const d0 = moved(0);
@@ -57,16 +72,25 @@ describe('MultiHeadSeqAttention', () => {
 
   it('unskew/skew place entries as the index formulas say', () => {
     const [n, m, l] = [2, 3, 4];
-    const x = tf.tensor3d(Array.from({ length: n * m * (l + m) }, (_, i) => i + 1), [n, m, l + m]);
+    const x = tf.tensor3d(
+      Array.from({ length: n * m * (l + m) }, (_, i) => i + 1),
+      [n, m, l + m],
+    );
     const un = unskew(x).arraySync();
     const xs = x.arraySync();
-    for (let a = 0; a < n; a++) for (let i = 0; i < m; i++) for (let j = 0; j < l; j++) expect(un[a]![i]![j]).toBe(xs[a]![i]![i + j]);
-    const r = tf.tensor3d(Array.from({ length: n * m * l }, (_, i) => i + 1), [n, m, l]);
+    for (let a = 0; a < n; a++)
+      for (let i = 0; i < m; i++) for (let j = 0; j < l; j++) expect(un[a]![i]![j]).toBe(xs[a]![i]![i + j]);
+    const r = tf.tensor3d(
+      Array.from({ length: n * m * l }, (_, i) => i + 1),
+      [n, m, l],
+    );
     const sk = skew(r).arraySync();
     const rs = r.arraySync();
-    for (let a = 0; a < n; a++) for (let i = 0; i < m; i++) for (let c = 0; c < l + m; c++) {
-      expect(sk[a]![i]![c]).toBe(c - i >= 0 && c - i < l ? rs[a]![i]![c - i] : 0);
-    }
+    for (let a = 0; a < n; a++)
+      for (let i = 0; i < m; i++)
+        for (let c = 0; c < l + m; c++) {
+          expect(sk[a]![i]![c]).toBe(c - i >= 0 && c - i < l ? rs[a]![i]![c - i] : 0);
+        }
   });
 
   it('leaks no tensors across repeated calls (seed 9)', () => {

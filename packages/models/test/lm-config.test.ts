@@ -36,14 +36,32 @@ function formulaCount(c: LmConfig): number {
 describe('validateLmConfig', () => {
   it('fills the documented defaults', () => {
     const c = validateLmConfig({ arch: 'sg', layers: 1, hidden: 32, blockSize: 8, attnSpan: 8, vocab: 10 });
-    expect(c).toMatchObject({ base: 'transformer', dModel: 32, dHidden: 32, heads: 8, experts: 16, topK: 2, dropout: 0.1, mu: 0.7, gamma1: 1, gamma2: 1, beta1: 0.9, beta2: 0.999, loadBalance: 0 });
+    expect(c).toMatchObject({
+      base: 'transformer',
+      dModel: 32,
+      dHidden: 32,
+      heads: 8,
+      experts: 16,
+      topK: 2,
+      dropout: 0.1,
+      mu: 0.7,
+      gamma1: 1,
+      gamma2: 1,
+      beta1: 0.9,
+      beta2: 0.999,
+      loadBalance: 0,
+    });
   });
   it('names an unknown field and lists the valid ones', () => {
-    expect(() => validateLmConfig({ ...tinyConfig(), hid: 3 })).toThrow(/unknown field 'hid'.*valid fields are base, arch, layers, hidden/);
+    expect(() => validateLmConfig({ ...tinyConfig(), hid: 3 })).toThrow(
+      /unknown field 'hid'.*valid fields are base, arch, layers, hidden/,
+    );
   });
   it('rejects an arch whose length does not fit layers', () => {
     expect(() => validateLmConfig(tinyConfig({ arch: 'smsmsm', layers: 2 }))).toThrow(/6 characters.*needs 4/);
-    expect(() => validateLmConfig(tinyConfig({ base: 'glam', arch: 'sgsf', layers: 2 }))).toThrow(/needs 8 \(4 per pair\)/);
+    expect(() => validateLmConfig(tinyConfig({ base: 'glam', arch: 'sgsf', layers: 2 }))).toThrow(
+      /needs 8 \(4 per pair\)/,
+    );
   });
   it('rejects missing and out-of-range values', () => {
     const { vocab: _, ...noVocab } = tinyConfig();
@@ -53,14 +71,38 @@ describe('validateLmConfig', () => {
     expect(() => validateLmConfig(tinyConfig({ dropout: 1 }))).toThrow(/dropout/);
   });
   it('maps the JSON names (hidden, inner) to the library names at the boundary, one name per field', () => {
-    const json = validateLmConfig({ arch: 'sm', layers: 1, hidden: 32, inner: 48, heads: 4, blockSize: 8, attnSpan: 8, vocab: 10 });
-    const lib = validateLmConfig({ arch: 'sm', layers: 1, dModel: 32, dHidden: 48, heads: 4, blockSize: 8, attnSpan: 8, vocab: 10 });
+    const json = validateLmConfig({
+      arch: 'sm',
+      layers: 1,
+      hidden: 32,
+      inner: 48,
+      heads: 4,
+      blockSize: 8,
+      attnSpan: 8,
+      vocab: 10,
+    });
+    const lib = validateLmConfig({
+      arch: 'sm',
+      layers: 1,
+      dModel: 32,
+      dHidden: 48,
+      heads: 4,
+      blockSize: 8,
+      attnSpan: 8,
+      vocab: 10,
+    });
     expect(json).toEqual(lib);
     expect(Object.keys(json)).toEqual(Object.keys(LM_CONFIG_FIELDS)); // one vocabulary inside: no JSON name survives
     expect(json).not.toHaveProperty('hidden');
-    expect(() => validateLmConfig({ ...tinyConfig(), hidden: 16 })).toThrow(/give 'hidden' once \(it is also called 'dModel'\)/);
-    expect(() => validateLmConfig(tinyConfig({ dModel: 2.5 }))).toThrow(/'hidden' must be a positive integer, got 2\.5/);
-    expect(() => validateLmConfig(tinyConfig({ base: 'gpt' as never }))).toThrow(/'base' must be 'transformer' or 'glam'/);
+    expect(() => validateLmConfig({ ...tinyConfig(), hidden: 16 })).toThrow(
+      /give 'hidden' once \(it is also called 'dModel'\)/,
+    );
+    expect(() => validateLmConfig(tinyConfig({ dModel: 2.5 }))).toThrow(
+      /'hidden' must be a positive integer, got 2\.5/,
+    );
+    expect(() => validateLmConfig(tinyConfig({ base: 'gpt' as never }))).toThrow(
+      /'base' must be 'transformer' or 'glam'/,
+    );
   });
   it('help text has one line per field of the table: JSON name, official flag, default', () => {
     const lines = lmConfigHelp().split('\n');
@@ -80,8 +122,10 @@ describe('parseArch', () => {
   });
   it('reads GLaM pairs as two layers with the pair index as the MoE layer (official layerth)', () => {
     expect(parseArch('glam', 'sasfsasf', 2)).toEqual([
-      { layer: 0, sublayer: 'a', moeLayer: 0 }, { layer: 1, sublayer: 'f', moeLayer: 0 },
-      { layer: 2, sublayer: 'a', moeLayer: 1 }, { layer: 3, sublayer: 'f', moeLayer: 1 },
+      { layer: 0, sublayer: 'a', moeLayer: 0 },
+      { layer: 1, sublayer: 'f', moeLayer: 0 },
+      { layer: 2, sublayer: 'a', moeLayer: 1 },
+      { layer: 3, sublayer: 'f', moeLayer: 1 },
     ]);
     expect(parseArch('transformer', 'sgsrsg', 3).map((s) => s.sublayer)).toEqual(['g', 'r', 'g']);
   });
@@ -92,7 +136,10 @@ describe('parseArch', () => {
 
 describe('presets', () => {
   it('match the official scripts (docs/paper-notes.md#language-model-presets-and-training)', () => {
-    const expected: Record<string, [string, number, number, number, number, number, number, number, number, number, number]> = {
+    const expected: Record<
+      string,
+      [string, number, number, number, number, number, number, number, number, number, number]
+    > = {
       // arch, layers, H, M, L, dropout, lr, warmup, steps, batch, batchSplit
       'smoe-small': ['sgsgsg', 3, 128, 256, 256, 0.7, 7e-4, 3000, 60_000, 96, 2],
       'momentum-smoe-small': ['smsmsm', 3, 128, 256, 256, 0.7, 7e-4, 3000, 60_000, 96, 2],
@@ -105,13 +152,34 @@ describe('presets', () => {
       'momentum-glam-medium': ['smsf'.repeat(6), 6, 352, 512, 2048, 0.1, 7e-5, 4000, 120_000, 48, 2],
       'adam-glam-medium': ['sasf'.repeat(6), 6, 352, 512, 2048, 0.1, 7e-5, 4000, 120_000, 48, 2],
     };
-    for (const [name, [arch, layers, h, m, l, dropout, lr, warmup, steps, batch, batchSplit]] of Object.entries(expected)) {
+    for (const [name, [arch, layers, h, m, l, dropout, lr, warmup, steps, batch, batchSplit]] of Object.entries(
+      expected,
+    )) {
       const p = lmPreset(name);
-      expect(p.model, name).toMatchObject({ arch, layers, dModel: h, dHidden: h, heads: 8, blockSize: m, attnSpan: l, dropout, experts: 16, topK: 2, vocab: 267_735 });
+      expect(p.model, name).toMatchObject({
+        arch,
+        layers,
+        dModel: h,
+        dHidden: h,
+        heads: 8,
+        blockSize: m,
+        attnSpan: l,
+        dropout,
+        experts: 16,
+        topK: 2,
+        vocab: 267_735,
+      });
       expect(p.optim, name).toEqual({ lr, warmup, steps, batch, batchSplit });
     }
     expect(lmPreset('momentum-smoe-medium').model).toMatchObject({ mu: 0.7, gamma1: 1, gamma2: 1 });
-    expect(lmPreset('adam-glam-medium').model).toMatchObject({ base: 'glam', mu: 0.7, gamma1: 0.8, gamma2: 1, beta1: 0.9, beta2: 0.999 });
+    expect(lmPreset('adam-glam-medium').model).toMatchObject({
+      base: 'glam',
+      mu: 0.7,
+      gamma1: 0.8,
+      gamma2: 1,
+      beta1: 0.9,
+      beta2: 0.999,
+    });
   });
   it('count parameters as the closed form, with the official medium ≈ 215.7M', () => {
     for (const name of LM_PRESET_NAMES) {
@@ -132,20 +200,28 @@ describe('presets', () => {
 });
 
 describe('built models', () => {
-  it.each(['transformer:sgsm', 'transformer:sasg', 'transformer:srsr', 'glam:sgsfsmsf'])('%s: parameters match the official table and the formula', (key) => {
-    const [base, arch] = key.split(':') as ['transformer' | 'glam', string];
-    const layers = base === 'glam' ? arch.length / 4 : arch.length / 2;
-    const model = tinyModel({ base, arch, layers });
-    const config = model.config;
-    expect(model.parameterCount()).toBe(formulaCount(config));
-    const ours = [...model.namedParameters().entries()];
-    const entries = officialEntries(config);
-    expect(new Set(entries.map((e) => e.ours))).toEqual(new Set(ours.map(([n]) => n)));
-    for (const e of entries) {
-      const shape = model.namedParameters().get(e.ours)!.shape;
-      const asOfficial = e.layout === 'transpose' ? [shape[1], shape[0]] : e.layout === 'transposeLast2' ? [shape[0], shape[2], shape[1]] : shape;
-      expect(asOfficial, e.official).toEqual(e.shape);
-    }
-    model.dispose();
-  });
+  it.each(['transformer:sgsm', 'transformer:sasg', 'transformer:srsr', 'glam:sgsfsmsf'])(
+    '%s: parameters match the official table and the formula',
+    (key) => {
+      const [base, arch] = key.split(':') as ['transformer' | 'glam', string];
+      const layers = base === 'glam' ? arch.length / 4 : arch.length / 2;
+      const model = tinyModel({ base, arch, layers });
+      const config = model.config;
+      expect(model.parameterCount()).toBe(formulaCount(config));
+      const ours = [...model.namedParameters().entries()];
+      const entries = officialEntries(config);
+      expect(new Set(entries.map((e) => e.ours))).toEqual(new Set(ours.map(([n]) => n)));
+      for (const e of entries) {
+        const shape = model.namedParameters().get(e.ours)!.shape;
+        const asOfficial =
+          e.layout === 'transpose'
+            ? [shape[1], shape[0]]
+            : e.layout === 'transposeLast2'
+              ? [shape[0], shape[2], shape[1]]
+              : shape;
+        expect(asOfficial, e.official).toEqual(e.shape);
+      }
+      model.dispose();
+    },
+  );
 });

@@ -33,50 +33,53 @@ describe('LmDecoder', () => {
     ['transformer', 'smsm', 2, 22],
     ['transformer', 'sasa', 2, 23],
     ['glam', 'smsfsmsf', 2, 24],
-  ] as const)('%s %s (%i layers): one token at a time gives the log-probs of the whole prefix in one pass (seed %i)', (base, arch, layers, seed) => {
-    const overrides: Partial<LmConfig> = { base, arch, layers, dropout: 0.2 };
-    const model = tinyModel(overrides, seed); // training mode with dropout: the decoder must switch it off
-    // 11 positions > attnSpan 6, so the cache window slides.
-    const ids = randomIds(new Rng(seed), 1, 11, 23).dataSync() as Int32Array;
-    model.train(false);
-    const reference = fullForward(model, ids);
-    const fullRouting = (() => {
-      const d = new LmDecoder(model);
-      const r = d.step(ids).routing;
-      d.dispose();
-      return r;
-    })();
-    model.train(true);
-    const decoder = new LmDecoder(model);
-    expect(model.training).toBe(false);
-    // A prompt of 3 as one block, then one token per step.
-    const first = decoder.step(ids.subarray(0, 3));
-    const rows = [...first.logProbs];
-    const routing = [...first.routing];
-    for (let i = 3; i < ids.length; i++) {
-      const step = decoder.step([ids[i]!]);
-      rows.push(step.logProbs[0]!);
-      routing.push(step.routing[0]!);
-      // A one-token step's report counts exactly that token's k choices per MoE layer.
-      for (const [j, values] of step.layers.entries()) {
-        const counted = new Array<number>(model.config.experts).fill(0);
-        for (const e of step.routing[0]![j]!.experts) counted[e]!++;
-        expect(values.tokensPerExpert).toEqual(counted);
+  ] as const)(
+    '%s %s (%i layers): one token at a time gives the log-probs of the whole prefix in one pass (seed %i)',
+    (base, arch, layers, seed) => {
+      const overrides: Partial<LmConfig> = { base, arch, layers, dropout: 0.2 };
+      const model = tinyModel(overrides, seed); // training mode with dropout: the decoder must switch it off
+      // 11 positions > attnSpan 6, so the cache window slides.
+      const ids = randomIds(new Rng(seed), 1, 11, 23).dataSync() as Int32Array;
+      model.train(false);
+      const reference = fullForward(model, ids);
+      const fullRouting = (() => {
+        const d = new LmDecoder(model);
+        const r = d.step(ids).routing;
+        d.dispose();
+        return r;
+      })();
+      model.train(true);
+      const decoder = new LmDecoder(model);
+      expect(model.training).toBe(false);
+      // A prompt of 3 as one block, then one token per step.
+      const first = decoder.step(ids.subarray(0, 3));
+      const rows = [...first.logProbs];
+      const routing = [...first.routing];
+      for (let i = 3; i < ids.length; i++) {
+        const step = decoder.step([ids[i]!]);
+        rows.push(step.logProbs[0]!);
+        routing.push(step.routing[0]!);
+        // A one-token step's report counts exactly that token's k choices per MoE layer.
+        for (const [j, values] of step.layers.entries()) {
+          const counted = new Array<number>(model.config.experts).fill(0);
+          for (const e of step.routing[0]![j]!.experts) counted[e]!++;
+          expect(values.tokensPerExpert).toEqual(counted);
+        }
       }
-    }
-    decoder.dispose();
-    expect(model.training).toBe(true);
-    rows.forEach((row, i) => expect(maxDiff(row, reference[i]!), `position ${i}`).toBeLessThan(1e-5));
-    expect(routing.map((p) => p.map((l) => l.experts))).toEqual(fullRouting.map((p) => p.map((l) => l.experts)));
-    for (const position of routing) {
-      expect(position.map((l) => l.layer)).toEqual(model.specs.flatMap((s, i) => (s.sublayer === 'f' ? [] : [i])));
-      for (const l of position) {
-        expect(l.experts).toHaveLength(2);
-        expect(l.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      decoder.dispose();
+      expect(model.training).toBe(true);
+      rows.forEach((row, i) => expect(maxDiff(row, reference[i]!), `position ${i}`).toBeLessThan(1e-5));
+      expect(routing.map((p) => p.map((l) => l.experts))).toEqual(fullRouting.map((p) => p.map((l) => l.experts)));
+      for (const position of routing) {
+        expect(position.map((l) => l.layer)).toEqual(model.specs.flatMap((s, i) => (s.sublayer === 'f' ? [] : [i])));
+        for (const l of position) {
+          expect(l.experts).toHaveLength(2);
+          expect(l.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+        }
       }
-    }
-    model.dispose();
-  });
+      model.dispose();
+    },
+  );
 
   it('keeps no tensors across steps (seed 5)', () => {
     const model = tinyModel({}, 5);
@@ -125,7 +128,9 @@ describe('sampleToken', () => {
 
   it('top-k equals a draw over the fully sorted row, ties by id (300 rows with ties, seed 11)', () => {
     const naive = (row: Float32Array, k: number, t: number, rng: Rng): number => {
-      const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
+      const order = Array.from(row.keys())
+        .sort((a, b) => row[b]! - row[a]! || a - b)
+        .slice(0, k);
       const w = order.map((i) => Math.exp((row[i]! - row[order[0]!]!) / t));
       let u = rng.uniform() * w.reduce((a, b) => a + b, 0);
       for (let j = 0; j < k; j++) if ((u -= w[j]!) < 0) return order[j]!;
@@ -135,7 +140,9 @@ describe('sampleToken', () => {
     for (let r = 0; r < 300; r++) {
       const row = Float32Array.from({ length: 50 }, () => Math.round(gen.normal() * 4) / 2); // coarse: many ties
       const k = 1 + gen.int(49);
-      expect(sampleToken(row, { temperature: 0.7, topK: k }, new Rng(r)), `row ${r}, k ${k}`).toBe(naive(row, k, 0.7, new Rng(r)));
+      expect(sampleToken(row, { temperature: 0.7, topK: k }, new Rng(r)), `row ${r}, k ${k}`).toBe(
+        naive(row, k, 0.7, new Rng(r)),
+      );
     }
   });
 

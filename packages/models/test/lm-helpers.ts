@@ -5,7 +5,20 @@ import { SmoeLanguageModel, type LmConfig } from '../src/index.js';
 
 /** A tiny configuration; override any field. */
 export function tinyConfig(overrides: Partial<LmConfig> = {}): Record<string, unknown> {
-  return { arch: 'smsm', layers: 2, dModel: 16, dHidden: 12, heads: 2, blockSize: 4, attnSpan: 6, experts: 4, topK: 2, dropout: 0, vocab: 23, ...overrides };
+  return {
+    arch: 'smsm',
+    layers: 2,
+    dModel: 16,
+    dHidden: 12,
+    heads: 2,
+    blockSize: 4,
+    attnSpan: 6,
+    experts: 4,
+    topK: 2,
+    dropout: 0,
+    vocab: 23,
+    ...overrides,
+  };
 }
 
 /** A tiny model from {@link tinyConfig}, seeded. */

@@ -37,26 +37,37 @@ afterEach(() => restore());
 describe('host reads in one forward pass', () => {
   // Each MoE layer reads its router logits once to choose the experts (tfjs has no gradient for topk); the plan
   // carries that host copy to dispatch, so nothing else in the pass is read back. On a GPU each read is a sync.
-  it.each(['sgsgsg', 'smsmsm', 'sasasa', 'srsrsr'])('%s: exactly one read per MoE layer, forward and loss (seed 51)', (arch) => {
-    const model = tinyModel({ arch, layers: 3 }, 51);
-    const rng = new Rng(51);
-    const ids = randomIds(rng, 2, 4, 23);
-    const targets = randomIds(rng, 2, 4, 23);
-    const cache = model.initCache(2);
-    const counter = countReads();
-    restore = counter.restore;
-    const fwd = model.forward(ids, cache);
-    const afterForward = counter.reads();
-    const train = model.loss(ids, targets, cache);
-    const afterLoss = counter.reads();
-    counter.restore();
-    expect(afterForward, `${arch}: reads in forward (3 MoE layers)`).toBe(3);
-    expect(afterLoss - afterForward, `${arch}: reads in loss (3 MoE layers)`).toBe(3);
-    tf.dispose([fwd.logProbs, fwd.auxLoss, ...fwd.nextCache, train.loss, train.nll, train.auxLoss, ...train.nextCache]);
-    disposeLayerReports([...fwd.layers, ...train.layers]);
-    tf.dispose([ids, targets, ...cache]);
-    model.dispose();
-  });
+  it.each(['sgsgsg', 'smsmsm', 'sasasa', 'srsrsr'])(
+    '%s: exactly one read per MoE layer, forward and loss (seed 51)',
+    (arch) => {
+      const model = tinyModel({ arch, layers: 3 }, 51);
+      const rng = new Rng(51);
+      const ids = randomIds(rng, 2, 4, 23);
+      const targets = randomIds(rng, 2, 4, 23);
+      const cache = model.initCache(2);
+      const counter = countReads();
+      restore = counter.restore;
+      const fwd = model.forward(ids, cache);
+      const afterForward = counter.reads();
+      const train = model.loss(ids, targets, cache);
+      const afterLoss = counter.reads();
+      counter.restore();
+      expect(afterForward, `${arch}: reads in forward (3 MoE layers)`).toBe(3);
+      expect(afterLoss - afterForward, `${arch}: reads in loss (3 MoE layers)`).toBe(3);
+      tf.dispose([
+        fwd.logProbs,
+        fwd.auxLoss,
+        ...fwd.nextCache,
+        train.loss,
+        train.nll,
+        train.auxLoss,
+        ...train.nextCache,
+      ]);
+      disposeLayerReports([...fwd.layers, ...train.layers]);
+      tf.dispose([ids, targets, ...cache]);
+      model.dispose();
+    },
+  );
 
   it('the counter sees a read: one dataSync is one read', () => {
     const counter = countReads();

@@ -16,7 +16,10 @@ describe('SmoeLanguageModel forward', () => {
     const cache = model.initCache(2);
     const { logProbs, nextCache, auxLoss } = model.forward(ids, cache);
     expect(logProbs.shape).toEqual([2, 4, 23]);
-    expect(nextCache.map((c) => c.shape)).toEqual([[2, 6, 16], [2, 6, 16]]);
+    expect(nextCache.map((c) => c.shape)).toEqual([
+      [2, 6, 16],
+      [2, 6, 16],
+    ]);
     expect(auxLoss.shape).toEqual([]);
     const rowSums = tf.sum(tf.exp(logProbs), -1).dataSync();
     for (const s of rowSums) expect(s).toBeCloseTo(1, 5);
@@ -33,23 +36,33 @@ describe('SmoeLanguageModel forward', () => {
     ['transformer', 'sasasa', 3, 13],
     ['transformer', 'srsr', 2, 14],
     ['glam', 'smsfsmsf', 2, 15],
-  ] as const)('%s %s (%i layers) equals the float64 reference of the official forward (seed %i)', (base, arch, layers, seed) => {
-    const overrides: Partial<LmConfig> = { base, arch, layers, mu: 0.6, gamma1: 0.9, gamma2: 1.1, rho: 0.15 };
-    const model = tinyModel(overrides, seed).train(false);
-    const rng = new Rng(seed);
-    const ids = randomIds(rng, 2, 4, 23);
-    const cache = model.specs.map(() => tf.tensor3d(rng.normalArray(2 * 6 * 16), [2, 6, 16]));
-    const got = model.forward(ids, cache).logProbs.arraySync();
-    const params = paramArrays(model.namedParameters());
-    const c = { ...model.config };
-    const idRows = ids.arraySync();
-    const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
-    for (let b = 0; b < 2; b++) {
-      const want = naiveLm(idRows[b]!, cacheRows.map((layer) => layer[b]!), params, c);
-      for (let i = 0; i < 4; i++) for (let v = 0; v < 23; v++) expect(got[b]![i]![v]!, `seed ${seed} [${b},${i},${v}]`).toBeCloseTo(want[i]![v]!, 3);
-    }
-    model.dispose();
-  });
+  ] as const)(
+    '%s %s (%i layers) equals the float64 reference of the official forward (seed %i)',
+    (base, arch, layers, seed) => {
+      const overrides: Partial<LmConfig> = { base, arch, layers, mu: 0.6, gamma1: 0.9, gamma2: 1.1, rho: 0.15 };
+      const model = tinyModel(overrides, seed).train(false);
+      const rng = new Rng(seed);
+      const ids = randomIds(rng, 2, 4, 23);
+      const cache = model.specs.map(() => tf.tensor3d(rng.normalArray(2 * 6 * 16), [2, 6, 16]));
+      const got = model.forward(ids, cache).logProbs.arraySync();
+      const params = paramArrays(model.namedParameters());
+      const c = { ...model.config };
+      const idRows = ids.arraySync();
+      const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
+      for (let b = 0; b < 2; b++) {
+        const want = naiveLm(
+          idRows[b]!,
+          cacheRows.map((layer) => layer[b]!),
+          params,
+          c,
+        );
+        for (let i = 0; i < 4; i++)
+          for (let v = 0; v < 23; v++)
+            expect(got[b]![i]![v]!, `seed ${seed} [${b},${i},${v}]`).toBeCloseTo(want[i]![v]!, 3);
+      }
+      model.dispose();
+    },
+  );
 
   it.each([
     [6, 11],

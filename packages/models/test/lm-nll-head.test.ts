@@ -16,7 +16,8 @@ function problem(seed: number, n: number, hidden: number, v: number) {
   const b = Array.from(rng.normalArray(v));
   const targets = Array.from({ length: n }, (_, i) => (i === 1 ? 0 : rng.int(v))); // row 1 hits column 0
   targets[n - 1] = v - 1; // and the last row the last column, where flat-index slips would show
-  const rows = (flat: number[], cols: number): Mat => Array.from({ length: flat.length / cols }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
+  const rows = (flat: number[], cols: number): Mat =>
+    Array.from({ length: flat.length / cols }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
   return { h, w, b, targets, hMat: rows(h, hidden), wMat: rows(w, v) };
 }
 
@@ -41,26 +42,31 @@ describe('projectedNll', () => {
   it.each([
     [41, 6, 5, 7, 1],
     [42, 9, 4, 13, 2.5],
-  ])('value and gradients (dy scaled) equal the float64 closed form (seed %i, N=%i, H=%i, V=%i, dy=%f)', (seed, n, hidden, v, dy) => {
-    const { h, w, b, targets, hMat, wMat } = problem(seed, n, hidden, v);
-    const want = naiveHead(hMat, wMat, b, targets, dy);
-    const [hT, wT, bT] = [tf.tensor2d(h, [n, hidden]), tf.tensor2d(w, [hidden, v]), tf.tensor1d(b)];
-    const tT = tf.tensor1d(targets, 'int32');
-    const value = projectedNll(hT, wT, bT, tT);
-    expect(value.dataSync()[0], `seed ${seed}`).toBeCloseTo(want.nll, 4);
-    const grads = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.mul(projectedNll(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D, tT), dy))([hT, wT, bT]);
-    const [dh, dw, db] = grads.map((g) => g.arraySync());
-    const close = (got: unknown, expected: unknown, what: string) => {
-      const g = [got].flat(2) as number[];
-      const e = [expected].flat(2) as number[];
-      expect(g.length, what).toBe(e.length);
-      g.forEach((x, i) => expect(x, `seed ${seed} ${what}[${i}]`).toBeCloseTo(e[i]!, 5));
-    };
-    close(dh, want.dh, 'dh');
-    close(dw, want.dw, 'dw');
-    close(db, want.db, 'db');
-    tf.dispose([hT, wT, bT, tT, value, ...grads]);
-  });
+  ])(
+    'value and gradients (dy scaled) equal the float64 closed form (seed %i, N=%i, H=%i, V=%i, dy=%f)',
+    (seed, n, hidden, v, dy) => {
+      const { h, w, b, targets, hMat, wMat } = problem(seed, n, hidden, v);
+      const want = naiveHead(hMat, wMat, b, targets, dy);
+      const [hT, wT, bT] = [tf.tensor2d(h, [n, hidden]), tf.tensor2d(w, [hidden, v]), tf.tensor1d(b)];
+      const tT = tf.tensor1d(targets, 'int32');
+      const value = projectedNll(hT, wT, bT, tT);
+      expect(value.dataSync()[0], `seed ${seed}`).toBeCloseTo(want.nll, 4);
+      const grads = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+        tf.mul(projectedNll(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D, tT), dy),
+      )([hT, wT, bT]);
+      const [dh, dw, db] = grads.map((g) => g.arraySync());
+      const close = (got: unknown, expected: unknown, what: string) => {
+        const g = [got].flat(2) as number[];
+        const e = [expected].flat(2) as number[];
+        expect(g.length, what).toBe(e.length);
+        g.forEach((x, i) => expect(x, `seed ${seed} ${what}[${i}]`).toBeCloseTo(e[i]!, 5));
+      };
+      close(dh, want.dh, 'dh');
+      close(dw, want.dw, 'dw');
+      close(db, want.db, 'db');
+      tf.dispose([hT, wT, bT, tT, value, ...grads]);
+    },
+  );
 
   it('agrees with logSoftmax + one-hot and its autodiff on a wider vocabulary (seed 43)', () => {
     const [n, hidden, v] = [32, 8, 301];
@@ -68,8 +74,13 @@ describe('projectedNll', () => {
     const [hT, wT, bT] = [tf.tensor2d(h, [n, hidden]), tf.tensor2d(w, [hidden, v]), tf.tensor1d(b)];
     const tT = tf.tensor1d(targets, 'int32');
     const plain = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
-      tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d)), tf.oneHot(tT, v)), -1)));
-    const fused = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => projectedNll(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D, tT);
+      tf.neg(
+        tf.mean(
+          tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), d)), tf.oneHot(tT, v)), -1),
+        ),
+      );
+    const fused = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+      projectedNll(a as tf.Tensor2D, c as tf.Tensor2D, d as tf.Tensor1D, tT);
     const want = tf.valueAndGrads(plain)([hT, wT, bT]);
     const got = tf.valueAndGrads(fused)([hT, wT, bT]);
     const diff = (x: tf.Tensor, y: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]!);

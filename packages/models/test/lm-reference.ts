@@ -3,7 +3,8 @@ import type * as tf from '@tensorflow/tfjs';
 
 /** A float64 matrix as nested arrays. */
 export type Mat = number[][];
-export const matmul = (a: Mat, w: Mat): Mat => a.map((row) => w[0]!.map((_, j) => row.reduce((s, x, k) => s + x * w[k]![j]!, 0)));
+export const matmul = (a: Mat, w: Mat): Mat =>
+  a.map((row) => w[0]!.map((_, j) => row.reduce((s, x, k) => s + x * w[k]![j]!, 0)));
 export const toMat = (t: tf.Tensor): Mat => t.arraySync() as Mat;
 
 /**
@@ -31,7 +32,8 @@ export function naiveAttention(h: Mat, cache: Mat, pe: Mat, w: { q: Mat; k: Mat;
       const mx = Math.max(...scores);
       const ex = scores.map((s) => Math.exp(s - mx));
       const z = ex.reduce((a, b) => a + b, 0);
-      for (let j = 0; j < l; j++) for (let c = 0; c < d; c++) merged[i]![cols[c]!]! += (ex[j]! / z) * v[i + j]![cols[c]!]!;
+      for (let j = 0; j < l; j++)
+        for (let c = 0; c < d; c++) merged[i]![cols[c]!]! += (ex[j]! / z) * v[i + j]![cols[c]!]!;
     }
   }
   return matmul(merged, w.o);
@@ -59,7 +61,10 @@ export function naiveMoe(x: Mat, p: Map<string, unknown>, prefix: string, topK: 
   const b2 = p.get(`${prefix}.experts.b2`) as Mat;
   return x.map((row) => {
     const logits = matmul([row], wg)[0]!.map((v, e) => v + bg[e]!);
-    const chosen = logits.map((v, e) => [v, e] as const).sort((a, b) => b[0] - a[0]).slice(0, topK);
+    const chosen = logits
+      .map((v, e) => [v, e] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, topK);
     const mx = chosen[0]![0];
     const z = chosen.reduce((a, [v]) => a + Math.exp(v - mx), 0);
     const out = new Array<number>(row.length).fill(0);
@@ -95,7 +100,13 @@ export type LayerObserver = (layer: number, points: Mat[], state: Mat[]) => void
  * #heavy-ball-sign-convention, #adam-in-layer-0; `r` is our robust-momentum layer), with zero momentum state at the
  * block start. ids: [M], cache: one [L][H] per layer → log-probabilities [M][V].
  */
-export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c: ReferenceConfig, observe?: LayerObserver): Mat {
+export function naiveLm(
+  ids: number[],
+  cache: Mat[],
+  p: Map<string, unknown>,
+  c: ReferenceConfig,
+  observe?: LayerObserver,
+): Mat {
   const embedding = p.get('in_emb.weight') as Mat;
   let h: Mat = ids.map((id) => [...embedding[id]!]);
   const pe = (p.get('key_pe') as Mat[])[0]!;
@@ -109,8 +120,14 @@ export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c:
     const kind = c.arch[2 * i + 1]!;
     const layerth = Math.floor((2 * i) / per);
     const l = `layers.${i}`;
-    const ln = (name: string, x: Mat) => layerNorm(x, p.get(`${l}.${name}.weight`) as number[], p.get(`${l}.${name}.bias`) as number[]);
-    const w = { q: p.get(`${l}.attn.proj_query.weight`) as Mat, k: p.get(`${l}.attn.proj_key.weight`) as Mat, v: p.get(`${l}.attn.proj_val.weight`) as Mat, o: p.get(`${l}.attn.proj_out.weight`) as Mat };
+    const ln = (name: string, x: Mat) =>
+      layerNorm(x, p.get(`${l}.${name}.weight`) as number[], p.get(`${l}.${name}.bias`) as number[]);
+    const w = {
+      q: p.get(`${l}.attn.proj_query.weight`) as Mat,
+      k: p.get(`${l}.attn.proj_key.weight`) as Mat,
+      v: p.get(`${l}.attn.proj_val.weight`) as Mat,
+      o: p.get(`${l}.attn.proj_out.weight`) as Mat,
+    };
     const h1 = ln('norm1', add(h, naiveAttention(h, cache[i]!, pe, w, c.heads)));
     const points: Mat[] = [];
     const f = (x: Mat) => {
@@ -119,8 +136,20 @@ export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c:
     };
     let out: Mat;
     if (kind === 'f') {
-      const fc = (name: string, x: Mat) => matmul(x, p.get(`${l}.ff.${name}.weight`) as Mat).map((row) => row.map((v, j) => v + (p.get(`${l}.ff.${name}.bias`) as number[])[j]!));
-      out = ln('norm3', add(h1, fc('fc2', fc('fc1', h1).map((row) => row.map((v) => Math.max(0, v))))));
+      const fc = (name: string, x: Mat) =>
+        matmul(x, p.get(`${l}.ff.${name}.weight`) as Mat).map((row) =>
+          row.map((v, j) => v + (p.get(`${l}.ff.${name}.bias`) as number[])[j]!),
+        );
+      out = ln(
+        'norm3',
+        add(
+          h1,
+          fc(
+            'fc2',
+            fc('fc1', h1).map((row) => row.map((v) => Math.max(0, v))),
+          ),
+        ),
+      );
     } else {
       let s: Mat;
       if (kind === 'g') s = ln('smoe.layer_norm', add(h1, f(h1)));
@@ -131,8 +160,13 @@ export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c:
         const fx = f(h1);
         mom = add(scale(mom, c.mu), scale(fx, c.gamma2));
         adamP = add(scale(adamP, c.beta1), scale(fx, 1 - c.beta1));
-        adamV = add(scale(adamV, c.beta2), fx.map((row) => row.map((v) => (1 - c.beta2) * v * v)));
-        const adam = adamP.map((row, t) => row.map((v, j) => (c.gamma1 / Math.sqrt(adamV[t]![j]! + 1e-8)) * v + h1[t]![j]!));
+        adamV = add(
+          scale(adamV, c.beta2),
+          fx.map((row) => row.map((v) => (1 - c.beta2) * v * v)),
+        );
+        const adam = adamP.map((row, t) =>
+          row.map((v, j) => (c.gamma1 / Math.sqrt(adamV[t]![j]! + 1e-8)) * v + h1[t]![j]!),
+        );
         s = ln('smoe.layer_norm', add(h1, adam, -1));
       } else {
         const { kappa: k, rho: r } = c;
@@ -148,7 +182,9 @@ export function naiveLm(ids: number[], cache: Mat[], p: Map<string, unknown>, c:
     }
     h = out;
   }
-  const logits = matmul(h, p.get('out_emb.weight') as Mat).map((row) => row.map((v, j) => v + (p.get('out_emb.bias') as number[])[j]!));
+  const logits = matmul(h, p.get('out_emb.weight') as Mat).map((row) =>
+    row.map((v, j) => v + (p.get('out_emb.bias') as number[])[j]!),
+  );
   return logits.map((row) => {
     const mx = Math.max(...row);
     const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));

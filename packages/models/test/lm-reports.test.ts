@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
-import { type LmConfig, type LmLayerReport, type SmoeLanguageModel, disposeLayerReports, keepLayerReports, readLayerReports } from '../src/index.js';
+import {
+  type LmConfig,
+  type LmLayerReport,
+  type SmoeLanguageModel,
+  disposeLayerReports,
+  keepLayerReports,
+  readLayerReports,
+} from '../src/index.js';
 import { randomIds, tinyModel } from './lm-helpers.js';
 import { matmul, naiveLm, paramArrays, type Mat } from './lm-reference.js';
 
@@ -52,69 +59,88 @@ describe('per-layer reports', () => {
     ['transformer', 'sgsm', 2, 31],
     ['transformer', 'sasa', 2, 32],
     ['glam', 'smsfsmsf', 2, 33],
-  ] as const)('%s %s: counts, entropy, drop rate and state RMS equal independent recomputations (seed %i)', async (base, arch, layers, seed) => {
-    const overrides: Partial<LmConfig> = { base, arch, layers, mu: 0.6, gamma2: 1.1 };
-    const model = tinyModel(overrides, seed).train(false);
-    const calls = spyRouters(model);
-    const rng = new Rng(seed);
-    const [b, m, e] = [2, 4, 4];
-    const ids = randomIds(rng, b, m, 23);
-    const cache = model.specs.map(() => tf.tensor3d(rng.normalArray(b * 6 * 16), [b, 6, 16]));
-    const out = model.forward(ids, cache);
-    const values = await readLayerReports(out.layers);
+  ] as const)(
+    '%s %s: counts, entropy, drop rate and state RMS equal independent recomputations (seed %i)',
+    async (base, arch, layers, seed) => {
+      const overrides: Partial<LmConfig> = { base, arch, layers, mu: 0.6, gamma2: 1.1 };
+      const model = tinyModel(overrides, seed).train(false);
+      const calls = spyRouters(model);
+      const rng = new Rng(seed);
+      const [b, m, e] = [2, 4, 4];
+      const ids = randomIds(rng, b, m, 23);
+      const cache = model.specs.map(() => tf.tensor3d(rng.normalArray(b * 6 * 16), [b, 6, 16]));
+      const out = model.forward(ids, cache);
+      const values = await readLayerReports(out.layers);
 
-    // Float64 reference: the rule's state after each MoE layer, for each stream.
-    const params = paramArrays(model.namedParameters());
-    const states = new Map<number, Mat[][]>();
-    const idRows = ids.arraySync();
-    const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
-    for (let s = 0; s < b; s++) {
-      naiveLm(idRows[s]!, cacheRows.map((layer) => layer[s]!), params, { ...model.config }, (layer, _points, state) => {
-        states.set(layer, [...(states.get(layer) ?? []), state]);
-      });
-    }
+      // Float64 reference: the rule's state after each MoE layer, for each stream.
+      const params = paramArrays(model.namedParameters());
+      const states = new Map<number, Mat[][]>();
+      const idRows = ids.arraySync();
+      const cacheRows = cache.map((t) => t.arraySync() as Mat[]);
+      for (let s = 0; s < b; s++) {
+        naiveLm(
+          idRows[s]!,
+          cacheRows.map((layer) => layer[s]!),
+          params,
+          { ...model.config },
+          (layer, _points, state) => {
+            states.set(layer, [...(states.get(layer) ?? []), state]);
+          },
+        );
+      }
 
-    const moeLayers = model.specs.flatMap((spec, i) => (spec.sublayer === 'f' ? [] : [i]));
-    expect(values.map((v) => v.layer), `seed ${seed}`).toEqual(moeLayers);
-    for (const v of values) {
-      const routed = calls.get(v.layer)!;
-      expect(routed.length, `layer ${v.layer}: one expert evaluation`).toBe(1);
-      const { x, indices } = routed[0]!;
-      const counts = new Array<number>(e).fill(0);
-      for (const row of indices) for (const expert of row) counts[expert]! += 1;
-      expect(v.tokensPerExpert, `${arch} layer ${v.layer} seed ${seed}`).toEqual(counts);
-      expect(counts.reduce((a, c) => a + c, 0)).toBe(b * m * 2); // every (token, slot) kept: top-2 of b·m tokens
-      const prefix = `layers.${v.layer}.smoe.gate`;
-      const entropy = naiveEntropy(x, params.get(`${prefix}.weight`) as Mat, params.get(`${prefix}.bias`) as number[]);
-      expect(v.routingEntropy, `${arch} layer ${v.layer} seed ${seed}`).toBeCloseTo(entropy, 5);
-      expect(v.dropRate, 'the dropless gate drops nothing').toBe(0);
+      const moeLayers = model.specs.flatMap((spec, i) => (spec.sublayer === 'f' ? [] : [i]));
+      expect(
+        values.map((v) => v.layer),
+        `seed ${seed}`,
+      ).toEqual(moeLayers);
+      for (const v of values) {
+        const routed = calls.get(v.layer)!;
+        expect(routed.length, `layer ${v.layer}: one expert evaluation`).toBe(1);
+        const { x, indices } = routed[0]!;
+        const counts = new Array<number>(e).fill(0);
+        for (const row of indices) for (const expert of row) counts[expert]! += 1;
+        expect(v.tokensPerExpert, `${arch} layer ${v.layer} seed ${seed}`).toEqual(counts);
+        expect(counts.reduce((a, c) => a + c, 0)).toBe(b * m * 2); // every (token, slot) kept: top-2 of b·m tokens
+        const prefix = `layers.${v.layer}.smoe.gate`;
+        const entropy = naiveEntropy(
+          x,
+          params.get(`${prefix}.weight`) as Mat,
+          params.get(`${prefix}.bias`) as number[],
+        );
+        expect(v.routingEntropy, `${arch} layer ${v.layer} seed ${seed}`).toBeCloseTo(entropy, 5);
+        expect(v.dropRate, 'the dropless gate drops nothing').toBe(0);
 
-      const perStream = states.get(v.layer)!;
-      let squares = 0;
-      let count = 0;
-      for (const stream of perStream) {
-        for (const t of stream) {
-          for (const row of t) {
-            for (const u of row) {
-              squares += u * u;
-              count++;
+        const perStream = states.get(v.layer)!;
+        let squares = 0;
+        let count = 0;
+        for (const stream of perStream) {
+          for (const t of stream) {
+            for (const row of t) {
+              for (const u of row) {
+                squares += u * u;
+                count++;
+              }
             }
           }
         }
+        if (model.specs[v.layer]!.sublayer === 'g') {
+          expect(count, 'the plain rule carries no state').toBe(0);
+          expect(v.stateNorm).toBe(0);
+        } else {
+          const rms = Math.sqrt(squares / count);
+          expect(rms).toBeGreaterThan(1e-3); // a real state, not zeros
+          expect(
+            Math.abs(v.stateNorm - rms),
+            `${arch} layer ${v.layer} seed ${seed}: ${v.stateNorm} vs ${rms}`,
+          ).toBeLessThan(1e-4 * rms + 1e-6);
+        }
       }
-      if (model.specs[v.layer]!.sublayer === 'g') {
-        expect(count, 'the plain rule carries no state').toBe(0);
-        expect(v.stateNorm).toBe(0);
-      } else {
-        const rms = Math.sqrt(squares / count);
-        expect(rms).toBeGreaterThan(1e-3); // a real state, not zeros
-        expect(Math.abs(v.stateNorm - rms), `${arch} layer ${v.layer} seed ${seed}: ${v.stateNorm} vs ${rms}`).toBeLessThan(1e-4 * rms + 1e-6);
-      }
-    }
-    tf.dispose([out.logProbs, out.auxLoss, ...out.nextCache, ids, ...cache]);
-    disposeLayerReports(out.layers);
-    model.dispose();
-  });
+      tf.dispose([out.logProbs, out.auxLoss, ...out.nextCache, ids, ...cache]);
+      disposeLayerReports(out.layers);
+      model.dispose();
+    },
+  );
 
   it('loss() returns the same reports as forward(), and keepLayerReports takes them out of a gradient scope (seed 34)', async () => {
     const model = tinyModel({ arch: 'smsm' }, 34).train(false);
@@ -156,12 +182,16 @@ describe('per-layer reports', () => {
       disposeLayerReports(out.layers);
       let next: tf.Tensor3D[] = [];
       let reports: LmLayerReport[] = [];
-      const cost = opt.minimize(() => {
-        const trained = model.loss(ids, targets, out.nextCache);
-        next = trained.nextCache.map((t) => tf.keep(t));
-        reports = keepLayerReports(trained.layers);
-        return trained.loss;
-      }, true, model.trainableParameters())!;
+      const cost = opt.minimize(
+        () => {
+          const trained = model.loss(ids, targets, out.nextCache);
+          next = trained.nextCache.map((t) => tf.keep(t));
+          reports = keepLayerReports(trained.layers);
+          return trained.loss;
+        },
+        true,
+        model.trainableParameters(),
+      )!;
       tf.dispose([cost, ...out.nextCache]);
       disposeLayerReports(reports);
       cache = next;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileFormatError, Rng, initBackend, readSafetensors, writeSafetensors, type TensorData } from '@momentum-smoe/core';
+import {
+  FileFormatError,
+  Rng,
+  initBackend,
+  readSafetensors,
+  writeSafetensors,
+  type TensorData,
+} from '@momentum-smoe/core';
 import { loadOfficialStateDict, loadWeights, officialStateDict, saveWeights } from '../src/index.js';
 import { maxAbsDiff, randomIds, tinyModel } from './lm-helpers.js';
 
@@ -51,7 +58,12 @@ describe('weights by official names', () => {
     expect(sd.get('out_emb.weight')!.shape).toEqual([23, 16]);
     expect(sd.get('key_pe')!.shape).toEqual([1, 8, 6]);
     expect([...sd.keys()].filter((k) => k.startsWith('layers.0.norm'))).toEqual([
-      'layers.0.norm1.weight', 'layers.0.norm1.bias', 'layers.0.norm2.weight', 'layers.0.norm2.bias', 'layers.0.norm3.weight', 'layers.0.norm3.bias',
+      'layers.0.norm1.weight',
+      'layers.0.norm1.bias',
+      'layers.0.norm2.weight',
+      'layers.0.norm2.bias',
+      'layers.0.norm3.weight',
+      'layers.0.norm3.bias',
     ]);
     model.dispose();
   });
@@ -77,7 +89,10 @@ describe('weights by official names', () => {
     const file = join(dir, 'wrong.safetensors');
     await writeSafetensors(file, sd);
     const before = model.out_emb.bias!.dataSync().slice();
-    const error = await loadWeights(model, file).then(() => null, (e: unknown) => e);
+    const error = await loadWeights(model, file).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FileFormatError);
     const message = (error as Error).message;
     expect(message).toContain(file);

@@ -29,7 +29,13 @@ export function expectedParameterCount(c: VisionMoEConfig): number {
 }
 
 /** Float64 LayerNorm of each row of `x` (row length `d`) with the given scale, bias and ε. */
-export function layerNorm64(x: Float64Array, d: number, scale: ArrayLike<number>, bias: ArrayLike<number>, eps: number): Float64Array {
+export function layerNorm64(
+  x: Float64Array,
+  d: number,
+  scale: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  eps: number,
+): Float64Array {
   const out = new Float64Array(x.length);
   for (let r = 0; r < x.length / d; r++) {
     let mean = 0;

@@ -44,8 +44,13 @@ describe('VisionMoE on MNIST', () => {
     for (let step = 0, pos = 0; step < 80; step++, pos += batch) {
       if (pos + batch > train.n) [order, pos] = [rng.permutation(train.n), 0];
       const idx = order.slice(pos, pos + batch);
-      const x = tf.tidy(() => tf.reshape(tf.gather(pixels, tf.tensor1d(idx, 'int32')), [batch, 28, 28, 1])) as tf.Tensor4D;
-      const y = tf.tensor1d(Array.from(idx, (i) => train.ys[i]!), 'int32');
+      const x = tf.tidy(() =>
+        tf.reshape(tf.gather(pixels, tf.tensor1d(idx, 'int32')), [batch, 28, 28, 1]),
+      ) as tf.Tensor4D;
+      const y = tf.tensor1d(
+        Array.from(idx, (i) => train.ys[i]!),
+        'int32',
+      );
       opt.minimize(() => model.loss(x, y).loss, false, model.trainableParameters());
       tf.dispose([x, y]);
     }

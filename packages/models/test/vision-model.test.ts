@@ -16,44 +16,70 @@ const randomHead = (model: VisionMoE, seed: number) => {
 const release = (...xs: unknown[]) => tf.dispose(xs as tf.TensorContainer[]);
 
 describe('VisionMoE presets', () => {
-  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('mnist')))('%s has the parameter count of the architecture formula', (name) => {
-    const cfg = visionPreset(name);
-    const model = new VisionMoE(cfg);
-    expect(model.parameterCount()).toBe(expectedParameterCount(cfg));
-    model.dispose();
-  });
+  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('mnist')))(
+    '%s has the parameter count of the architecture formula',
+    (name) => {
+      const cfg = visionPreset(name);
+      const model = new VisionMoE(cfg);
+      expect(model.parameterCount()).toBe(expectedParameterCount(cfg));
+      model.dispose();
+    },
+  );
 
-  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('32')))('%s (narrowed to width 16, 64 px) has the formula count', (name) => {
-    // Same depth, MoE placement, experts, patch, classes and heads layout as the ImageNet preset; small widths so it builds fast.
-    const full = visionPreset(name);
-    const cfg: VisionMoEConfig = { ...full, imageSize: 64, hidden: 16, mlpDim: 32, heads: 2, representationSize: 16, moe: { ...full.moe, expertHidden: 32 } };
-    const model = new VisionMoE(cfg);
-    expect(model.parameterCount()).toBe(expectedParameterCount(cfg));
-    expect(model.blocks.filter((b) => b.isMoE).length).toBe(full.blocks / 2);
-    model.dispose();
-  });
+  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('32')))(
+    '%s (narrowed to width 16, 64 px) has the formula count',
+    (name) => {
+      // Same depth, MoE placement, experts, patch, classes and heads layout as the ImageNet preset; small widths so it builds fast.
+      const full = visionPreset(name);
+      const cfg: VisionMoEConfig = {
+        ...full,
+        imageSize: 64,
+        hidden: 16,
+        mlpDim: 32,
+        heads: 2,
+        representationSize: 16,
+        moe: { ...full.moe, expertHidden: 32 },
+      };
+      const model = new VisionMoE(cfg);
+      expect(model.parameterCount()).toBe(expectedParameterCount(cfg));
+      expect(model.blocks.filter((b) => b.isMoE).length).toBe(full.blocks / 2);
+      model.dispose();
+    },
+  );
 
   it('the formula gives the hand count for full-size V-MoE S/32 (E=8, MoE on blocks 1, 3, 5, 7)', () => {
     // patch 32·32·3·512+512, CLS 512, pos 50·512, 8×(2 LN + attention) 8·1,052,672, 4 dense MLPs 4·2,099,712,
     // 4 MoE (router 512·8 + 8 experts·2,099,712), final LN 1,024, pre-logits 262,656, head 513,000.
-    const hand = 1_573_376 + 512 + 25_600 + 8 * 1_052_672 + 4 * 2_099_712 + 4 * (4_096 + 8 * 2_099_712) + 1_024 + 262_656 + 513_000;
+    const hand =
+      1_573_376 +
+      512 +
+      25_600 +
+      8 * 1_052_672 +
+      4 * 2_099_712 +
+      4 * (4_096 + 8 * 2_099_712) +
+      1_024 +
+      262_656 +
+      513_000;
     expect(expectedParameterCount(visionPreset('vmoe-s32'))).toBe(hand);
   });
 });
 
 describe('VisionMoE forward', () => {
-  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('mnist')))('%s: logits [B, 10], start at −log 10, one report per MoE block', (name) => {
-    const model = new VisionMoE(visionPreset(name), { seed: 1 }).train(false);
-    const x = mnistImages(8, 1);
-    const out = model.forward(x);
-    expect(out.logits.shape).toEqual([8, 10]);
-    for (const v of out.logits.dataSync()) expect(v).toBeCloseTo(-Math.log(10), 5); // zero head kernel, bias −log C
-    expect(out.auxLoss.shape).toEqual([]);
-    expect(out.blocks.map((b) => b.block)).toEqual(model.config.moe.blocks);
-    for (const b of out.blocks) expect(b.metrics.tokensPerExpert.shape).toEqual([model.config.moe.experts]);
-    release(x, out);
-    model.dispose();
-  });
+  it.each(VISION_PRESET_NAMES.filter((n) => n.includes('mnist')))(
+    '%s: logits [B, 10], start at −log 10, one report per MoE block',
+    (name) => {
+      const model = new VisionMoE(visionPreset(name), { seed: 1 }).train(false);
+      const x = mnistImages(8, 1);
+      const out = model.forward(x);
+      expect(out.logits.shape).toEqual([8, 10]);
+      for (const v of out.logits.dataSync()) expect(v).toBeCloseTo(-Math.log(10), 5); // zero head kernel, bias −log C
+      expect(out.auxLoss.shape).toEqual([]);
+      expect(out.blocks.map((b) => b.block)).toEqual(model.config.moe.blocks);
+      for (const b of out.blocks) expect(b.metrics.tokensPerExpert.shape).toEqual([model.config.moe.experts]);
+      release(x, out);
+      model.dispose();
+    },
+  );
 
   it('capacity follows the train (1.05) and eval (4.0) factors per routing group of 8 images', () => {
     const model = new VisionMoE(visionPreset('vmoe-mnist'), { seed: 2 });
@@ -109,7 +135,10 @@ describe('VisionMoE forward', () => {
     const model = new VisionMoE(visionPreset('robust-vmoe-mnist'), { seed: 7 });
     const opt = tf.train.adam(1e-3);
     const x = mnistImages(8, 7);
-    const labels = tf.tensor1d(Array.from({ length: 8 }, (_, i) => i % 10), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 8 }, (_, i) => i % 10),
+      'int32',
+    );
     const counts: number[] = [];
     for (let s = 0; s < 4; s++) {
       const cost = opt.minimize(() => model.loss(x, labels).loss, true, model.trainableParameters());

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Rng, initBackend } from '@momentum-smoe/core';
-import { PatchEmbedding, SelfAttention, geluTanh, sigmoidCrossEntropy, validateVisionConfig, visionPreset } from '../src/vision/index.js';
+import {
+  PatchEmbedding,
+  SelfAttention,
+  geluTanh,
+  sigmoidCrossEntropy,
+  validateVisionConfig,
+  visionPreset,
+} from '../src/vision/index.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -53,7 +60,8 @@ describe('SelfAttention', () => {
     const [b, n, d, h] = [2, 5, 8, 2];
     const rng = new Rng(5);
     const att = new SelfAttention(d, h, rng);
-    for (const lin of [att.query, att.key, att.value, att.out]) lin.bias?.assign(tf.tensor1d(rng.normalArray(d, 0, 0.1)));
+    for (const lin of [att.query, att.key, att.value, att.out])
+      lin.bias?.assign(tf.tensor1d(rng.normalArray(d, 0, 0.1)));
     const x = rng.normalArray(b * n * d);
     const got = tf.tidy(() => att.apply(tf.tensor3d(x, [b, n, d]))).dataSync();
     const proj = (lin: typeof att.query, src: ArrayLike<number>) => {
@@ -102,7 +110,9 @@ describe('geluTanh and sigmoidCrossEntropy', () => {
   it('geluTanh equals the closed form 0.5x(1+tanh(√(2/π)(x+0.044715x³)))', () => {
     const xs = [-3, -1, -0.2, 0, 0.5, 2];
     const got = tf.tidy(() => geluTanh(tf.tensor1d(xs))).dataSync();
-    xs.forEach((x, i) => expect(got[i]).toBeCloseTo(0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))), 5));
+    xs.forEach((x, i) =>
+      expect(got[i]).toBeCloseTo(0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))), 5),
+    );
   });
 
   it('sums −[y log σ(z) + (1−y) log(1−σ(z))] over classes and averages over images (seed 3)', () => {
@@ -125,9 +135,20 @@ describe('validateVisionConfig', () => {
   it.each([
     ['heads', (c: ReturnType<typeof visionPreset>) => ({ ...c, heads: 3 }), /multiple of heads/],
     ['patch', (c: ReturnType<typeof visionPreset>) => ({ ...c, patchSize: 5 }), /multiple of patchSize/],
-    ['moe block', (c: ReturnType<typeof visionPreset>) => ({ ...c, moe: { ...c.moe, blocks: [1, 4] } }), /moe\.blocks entry 4/],
+    [
+      'moe block',
+      (c: ReturnType<typeof visionPreset>) => ({ ...c, moe: { ...c.moe, blocks: [1, 4] } }),
+      /moe\.blocks entry 4/,
+    ],
     ['topK', (c: ReturnType<typeof visionPreset>) => ({ ...c, moe: { ...c.moe, topK: 5 } }), /topK/],
-    ['rho', (c: ReturnType<typeof visionPreset>) => ({ ...c, momentum: { kind: 'robust' as const, kappa: 1.25, rho: 1.5, L: 1 } }), /rho/],
+    [
+      'rho',
+      (c: ReturnType<typeof visionPreset>) => ({
+        ...c,
+        momentum: { kind: 'robust' as const, kappa: 1.25, rho: 1.5, L: 1 },
+      }),
+      /rho/,
+    ],
   ])('rejects a bad %s with a ConfigError naming the field', (_what, edit, message) => {
     expect(() => validateVisionConfig(edit(visionPreset('vmoe-mnist')))).toThrow(message);
   });

@@ -16,13 +16,17 @@ describe('sigmoidCrossEntropy with soft targets (mixup)', () => {
       want -= y[i]! * Math.log(s) + (1 - y[i]!) * Math.log(1 - s);
     }
     expect(got).toBeCloseTo(want / b, 4);
-    const hard = tf.tidy(() => sigmoidCrossEntropy(tf.tensor2d(z, [b, c]), tf.tensor2d([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1], [b, c])));
+    const hard = tf.tidy(() =>
+      sigmoidCrossEntropy(tf.tensor2d(z, [b, c]), tf.tensor2d([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1], [b, c])),
+    );
     const ids = tf.tidy(() => sigmoidCrossEntropy(tf.tensor2d(z, [b, c]), tf.tensor1d([0, 1, 4], 'int32')));
     expect(hard.dataSync()[0]).toBeCloseTo(ids.dataSync()[0]!, 5);
     tf.dispose([hard, ids]);
   });
 
   it('rejects targets whose shape is not [images, classes]', () => {
-    expect(() => sigmoidCrossEntropy(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 4]) as tf.Tensor2D)).toThrow(/targets/);
+    expect(() => sigmoidCrossEntropy(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 4]) as tf.Tensor2D)).toThrow(
+      /targets/,
+    );
   });
 });

@@ -92,7 +92,8 @@ function ruleOnlyMs(rule: ResidualRule): number {
   const { value, grads } = tf.variableGrads(() => {
     let x: tf.Tensor = input;
     let state = rule.initState(x);
-    for (let layer = 0; layer < LAYERS; layer++) ({ x, state } = rule.step(x, (p) => tf.mul(p, scale), state, { layer }));
+    for (let layer = 0; layer < LAYERS; layer++)
+      ({ x, state } = rule.step(x, (p) => tf.mul(p, scale), state, { layer }));
     return tf.sum(tf.mul(x, readout));
   }, [scale]);
   value.dataSync();
@@ -118,7 +119,11 @@ writeResult('momentum', {
   robust_momentum_overhead_ratio: ratio('robustMomentum'),
   expert_evaluations_per_layer: evaluationsPerLayer,
   rule_only_ms: ruleMs,
-  ratio_from_rule_cost: { heavyBall: extraCost('heavyBall'), adam: extraCost('adam'), robustMomentum: extraCost('robustMomentum') },
+  ratio_from_rule_cost: {
+    heavyBall: extraCost('heavyBall'),
+    adam: extraCost('adam'),
+    robustMomentum: extraCost('robustMomentum'),
+  },
   note:
     'ratio_from_rule_cost = 1 + (rule-only time − plain rule-only time) / plain MoE-stack time: the overhead the rule ' +
     'itself adds, less sensitive to machine load than the direct ratios',

@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@momentum-smoe/core';
 import { isLearnable, type Coefficient, type LearnableOption } from './coefficient.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
+import {
+  ResidualRuleBase,
+  type ExpertFn,
+  type RuleState,
+  type StepContext,
+  type StepResult,
+  type Wiring,
+} from './rule.js';
 
 /** Options of {@link AdamRule}. */
 export interface AdamRuleOptions {
@@ -61,8 +68,10 @@ export class AdamRule extends ResidualRuleBase {
     this.residual = options.residual ?? true;
     this.beta = options.beta ?? 0.999;
     this.eps = options.eps ?? 1e-8;
-    if (!(this.beta >= 0 && this.beta < 1)) throw new ConfigError(`AdamRule: beta must lie in [0, 1), got ${this.beta}`);
-    if (!(this.eps > 0)) throw new ConfigError(`AdamRule: eps must be > 0 (it keeps √(m + ε) away from 0), got ${this.eps}`);
+    if (!(this.beta >= 0 && this.beta < 1))
+      throw new ConfigError(`AdamRule: beta must lie in [0, 1), got ${this.beta}`);
+    if (!(this.eps > 0))
+      throw new ConfigError(`AdamRule: eps must be > 0 (it keeps √(m + ε) away from 0), got ${this.eps}`);
     this.mu = this.coefficient('mu', options.mu ?? 0.9, 'unit-interval', isLearnable(options.learnable, 'mu'));
     this.gamma = this.coefficient('gamma', options.gamma ?? 1, 'positive', isLearnable(options.learnable, 'gamma'));
   }

@@ -60,7 +60,9 @@ export class Coefficient {
     const ok = range === 'unit-interval' ? value > 0 && value < 1 : value > 0 && Number.isFinite(value);
     if (!ok) {
       const interval = range === 'unit-interval' ? '(0, 1)' : '(0, ∞)';
-      throw new ConfigError(`learnable ${name} must start inside ${interval}, got ${value}; use a fixed ${name} instead`);
+      throw new ConfigError(
+        `learnable ${name} must start inside ${interval}, got ${value}; use a fixed ${name} instead`,
+      );
     }
   }
 

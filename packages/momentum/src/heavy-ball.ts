@@ -4,7 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isLearnable, type Coefficient, type LearnableOption } from './coefficient.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
+import {
+  ResidualRuleBase,
+  type ExpertFn,
+  type RuleState,
+  type StepContext,
+  type StepResult,
+  type Wiring,
+} from './rule.js';
 import { scaleBy } from './scale.js';
 
 /** Options of {@link HeavyBall}. */

@@ -3,8 +3,19 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { robustMomentumCoefficients, type RobustMomentumCoefficients, type RobustMomentumDesign } from './robust-params.js';
-import { ResidualRuleBase, type ExpertFn, type RuleState, type StepContext, type StepResult, type Wiring } from './rule.js';
+import {
+  robustMomentumCoefficients,
+  type RobustMomentumCoefficients,
+  type RobustMomentumDesign,
+} from './robust-params.js';
+import {
+  ResidualRuleBase,
+  type ExpertFn,
+  type RuleState,
+  type StepContext,
+  type StepResult,
+  type Wiring,
+} from './rule.js';
 
 /**
  * The robust momentum method, with the expert mixture f read as a gradient and the coefficients a, b, c of

@@ -46,8 +46,10 @@ export function robustMomentumCoefficients(design: RobustMomentumDesign = {}): R
   const kappa = design.kappa ?? 1.25;
   const rho = design.rho ?? 0.2;
   const L = design.L ?? 1;
-  if (!(kappa > 1) || !Number.isFinite(kappa)) throw new ConfigError(`robust momentum: kappa must be a finite number > 1, got ${kappa}`);
-  if (!(L > 0) || !Number.isFinite(L)) throw new ConfigError(`robust momentum: L must be a finite number > 0, got ${L}`);
+  if (!(kappa > 1) || !Number.isFinite(kappa))
+    throw new ConfigError(`robust momentum: kappa must be a finite number > 1, got ${kappa}`);
+  if (!(L > 0) || !Number.isFinite(L))
+    throw new ConfigError(`robust momentum: L must be a finite number > 0, got ${L}`);
   const lo = 1 - 1 / Math.sqrt(kappa);
   const hi = 1 - 1 / kappa;
   const slack = 1e-12; // 1 − 1/1.25 is 0.19999999999999996 in float64

@@ -149,7 +149,9 @@ export abstract class ResidualRuleBase extends Module implements ResidualRule {
    * when given. A new tensor unless it is `x` itself; temporaries are freed.
    */
   protected expertPoint(x: tf.Tensor, ctx: StepContext, shift?: () => tf.Tensor): tf.Tensor {
-    const pre = this.wiring.preNorm ? this.requireNorm(ctx, 'preNorm', "the block's pre-LayerNorm, before the MoE") : null;
+    const pre = this.wiring.preNorm
+      ? this.requireNorm(ctx, 'preNorm', "the block's pre-LayerNorm, before the MoE")
+      : null;
     if (pre === null && shift === undefined) return x;
     return tf.tidy(() => {
       const base = pre === null ? x : pre(x);

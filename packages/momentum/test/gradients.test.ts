@@ -59,7 +59,14 @@ function jsLoss(step: JsStep, stateCount: number, seed: number) {
   };
 }
 
-const cases: { name: string; make: () => ResidualRuleBase; raw: number[]; step: JsStep; states: number; norm: boolean }[] = [
+const cases: {
+  name: string;
+  make: () => ResidualRuleBase;
+  raw: number[];
+  step: JsStep;
+  states: number;
+  norm: boolean;
+}[] = [
   {
     name: 'HeavyBall, learnable μ = sigmoid(θ), γ = softplus(φ)',
     make: () => new HeavyBall({ mu: 0.7, gamma: 0.9, learnable: true }),
@@ -109,7 +116,13 @@ const cases: { name: string; make: () => ResidualRuleBase; raw: number[]; step: 
       if (layer === 0) {
         const pn = axpby(0.9, p!, 0.1, fx);
         const vn = v!.map((vi, i) => 0.999 * vi + 0.001 * fx[i]! ** 2);
-        return [layerNorm(pn.map((pi, i) => -pi / Math.sqrt(vn[i]! + 1e-8)), D), [pn, vn, momn]];
+        return [
+          layerNorm(
+            pn.map((pi, i) => -pi / Math.sqrt(vn[i]! + 1e-8)),
+            D,
+          ),
+          [pn, vn, momn],
+        ];
       }
       return [layerNorm(axpby(1, x, -1, momn), D), [p!, v!, momn]];
     },

@@ -47,7 +47,9 @@ function runOfficial(rule: ResidualRule, seed: number, preNorm = false) {
     const states: Record<string, Float32Array>[] = [];
     for (let layer = 0; layer < LAYERS; layer++) {
       const f = (p: tf.Tensor) => tf.tanh(tf.matMul(p as tf.Tensor2D, w[layer]!));
-      const ctx = preNorm ? { layer, norm: tfLayerNorm, preNorm: (t: tf.Tensor) => tf.mul(tfLayerNorm(t), 0.5) } : { layer, norm: tfLayerNorm };
+      const ctx = preNorm
+        ? { layer, norm: tfLayerNorm, preNorm: (t: tf.Tensor) => tf.mul(tfLayerNorm(t), 0.5) }
+        : { layer, norm: tfLayerNorm };
       const r = rule.step(x, f, state, ctx);
       state = r.state;
       outs.push(r.x.dataSync() as Float32Array);
@@ -99,7 +101,13 @@ describe(`official wirings against float64 loops (seed ${SEED})`, () => {
     expect(relativeError(got.outs[0]!, out0), 'layer 0').toBeLessThan(1e-4);
     // the cancellation: x0 does not enter layer 0's output (LN of the soft sign of f0 alone)
     expect(relativeError(got.outs[0]!, ln(f0.map((fi) => -fi / Math.sqrt(fi * fi + 1e-5))))).toBeLessThan(1e-3);
-    expect(relativeError(got.states[0]!.mom!, f0.map((fi) => g2 * fi)), 'mom after layer 0').toBeLessThan(1e-6);
+    expect(
+      relativeError(
+        got.states[0]!.mom!,
+        f0.map((fi) => g2 * fi),
+      ),
+      'mom after layer 0',
+    ).toBeLessThan(1e-6);
     const x1 = ln2(x0, out0);
     const f1 = js(1, x1);
     const mom1 = f0.map((fi, i) => mu * g2 * fi + g2 * f1[i]!);
@@ -118,7 +126,15 @@ describe(`official wirings against float64 loops (seed ${SEED})`, () => {
     let x = x0;
     let m: Vec = new Float64Array(T * D);
     for (let l = 0; l < LAYERS; l++) {
-      m = axpby(0.8, m, 1, js(l, ln(x).map((v) => 0.5 * v)));
+      m = axpby(
+        0.8,
+        m,
+        1,
+        js(
+          l,
+          ln(x).map((v) => 0.5 * v),
+        ),
+      );
       const out = ln(axpby(1, x, -1, m));
       expect(relativeError(got.outs[l]!, out), `layer ${l}`).toBeLessThan(1e-4);
       x = ln2(x, out);
@@ -198,7 +214,9 @@ describe(`official wirings against float64 loops (seed ${SEED})`, () => {
     tf.tidy(() => {
       const x = tf.zeros([2, D]);
       const rule = new OfficialHeavyBall();
-      expect(() => rule.step(x, (p) => p, rule.initState(x), { layer: 0 })).toThrow(/ctx\.norm is required.*smoe\.layer_norm/);
+      expect(() => rule.step(x, (p) => p, rule.initState(x), { layer: 0 })).toThrow(
+        /ctx\.norm is required.*smoe\.layer_norm/,
+      );
       const vmoe = new VMoERobustMomentum();
       expect(() => vmoe.step(x, (p) => p, vmoe.initState(x), { layer: 0, norm: (t) => t })).toThrow(ConfigError);
     });

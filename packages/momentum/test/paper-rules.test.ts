@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Rng, ShapeError, initBackend } from '@momentum-smoe/core';
-import { AdamRule, HeavyBall, PlainResidual, RobustMomentum, robustMomentumCoefficients, type ResidualRule } from '@momentum-smoe/momentum';
+import {
+  AdamRule,
+  HeavyBall,
+  PlainResidual,
+  RobustMomentum,
+  robustMomentumCoefficients,
+  type ResidualRule,
+} from '@momentum-smoe/momentum';
 import { axpby, gaussian, matmul, relativeError, symmetricWithEigenvalues, type Vec } from './reference.js';
 
 beforeAll(async () => {
@@ -50,7 +57,12 @@ describe('paper-form rules on linear experts f(x) = x·A (float64 recurrences)',
     });
 
     it(`PlainResidual(γ=0.4) with f = −x·A matches x + γf (seed ${seed})`, () => {
-      const got = trajectory(new PlainResidual({ gamma: 0.4 }), x0, a.map((v) => -v), layers);
+      const got = trajectory(
+        new PlainResidual({ gamma: 0.4 }),
+        x0,
+        a.map((v) => -v),
+        layers,
+      );
       let x = x0;
       for (let l = 0; l < layers; l++) {
         x = axpby(1, x, -0.4, fx(x));
@@ -79,7 +91,12 @@ describe('paper-form rules on linear experts f(x) = x·A (float64 recurrences)',
       const step = k * (1 - r) ** 2 * (1 + r);
       const mom = (k * r ** 3) / (k - 1);
       const look = r ** 3 / ((k - 1) * (1 - r) ** 2 * (1 + r));
-      const got = trajectory(new RobustMomentum({ kappa: k, rho: r, L: 1 }), x0, a.map((v) => v / 2.2), 12);
+      const got = trajectory(
+        new RobustMomentum({ kappa: k, rho: r, L: 1 }),
+        x0,
+        a.map((v) => v / 2.2),
+        12,
+      );
       const f = (x: Vec) => matmul(x, a, T, D, D).map((v) => v / 2.2);
       let x = x0;
       let p: Vec = new Float64Array(T * D);
@@ -99,7 +116,12 @@ describe('sign convention', () => {
     const a = symmetricWithEigenvalues([0.2, 0.5, 0.9, 1.1, 1.3], rng);
     const x0 = gaussian(rng, T * D);
     const heavy = trajectory(new HeavyBall({ mu: 0, gamma: 0.6 }), x0, a, 6);
-    const plain = trajectory(new PlainResidual({ gamma: 0.6 }), x0, a.map((v) => -v), 6);
+    const plain = trajectory(
+      new PlainResidual({ gamma: 0.6 }),
+      x0,
+      a.map((v) => -v),
+      6,
+    );
     for (let l = 0; l < 6; l++) expect(relativeError(heavy[l]!, plain[l]!), `layer ${l}`).toBeLessThan(1e-6);
     // and μ = 0 really is a different rule from PlainResidual on the same f
     const samef = trajectory(new PlainResidual({ gamma: 0.6 }), x0, a, 1);
@@ -114,7 +136,11 @@ describe('robust momentum coefficients', () => {
     expect(c.b).toBeCloseTo(0.04, 12);
     expect(c.c).toBeCloseTo(0.041667, 6);
     expect(c.c * c.a).toBeCloseTo(0.04, 12);
-    for (const [kappa, rho, L] of [[4, 0.6, 2], [10, 0.8, 1], [100, 0.95, 3]] as const) {
+    for (const [kappa, rho, L] of [
+      [4, 0.6, 2],
+      [10, 0.8, 1],
+      [100, 0.95, 3],
+    ] as const) {
       const got = robustMomentumCoefficients({ kappa, rho, L });
       expect(got.a, `a at κ=${kappa}`).toBeCloseTo((kappa * (1 - rho) ** 2 * (1 + rho)) / L, 12);
       expect(got.b, `b at κ=${kappa}`).toBeCloseTo((kappa * rho ** 3) / (kappa - 1), 12);

@@ -42,8 +42,17 @@ const heavyBallStable = (mu: number, gamma: number, lambda: number) =>
 
 describe('heavy ball stability region (docs/paper-notes.md#stability-of-heavy-ball)', () => {
   const cases: [number, number, number][] = [
-    [0.7, 1, 0.01], [0.7, 1, 1], [0.7, 1, 3.3], [0.7, 1, 3.6], [0.7, 1, -0.1],
-    [0.7, 0.5, 6.5], [0.7, 0.5, 7], [-0.3, 1, 1], [-0.3, 1, 1.5], [1.05, 1, 1], [0.9, 2, 1.85],
+    [0.7, 1, 0.01],
+    [0.7, 1, 1],
+    [0.7, 1, 3.3],
+    [0.7, 1, 3.6],
+    [0.7, 1, -0.1],
+    [0.7, 0.5, 6.5],
+    [0.7, 0.5, 7],
+    [-0.3, 1, 1],
+    [-0.3, 1, 1.5],
+    [1.05, 1, 1],
+    [0.9, 2, 1.85],
   ];
   for (const [mu, gamma, lambda] of cases) {
     it(`μ=${mu} γ=${gamma} λ=${lambda}: measured growth and closed form agree with the region (seed 5)`, () => {
@@ -68,14 +77,24 @@ describe('heavy ball stability region (docs/paper-notes.md#stability-of-heavy-ba
   });
 
   it('the companion matrix is [[1 − γλ, γμ], [−λ, μ]]', () => {
-    expect(iterationMatrix(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2)).toEqual([[0, 0.3], [-2, 0.6]]);
+    expect(iterationMatrix(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2)).toEqual([
+      [0, 0.3],
+      [-2, 0.6],
+    ]);
   });
 });
 
 describe('plain residual stability', () => {
   // PlainResidual adds f, so with f = −λx (λ an eigenvalue of the gradient's Jacobian) it is gradient descent:
   // stable iff 0 < γλ < 2, rate |1 − γλ|
-  for (const [gamma, lambda] of [[1, 0.5], [1, 1.9], [1, 2.1], [1, -0.2], [0.5, 3.9], [0.5, 4.2]] as const) {
+  for (const [gamma, lambda] of [
+    [1, 0.5],
+    [1, 1.9],
+    [1, 2.1],
+    [1, -0.2],
+    [0.5, 3.9],
+    [0.5, 4.2],
+  ] as const) {
     it(`γ=${gamma} λ=${lambda} (seed 7)`, () => {
       const rule = new PlainResidual({ gamma });
       const rate = fittedRate(measuredNorms(rule, -lambda, 80, 7).slice(10));
@@ -123,7 +142,10 @@ it('stability refuses rules without a linear companion matrix', () => {
   expect(() => stability(new OfficialHeavyBall(), 1)).toThrow(/not a linear rule/);
   expect(() => stability(new LMRobustMomentum(), 1)).toThrow(ConfigError);
   // the official buffer m = −γp without the norm is the same linear iteration
-  expect(stability(new HeavyBall({ mu: 0.6, gamma: 0.5, buffer: 'm' }), 2)).toBeCloseTo(stability(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2), 12);
+  expect(stability(new HeavyBall({ mu: 0.6, gamma: 0.5, buffer: 'm' }), 2)).toBeCloseTo(
+    stability(new HeavyBall({ mu: 0.6, gamma: 0.5 }), 2),
+    12,
+  );
 });
 
 it('learnable coefficients are read at their current values', () => {

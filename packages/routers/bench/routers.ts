@@ -14,7 +14,11 @@ const gateW = tf.variable(tf.randomNormal([D, E], 0, 0.05, 'float32', 2));
 
 const bareForward = () => tf.tidy(() => tf.softmax(tf.matMul(x, gateW)).dataSync());
 const bareBackward = () =>
-  tf.tidy(() => tf.variableGrads(() => tf.sum(tf.square(tf.softmax(tf.matMul(x, gateW)))) as tf.Scalar).grads[gateW.name]!.dataSync());
+  tf.tidy(() =>
+    tf
+      .variableGrads(() => tf.sum(tf.square(tf.softmax(tf.matMul(x, gateW)))) as tf.Scalar)
+      .grads[gateW.name]!.dataSync(),
+  );
 
 function timings(router: Router) {
   const forward = () => {
@@ -41,12 +45,24 @@ const routers: Record<string, Router> = {
   switch: new SwitchRouter({ dModel: D, experts: E, rng: new Rng(2) }),
   noisyTopK: new NoisyTopKRouter({ dModel: D, experts: E, topK: K, rng: new Rng(3) }),
 };
-const result: Record<string, unknown> = { backend: backend.backend, tokens: T, dModel: D, experts: E, topK: K, bareGate: { forwardMs: bareFwdMs, forwardBackwardMs: bareBwdMs } };
+const result: Record<string, unknown> = {
+  backend: backend.backend,
+  tokens: T,
+  dModel: D,
+  experts: E,
+  topK: K,
+  bareGate: { forwardMs: bareFwdMs, forwardBackwardMs: bareBwdMs },
+};
 for (const [name, router] of Object.entries(routers)) {
   const { forward, backward } = timings(router);
   const forwardMs = await medianMs(forward, { warmup: 3, reps: 9 });
   const forwardBackwardMs = await medianMs(backward, { warmup: 3, reps: 9 });
-  result[name] = { forwardMs, forwardBackwardMs, forwardVsBareGate: forwardMs / bareFwdMs, backwardVsBareGate: forwardBackwardMs / bareBwdMs };
+  result[name] = {
+    forwardMs,
+    forwardBackwardMs,
+    forwardVsBareGate: forwardMs / bareFwdMs,
+    backwardVsBareGate: forwardBackwardMs / bareBwdMs,
+  };
 }
 const before = tf.memory().numTensors;
 timings(routers['noisyTopK']!).backward();

@@ -12,7 +12,13 @@ import { isReal } from './mask.js';
  * expertCapacity({ tokens: 400, experts: 8, topK: 2, factor: 1.05, multipleOf: 4 }); // 108
  * ```
  */
-export function expertCapacity(o: { tokens: number; experts: number; topK: number; factor: number; multipleOf?: number }): number {
+export function expertCapacity(o: {
+  tokens: number;
+  experts: number;
+  topK: number;
+  factor: number;
+  multipleOf?: number;
+}): number {
   const multiple = o.multipleOf ?? 1;
   const raw = Math.ceil((o.topK * o.tokens * o.factor) / o.experts);
   return Math.min(Math.ceil(raw / multiple) * multiple, o.tokens);

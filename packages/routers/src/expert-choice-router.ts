@@ -32,7 +32,13 @@ export interface ExpertChoiceRouterConfig {
 }
 
 /** For each column e of `scores: [T, E]`, the `c` rows with the highest score (ties to the lower row), `[E, c]`. */
-function topRowsPerColumn(scores: Float32Array, tokens: number, experts: number, c: number, valid: Float32Array | null): Int32Array {
+function topRowsPerColumn(
+  scores: Float32Array,
+  tokens: number,
+  experts: number,
+  c: number,
+  valid: Float32Array | null,
+): Int32Array {
   const out = new Int32Array(experts * c);
   const order = Int32Array.from({ length: tokens }, (_, t) => t);
   const key = new Float64Array(tokens);
@@ -74,7 +80,10 @@ export class ExpertChoiceRouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const rng = config.rng ?? new Rng(0);
-    this.weight = this.param('weight', uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+    this.weight = this.param(
+      'weight',
+      uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D,
+    );
   }
 
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: probs [T, E] → tokenIndices, weights [E, C]. */

@@ -9,7 +9,13 @@ export { SwitchRouter, type SwitchRouterConfig } from './switch-router.js';
 export { NoisyTopKRouter, type NoisyTopKRouterConfig } from './noisy-top-k-router.js';
 export { ExpertChoiceRouter, type ExpertChoiceRouterConfig } from './expert-choice-router.js';
 export { SoftMoERouter, type SoftMoERouterConfig } from './soft-moe-router.js';
-export { registerRouter, createRouter, routerNames, type RouterFactory, type BuiltinRouterConfigs } from './registry.js';
+export {
+  registerRouter,
+  createRouter,
+  routerNames,
+  type RouterFactory,
+  type BuiltinRouterConfigs,
+} from './registry.js';
 export { switchBalanceLoss, smoeBalanceLoss, type BalanceLossOptions } from './losses/balance.js';
 export { importanceLoss, loadLoss, type LoadLossInputs } from './losses/vmoe.js';
 export { routerZLoss } from './losses/z-loss.js';

@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** `Σ weights[name] · losses[name]`; losses with weight 0 (or none) do not enter the graph. */
-export function weightedTotal(losses: Record<string, tf.Scalar>, weights: Record<string, number | undefined>): tf.Scalar {
+export function weightedTotal(
+  losses: Record<string, tf.Scalar>,
+  weights: Record<string, number | undefined>,
+): tf.Scalar {
   return tf.tidy(() => {
     let total: tf.Scalar = tf.scalar(0);
     for (const [name, loss] of Object.entries(losses)) {

@@ -13,7 +13,11 @@ export function meanEntropy(logProbs: tf.Tensor2D, mask?: tf.Tensor1D): tf.Scala
 }
 
 /** Metrics from per-expert assignment counts (real tokens only), the drop rate and the routing entropy. */
-export function buildMetrics(tokensPerExpert: Float32Array, dropRate: number, routingEntropy: tf.Scalar): RoutingMetrics {
+export function buildMetrics(
+  tokensPerExpert: Float32Array,
+  dropRate: number,
+  routingEntropy: tf.Scalar,
+): RoutingMetrics {
   let max = 0;
   let sum = 0;
   for (const c of tokensPerExpert) {

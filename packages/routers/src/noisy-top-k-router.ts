@@ -78,7 +78,9 @@ export class NoisyTopKRouter extends Router {
     this.noiseStd = config.noiseStd ?? 1;
     nonNegative('NoisyTopKRouter', 'noiseStd', this.noiseStd);
     if (this.noiseStd > 0 && config.rng === undefined) {
-      throw new ConfigError('NoisyTopKRouter: noise in training needs a generator: pass rng (e.g. new Rng(seed)) or noiseStd: 0');
+      throw new ConfigError(
+        'NoisyTopKRouter: noise in training needs a generator: pass rng (e.g. new Rng(seed)) or noiseStd: 0',
+      );
     }
     this.capacityFactor = config.capacityFactor ?? 1.05;
     this.evalCapacityFactor = config.evalCapacityFactor ?? 4;
@@ -90,7 +92,10 @@ export class NoisyTopKRouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const rng = config.rng ?? new Rng(0);
-    this.weight = this.param('weight', uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+    this.weight = this.param(
+      'weight',
+      uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D,
+    );
   }
 
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: gates [T, E] → indices, weights, kept [T, k]. */

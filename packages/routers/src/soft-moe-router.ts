@@ -67,7 +67,11 @@ export class SoftMoERouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const slots = config.experts * this.slotsPerExpert;
-    const phi = normalInit(config.rng ?? new Rng(0), [config.dModel, slots], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D;
+    const phi = normalInit(
+      config.rng ?? new Rng(0),
+      [config.dModel, slots],
+      1 / Math.sqrt(config.dModel),
+    ) as tf.Tensor2D;
     this.phi = this.param('phi', phi);
     this.scale = config.normalize ? this.param('scale', tf.scalar(1)) : null;
   }

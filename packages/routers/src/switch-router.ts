@@ -81,7 +81,10 @@ export class SwitchRouter extends Router {
     this.experts = config.experts;
     this.dModel = config.dModel;
     const rng = config.rng ?? new Rng(0);
-    this.weight = this.param('weight', uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D);
+    this.weight = this.param(
+      'weight',
+      uniformInit(rng, [config.dModel, config.experts], 1 / Math.sqrt(config.dModel)) as tf.Tensor2D,
+    );
   }
 
   /** Routes `x: [T, d]` (optional `mask: [T]`). Legend: probs [T, E] → indices, weights, kept [T, 1]. */
@@ -99,7 +102,10 @@ export class SwitchRouter extends Router {
     return tidyPlan(() => {
       const jittered: tf.Tensor2D =
         this.training && this.jitter > 0
-          ? tf.mul<tf.Tensor2D>(x, tf.tensor2d(this.rng!.uniformArray(x.size, 1 - this.jitter, 1 + this.jitter), x.shape))
+          ? tf.mul<tf.Tensor2D>(
+              x,
+              tf.tensor2d(this.rng!.uniformArray(x.size, 1 - this.jitter, 1 + this.jitter), x.shape),
+            )
           : x;
       const logits = tf.matMul<tf.Tensor2D>(jittered, this.weight); // [T, E]
       const probs: tf.Tensor2D = tf.softmax(logits); // [T, E]
@@ -110,7 +116,9 @@ export class SwitchRouter extends Router {
       let kept: Float32Array;
       if (capacity === null) kept = droplessKept(tokens, 1, valid);
       else {
-        const order = this.batchPriority ? priorityOrder(Float32Array.from(choices, (e, t) => probData[t * experts + e]!)) : null;
+        const order = this.batchPriority
+          ? priorityOrder(Float32Array.from(choices, (e, t) => probData[t * experts + e]!))
+          : null;
         kept = fillCapacity(choices, tokens, 1, experts, capacity, order, valid);
       }
       return tokenChoicePlan({

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Rng, initBackend } from '@momentum-smoe/core';
-import { ExpertChoiceRouter, disposePlan, readMetrics, type ExpertChoicePlan, type RoutingPlan } from '@momentum-smoe/routers';
+import {
+  ExpertChoiceRouter,
+  disposePlan,
+  readMetrics,
+  type ExpertChoicePlan,
+  type RoutingPlan,
+} from '@momentum-smoe/routers';
 import * as ref from './reference.js';
 import { gradients, randomInput, read2d } from './helpers.js';
 
@@ -66,22 +72,40 @@ describe('ExpertChoiceRouter', () => {
 
   it('gradients match finite differences of the reference (seed 53)', () => {
     const seed = 53;
-    const router = new ExpertChoiceRouter({ dModel: D, experts: E, capacityFactor: 1.5, rng: new Rng(seed), lossWeights: { zLoss: 0.3 } });
+    const router = new ExpertChoiceRouter({
+      dModel: D,
+      experts: E,
+      capacityFactor: 1.5,
+      rng: new Rng(seed),
+      lossWeights: { zLoss: 0.3 },
+    });
     const { data, tensor: x } = randomInput(seed, T, D);
     const maskArr = [1, 1, 1, 1, 0, 1, 1, 1];
     const mask = tf.tensor1d(maskArr);
     const C = 4; // ceil(8·1.5/3)
     const c = ref.rows(new Rng(seed + 1).normalArray(E * C), C);
     const cT = tf.tensor2d(c);
-    const objective = (p: RoutingPlan) => tf.add(tf.sum(tf.mul((p as ExpertChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
+    const objective = (p: RoutingPlan) =>
+      tf.add(tf.sum(tf.mul((p as ExpertChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
     const got = gradients(router, [router.weight], x, objective, mask);
     const w0 = read2d(router.weight);
     const f = (xx: ref.Matrix, w: ref.Matrix) => {
       const r = reference(xx, w, C, maskArr);
       return r.weights.reduce((a, row, e) => a + row.reduce((s, g, j) => s + g * c[e]![j]!, 0), 0) + 0.3 * r.zLoss;
     };
-    expect(ref.maxRelErr(got.vars[0]!, ref.numericGrad((p) => f(data, ref.rows(p, E)), w0.flat())), `seed ${seed}`).toBeLessThan(2e-4);
-    expect(ref.maxRelErr(got.x, ref.numericGrad((p) => f(ref.rows(p, D), w0), data.flat()))).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.vars[0]!,
+        ref.numericGrad((p) => f(data, ref.rows(p, E)), w0.flat()),
+      ),
+      `seed ${seed}`,
+    ).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.x,
+        ref.numericGrad((p) => f(ref.rows(p, D), w0), data.flat()),
+      ),
+    ).toBeLessThan(2e-4);
     tf.dispose([x, mask, cT]);
     router.dispose();
   });

@@ -50,20 +50,24 @@ describe('auxiliary losses equal hand-computed values', () => {
   });
 
   it('V-MoE load: squared CV of the expected load from the normal CDF', () => {
-    const logits = () => tf.tensor2d([
-      [1, 0],
-      [0, 0],
-    ]);
-    const noisy = () => tf.tensor2d([
-      [1.5, -0.2],
-      [0.3, 0.1],
-    ]);
+    const logits = () =>
+      tf.tensor2d([
+        [1, 0],
+        [0, 0],
+      ]);
+    const noisy = () =>
+      tf.tensor2d([
+        [1.5, -0.2],
+        [0.3, 0.1],
+      ]);
     const top1 = () => tf.tensor2d([[0], [0]], undefined, 'int32');
     // thresholds 1.5 and 0.3 (σ = 1): p = [[1−Φ(0.5), 1−Φ(1.5)], [1−Φ(0.3), 1−Φ(0.3)]], Φ from the standard table
     const [phi05, phi15, phi03] = [0.6914625, 0.9331928, 0.6179114];
     const pMean = [(1 - phi05 + 1 - phi03) / 2, (1 - phi15 + 1 - phi03) / 2];
     const cv2 = (a: number, b: number) => ((a - b) / 2) ** 2 / ((a + b) / 2) ** 2;
-    const full = value(() => tf.tidy(() => loadLoss({ logits: logits(), noisyLogits: noisy(), indices: top1(), noiseStd: 1 })));
+    const full = value(() =>
+      tf.tidy(() => loadLoss({ logits: logits(), noisyLogits: noisy(), indices: top1(), noiseStd: 1 })),
+    );
     expect(full).toBeCloseTo(cv2(pMean[0]!, pMean[1]!), 5);
     const masked = value(() =>
       tf.tidy(() => loadLoss({ logits: logits(), noisyLogits: noisy(), indices: top1(), noiseStd: 1, mask: M() })),
@@ -72,10 +76,11 @@ describe('auxiliary losses equal hand-computed values', () => {
   });
 
   it('router z-loss: mean of logsumexp² over real tokens', () => {
-    const logits = () => tf.tensor2d([
-      [0, 0],
-      [Math.log(3), 0],
-    ]);
+    const logits = () =>
+      tf.tensor2d([
+        [0, 0],
+        [Math.log(3), 0],
+      ]);
     // logsumexp: ln 2 and ln 4 = 2 ln 2 → mean of squares 2.5 ln²2; masked: ln²2
     expect(value(() => tf.tidy(() => routerZLoss(logits())))).toBeCloseTo(2.5 * Math.LN2 ** 2, 5);
     expect(value(() => tf.tidy(() => routerZLoss(logits(), M())))).toBeCloseTo(Math.LN2 ** 2, 5);
@@ -84,6 +89,18 @@ describe('auxiliary losses equal hand-computed values', () => {
   it('an all-padding batch gives finite losses', () => {
     const zero = () => tf.tensor1d([0, 0]);
     expect(Number.isFinite(value(() => tf.tidy(() => smoeBalanceLoss(P(), I(), { mask: zero() }))))).toBe(true);
-    expect(value(() => tf.tidy(() => routerZLoss(tf.tensor2d([[1, 2], [3, 4]]), zero())))).toBe(0);
+    expect(
+      value(() =>
+        tf.tidy(() =>
+          routerZLoss(
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+            ]),
+            zero(),
+          ),
+        ),
+      ),
+    ).toBe(0);
   });
 });

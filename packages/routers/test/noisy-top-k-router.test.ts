@@ -15,7 +15,14 @@ const T = 10;
 const K = 2;
 
 /** Float64 V-MoE router given the noise: top-k of softmax(x·W + noise), batch-priority capacity, raw gates. */
-function reference(x: ref.Matrix, w: ref.Matrix, noise: ref.Matrix | null, sigma: number, capacity: number, mask?: number[]) {
+function reference(
+  x: ref.Matrix,
+  w: ref.Matrix,
+  noise: ref.Matrix | null,
+  sigma: number,
+  capacity: number,
+  mask?: number[],
+) {
   const logits = ref.linear(x, w);
   const noisy = noise === null ? logits : logits.map((row, t) => row.map((l, e) => l + noise[t]![e]!));
   const gates = noisy.map(ref.softmax);
@@ -30,7 +37,14 @@ function reference(x: ref.Matrix, w: ref.Matrix, noise: ref.Matrix | null, sigma
 
 describe('NoisyTopKRouter', () => {
   // C = ceil(2·10·0.7/4) = 4 in training; ceil(2·10·1/4) = 5 → 8 in evaluation.
-  const config = (seed: number) => ({ dModel: D, experts: E, topK: K, capacityFactor: 0.7, evalCapacityFactor: 1, rng: new Rng(seed) });
+  const config = (seed: number) => ({
+    dModel: D,
+    experts: E,
+    topK: K,
+    capacityFactor: 0.7,
+    evalCapacityFactor: 1,
+    rng: new Rng(seed),
+  });
 
   for (const [seed, masked] of [
     [41, false],
@@ -102,7 +116,8 @@ describe('NoisyTopKRouter', () => {
     const mask = tf.tensor1d(maskArr);
     const c = ref.rows(new Rng(seed + 1).normalArray(T * K), K);
     const cT = tf.tensor2d(c);
-    const objective = (p: RoutingPlan) => tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
+    const objective = (p: RoutingPlan) =>
+      tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
     // `gradients` routes twice (weights, then x): replay both noise draws.
     const draws = replay(rng);
     const noiseW = ref.rows(draws.normalArray(T * E, 0, 1 / E), E);
@@ -114,15 +129,28 @@ describe('NoisyTopKRouter', () => {
       const direct = r.weights.reduce((a, row, t) => a + row.reduce((s, g, j) => s + g * c[t]![j]!, 0), 0);
       return direct + 0.7 * r.importance + 0.4 * r.load! + 0.05 * r.zLoss;
     };
-    expect(ref.maxRelErr(got.vars[0]!, ref.numericGrad((p) => f(data, ref.rows(p, E), noiseW), w0.flat())), `seed ${seed}`).toBeLessThan(3e-4);
-    expect(ref.maxRelErr(got.x, ref.numericGrad((p) => f(ref.rows(p, D), w0, noiseX), data.flat()))).toBeLessThan(3e-4);
+    expect(
+      ref.maxRelErr(
+        got.vars[0]!,
+        ref.numericGrad((p) => f(data, ref.rows(p, E), noiseW), w0.flat()),
+      ),
+      `seed ${seed}`,
+    ).toBeLessThan(3e-4);
+    expect(
+      ref.maxRelErr(
+        got.x,
+        ref.numericGrad((p) => f(ref.rows(p, D), w0, noiseX), data.flat()),
+      ),
+    ).toBeLessThan(3e-4);
     tf.dispose([x, mask, cT]);
     router.dispose();
   });
 
   it('rejects bad configuration', () => {
     expect(() => new NoisyTopKRouter({ dModel: 2, experts: 2, topK: 3, rng: new Rng(0) })).toThrow(/topK/);
-    expect(() => new NoisyTopKRouter({ dModel: 2, experts: 2, capacityFactor: 0, rng: new Rng(0) })).toThrow(ConfigError);
+    expect(() => new NoisyTopKRouter({ dModel: 2, experts: 2, capacityFactor: 0, rng: new Rng(0) })).toThrow(
+      ConfigError,
+    );
     expect(() => new NoisyTopKRouter({ dModel: 2, experts: 2 })).toThrow(/rng/);
   });
 

@@ -62,7 +62,10 @@ export function squaredCv(v: number[]): number {
 
 export function switchBalance(probs: Matrix, indices: number[][], mask?: number[]): number {
   const E = probs[0]!.length;
-  const f = meanOverReal(indices.map((row) => Array.from({ length: E }, (_, e) => (row[0] === e ? 1 : 0))), mask);
+  const f = meanOverReal(
+    indices.map((row) => Array.from({ length: E }, (_, e) => (row[0] === e ? 1 : 0))),
+    mask,
+  );
   const p = meanOverReal(probs, mask);
   return E * f.reduce((a, fe, e) => a + fe * p[e]!, 0);
 }
@@ -84,7 +87,10 @@ export function smoeBalance(probs: Matrix, indices: number[][], mask?: number[])
 }
 
 export function zLoss(logits: Matrix, mask?: number[]): number {
-  return meanOverReal(logits.map((row) => [logSumExp(row) ** 2]), mask)[0]!;
+  return meanOverReal(
+    logits.map((row) => [logSumExp(row) ** 2]),
+    mask,
+  )[0]!;
 }
 
 export function importance(probs: Matrix, mask?: number[]): number {
@@ -102,7 +108,10 @@ export function load(logits: Matrix, noisy: Matrix, k: number, sigma: number, ma
 }
 
 export function entropy(probs: Matrix, mask?: number[]): number {
-  return meanOverReal(probs.map((r) => [-r.reduce((a, p) => a + (p > 0 ? p * Math.log(p) : 0), 0)]), mask)[0]!;
+  return meanOverReal(
+    probs.map((r) => [-r.reduce((a, p) => a + (p > 0 ? p * Math.log(p) : 0), 0)]),
+    mask,
+  )[0]!;
 }
 
 /** Buffers filled round by round (all first choices, then all second choices), tokens in `order`. */

@@ -73,13 +73,25 @@ describe('SoftMoERouter', () => {
       tf.add(tf.sum(tf.mul((p as SoftPlan).dispatch, aT)), tf.sum(tf.mul((p as SoftPlan).combine, bT))) as tf.Scalar;
     const got = gradients(router, [router.phi], x, objective, mask);
     const phi0 = read2d(router.phi);
-    const dot = (m: ref.Matrix, n: ref.Matrix) => m.reduce((acc, row, t) => acc + row.reduce((s, v, j) => s + v * n[t]![j]!, 0), 0);
+    const dot = (m: ref.Matrix, n: ref.Matrix) =>
+      m.reduce((acc, row, t) => acc + row.reduce((s, v, j) => s + v * n[t]![j]!, 0), 0);
     const f = (xx: ref.Matrix, phi: ref.Matrix) => {
       const r = reference(xx, phi, maskArr);
       return dot(r.dispatch, a) + dot(r.combine, b);
     };
-    expect(ref.maxRelErr(got.vars[0]!, ref.numericGrad((p) => f(data, ref.rows(p, E * S)), phi0.flat())), `seed ${seed}`).toBeLessThan(2e-4);
-    expect(ref.maxRelErr(got.x, ref.numericGrad((p) => f(ref.rows(p, D), phi0), data.flat()))).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.vars[0]!,
+        ref.numericGrad((p) => f(data, ref.rows(p, E * S)), phi0.flat()),
+      ),
+      `seed ${seed}`,
+    ).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.x,
+        ref.numericGrad((p) => f(ref.rows(p, D), phi0), data.flat()),
+      ),
+    ).toBeLessThan(2e-4);
     tf.dispose([x, mask, aT, bT]);
     router.dispose();
   });
@@ -90,7 +102,8 @@ describe('SoftMoERouter', () => {
     router.scale!.assign(tf.scalar(2.5));
     const { data, tensor: x } = randomInput(seed, T, D);
     const phi = read2d(router.phi);
-    const unitRows = (m: ref.Matrix) => m.map((row) => row.map((v) => v / Math.sqrt(row.reduce((a, w) => a + w * w, 0) + 1e-6)));
+    const unitRows = (m: ref.Matrix) =>
+      m.map((row) => row.map((v) => v / Math.sqrt(row.reduce((a, w) => a + w * w, 0) + 1e-6)));
     const columnNorms = phi[0]!.map((_, j) => Math.sqrt(phi.reduce((a, row) => a + row[j]! ** 2, 0) + 1e-6));
     const unitPhi = phi.map((row) => row.map((v, j) => (2.5 * v) / columnNorms[j]!));
     const r = reference(unitRows(data), unitPhi);
@@ -103,7 +116,10 @@ describe('SoftMoERouter', () => {
     const bT = tf.tensor2d(b);
     const got = gradients(router, [router.scale!], x, (p) => tf.sum(tf.mul((p as SoftPlan).combine, bT)) as tf.Scalar);
     const f = (sc: number) => {
-      const rr = reference(unitRows(data), phi.map((row) => row.map((v, j) => (sc * v) / columnNorms[j]!)));
+      const rr = reference(
+        unitRows(data),
+        phi.map((row) => row.map((v, j) => (sc * v) / columnNorms[j]!)),
+      );
       return rr.combine.reduce((acc, row, t) => acc + row.reduce((q, v, j) => q + v * b[t]![j]!, 0), 0);
     };
     const h = 1e-4;

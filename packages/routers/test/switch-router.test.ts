@@ -35,7 +35,13 @@ describe('SwitchRouter', () => {
     [34, true, true],
   ] as const) {
     it(`forward matches the float64 reference (seed ${seed}, priority ${priority}, mask ${masked})`, async () => {
-      const router = new SwitchRouter({ dModel: D, experts: E, capacityFactor: 1, batchPriority: priority, rng: new Rng(seed) });
+      const router = new SwitchRouter({
+        dModel: D,
+        experts: E,
+        capacityFactor: 1,
+        batchPriority: priority,
+        rng: new Rng(seed),
+      });
       const { data, tensor: x } = randomInput(seed, T, D);
       const maskArr = masked ? [1, 1, 1, 0, 1, 1, 0, 1, 1] : undefined;
       const mask = maskArr && tf.tensor1d(maskArr);
@@ -68,15 +74,27 @@ describe('SwitchRouter', () => {
     const mask = tf.tensor1d(maskArr);
     const c = new Rng(seed + 1).normalArray(T).map((v) => v);
     const cT = tf.tensor2d(c, [T, 1]);
-    const objective = (p: RoutingPlan) => tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
+    const objective = (p: RoutingPlan) =>
+      tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
     const got = gradients(router, [router.weight], x, objective, mask);
     const w0 = read2d(router.weight);
     const f = (xx: ref.Matrix, w: ref.Matrix) => {
       const r = reference(xx, w, 3, false, maskArr);
       return r.weights.reduce((a, row, t) => a + row[0]! * c[t]!, 0) + 0.5 * r.balance + 0.1 * r.zLoss;
     };
-    expect(ref.maxRelErr(got.vars[0]!, ref.numericGrad((p) => f(data, ref.rows(p, E)), w0.flat())), `seed ${seed}`).toBeLessThan(2e-4);
-    expect(ref.maxRelErr(got.x, ref.numericGrad((p) => f(ref.rows(p, D), w0), data.flat()))).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.vars[0]!,
+        ref.numericGrad((p) => f(data, ref.rows(p, E)), w0.flat()),
+      ),
+      `seed ${seed}`,
+    ).toBeLessThan(2e-4);
+    expect(
+      ref.maxRelErr(
+        got.x,
+        ref.numericGrad((p) => f(ref.rows(p, D), w0), data.flat()),
+      ),
+    ).toBeLessThan(2e-4);
     tf.dispose([x, mask, cT]);
     router.dispose();
   });

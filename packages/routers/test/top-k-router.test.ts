@@ -75,7 +75,8 @@ describe('TopKRouter', () => {
     const mask = tf.tensor1d(maskArr);
     const c = ref.rows(new Rng(seed + 1).normalArray(T * K), K);
     const cT = tf.tensor2d(c);
-    const objective = (p: RoutingPlan) => tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
+    const objective = (p: RoutingPlan) =>
+      tf.add(tf.sum(tf.mul((p as TokenChoicePlan).weights, cT)), p.auxLoss) as tf.Scalar;
     const got = gradients(router, [router.weight, router.bias], x, objective, mask);
     const w0 = read2d(router.weight);
     const b0 = Array.from(router.bias.dataSync());

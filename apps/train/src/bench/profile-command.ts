@@ -10,7 +10,9 @@ import { makeTrainStep } from './train-step.js';
 export async function printProfile(config: LmConfig, batch: number, reps: number): Promise<void> {
   const run = makeTrainStep(config, batch);
   try {
-    console.log(formatProfile(`${config.arch}, dModel ${config.dModel}, batch ${batch}`, await profileSteps(run, reps)));
+    console.log(
+      formatProfile(`${config.arch}, dModel ${config.dModel}, batch ${batch}`, await profileSteps(run, reps)),
+    );
   } finally {
     run.dispose();
   }

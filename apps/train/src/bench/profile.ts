@@ -115,7 +115,8 @@ export async function profileSteps(run: TrainStep, reps = 3): Promise<StepProfil
     for (const [method, part] of Object.entries(spec)) {
       const original = target[method];
       if (typeof original !== 'function') continue;
-      target[method] = (...args: unknown[]) => where.run(part, () => (original as (...a: unknown[]) => unknown).apply(o, args));
+      target[method] = (...args: unknown[]) =>
+        where.run(part, () => (original as (...a: unknown[]) => unknown).apply(o, args));
       undo.push(() => delete target[method]);
     }
   }

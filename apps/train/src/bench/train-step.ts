@@ -25,12 +25,28 @@ export function stepConfigs(): StepConfig[] {
   return [
     {
       name: 'small',
-      model: validateLmConfig({ ...common, arch: 'smsmsm', layers: 3, dModel: 128, dHidden: 128, blockSize: 64, attnSpan: 128 }),
+      model: validateLmConfig({
+        ...common,
+        arch: 'smsmsm',
+        layers: 3,
+        dModel: 128,
+        dHidden: 128,
+        blockSize: 64,
+        attnSpan: 128,
+      }),
       batch: 8,
     },
     {
       name: 'mid',
-      model: validateLmConfig({ ...common, arch: 'smsm', layers: 2, dModel: 352, dHidden: 352, blockSize: 128, attnSpan: 256 }),
+      model: validateLmConfig({
+        ...common,
+        arch: 'smsm',
+        layers: 2,
+        dModel: 352,
+        dHidden: 352,
+        blockSize: 128,
+        attnSpan: 256,
+      }),
       batch: 4,
     },
   ];
@@ -54,7 +70,12 @@ export function makeTrainStep(config: LmConfig, batch: number, seed = 0): TrainS
   const model = new SmoeLanguageModel(config, { rng });
   const optimizer = new Adam(model.namedParameters());
   const m = config.blockSize;
-  const ids = () => tf.tensor2d(Int32Array.from({ length: batch * m }, () => rng.int(config.vocab)), [batch, m], 'int32');
+  const ids = () =>
+    tf.tensor2d(
+      Int32Array.from({ length: batch * m }, () => rng.int(config.vocab)),
+      [batch, m],
+      'int32',
+    );
   const [x, y] = [ids(), ids()];
   let cache = model.initCache(batch);
   return {

@@ -24,10 +24,24 @@ export const benchCommand: Command = {
   summary: 'time a training step: `msmoe bench train-step --config model.json --batch B --json`',
   async run(argv) {
     const [kind, ...rest] = argv;
-    if (kind === '--help' || kind === undefined) return console.log(helpText('usage: msmoe bench train-step (--config model.json | --preset NAME) [--batch B] [--json]', this.summary, FLAGS));
+    if (kind === '--help' || kind === undefined)
+      return console.log(
+        helpText(
+          'usage: msmoe bench train-step (--config model.json | --preset NAME) [--batch B] [--json]',
+          this.summary,
+          FLAGS,
+        ),
+      );
     if (kind !== 'train-step') throw new UsageError(`msmoe bench: unknown benchmark '${kind}' (available: train-step)`);
     const flags = parseFlags('bench train-step', rest, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe bench train-step (--config model.json | --preset NAME) [--batch B] [--json]', this.summary, FLAGS));
+    if (!flags)
+      return console.log(
+        helpText(
+          'usage: msmoe bench train-step (--config model.json | --preset NAME) [--batch B] [--json]',
+          this.summary,
+          FLAGS,
+        ),
+      );
     const vocab = intFlag('bench train-step', 'vocab', flags.vocab, { min: 2 });
     const { model: config } = resolveModel('bench train-step', flags.preset, flags.config, vocab);
     const batch = intFlag('bench train-step', 'batch', flags.batch)!;
@@ -51,8 +65,13 @@ export const benchCommand: Command = {
     }
     if (flags.json) console.log(JSON.stringify(result));
     else {
-      const reduce = result.workers > 1 ? `, all-reduce ${result.allreduce_ms.toFixed(1)} ms (${(100 * result.allreduce_share).toFixed(1)}%)` : '';
-      console.log(`${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s on ${result.backend} × ${result.workers}${reduce}`);
+      const reduce =
+        result.workers > 1
+          ? `, all-reduce ${result.allreduce_ms.toFixed(1)} ms (${(100 * result.allreduce_share).toFixed(1)}%)`
+          : '';
+      console.log(
+        `${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s on ${result.backend} × ${result.workers}${reduce}`,
+      );
     }
   },
 };

@@ -80,6 +80,8 @@ export function checkCompareData(
     splits.map(evalProblem).find((p) => p !== undefined);
   if (!problem) return;
   const fix =
-    tokensFlag && budget.evalTokens !== undefined ? `raise ${tokensFlag} or use more data` : 'use a smaller --batch or more data';
+    tokensFlag && budget.evalTokens !== undefined
+      ? `raise ${tokensFlag} or use more data`
+      : 'use a smaller --batch or more data';
   throw new UsageError(`msmoe ${command}: ${problem}; ${fix}`);
 }

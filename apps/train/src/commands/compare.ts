@@ -5,10 +5,25 @@ import { UsageError, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs }
 import { loadLmData } from '../data/lm-data.js';
 import { pplTable, writeCompareReport } from '../report/compare-report.js';
 import { compareVariants, type VariantResult } from '../training/compare.js';
-import { WORKERS_FLAG, checkBatchShares, isLeader, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
+import {
+  WORKERS_FLAG,
+  checkBatchShares,
+  isLeader,
+  parallelPlan,
+  pinGpu,
+  runParallelJob,
+  shareIds,
+} from '../training/dp-launch.js';
 import { lmPreset } from '@momentum-smoe/models';
 import { clearRunFolder } from '../training/run-folder.js';
-import { BACKEND_FLAG, checkCacheDir, checkCompareData, checkOutFolder, interruptSignal, startBackend } from './common.js';
+import {
+  BACKEND_FLAG,
+  checkCacheDir,
+  checkCompareData,
+  checkOutFolder,
+  interruptSignal,
+  startBackend,
+} from './common.js';
 import type { Command } from './command.js';
 
 /** Short variant names → the preset family they select (`<family>-<size>`). */
@@ -26,9 +41,20 @@ const FLAGS: FlagSpecs = {
     default: 'smoe,momentum,adam',
   },
   seeds: { type: 'string', help: 'seeds per variant (1..N)', default: '3' },
-  size: { type: 'string', help: 'preset size (vision: mnist, s32, b32)', choices: ['tiny', 'small', 'medium', 'large', 'mnist', 's32', 'b32'], default: 'tiny' },
-  data: { type: 'string', help: 'WikiText-format folder, or an ImageNet folder for vision variants (default: the embedded SOTU corpus / MNIST)' },
-  config: { type: 'string', help: 'vision: JSON of model fields laid over every preset (e.g. a smaller model for a quick run)' },
+  size: {
+    type: 'string',
+    help: 'preset size (vision: mnist, s32, b32)',
+    choices: ['tiny', 'small', 'medium', 'large', 'mnist', 's32', 'b32'],
+    default: 'tiny',
+  },
+  data: {
+    type: 'string',
+    help: 'WikiText-format folder, or an ImageNet folder for vision variants (default: the embedded SOTU corpus / MNIST)',
+  },
+  config: {
+    type: 'string',
+    help: 'vision: JSON of model fields laid over every preset (e.g. a smaller model for a quick run)',
+  },
   steps: { type: 'string', help: 'training steps per run (default: 300; vision: the recipe’s)' },
   batch: { type: 'string', help: 'parallel streams (default: 16; vision: images per step, the recipe’s)' },
   lr: { type: 'string', help: 'peak learning rate (default: 0.002; vision: the recipe’s)' },
@@ -47,8 +73,13 @@ export const compareCommand: Command = {
   summary: 'train variants (smoe, momentum, adam, robust) × seeds on the same data and tabulate PPL',
   async run(argv) {
     const flags = parseFlags('compare', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe compare --variants smoe,momentum,adam[,robust] --seeds 3 [flags]', this.summary, FLAGS));
-    const variants = String(flags.variants).split(',').map((v) => v.trim());
+    if (!flags)
+      return console.log(
+        helpText('usage: msmoe compare --variants smoe,momentum,adam[,robust] --seeds 3 [flags]', this.summary, FLAGS),
+      );
+    const variants = String(flags.variants)
+      .split(',')
+      .map((v) => v.trim());
     const vision = variants.every((v) => v in VISION_VARIANT_PRESETS);
     for (const v of variants) {
       if (!(v in (vision ? VISION_VARIANT_PRESETS : VARIANT_PRESETS))) {
@@ -63,17 +94,27 @@ export const compareCommand: Command = {
     pinGpu(plan);
     const leader = isLeader(plan);
     const overwrite = flags.overwrite === true;
-    if (leader) checkOutFolder('compare', out, flags.resume === true, overwrite, `msmoe compare --resume ${argv.join(' ')}`);
+    if (leader)
+      checkOutFolder('compare', out, flags.resume === true, overwrite, `msmoe compare --resume ${argv.join(' ')}`);
     if (vision) {
-      if (plan.mode !== 'single') throw new UsageError('msmoe compare: --workers and MPI ranks train language comparisons only; for vision, use msmoe train per variant');
+      if (plan.mode !== 'single')
+        throw new UsageError(
+          'msmoe compare: --workers and MPI ranks train language comparisons only; for vision, use msmoe train per variant',
+        );
       const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
       await startBackend(String(flags.backend));
       if (overwrite) clearRunFolder(out);
-      const table = await compareVisionCommand(variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`), seeds, flags, out);
+      const table = await compareVisionCommand(
+        variants.map((v) => `${VISION_VARIANT_PRESETS[v]}-${size}`),
+        seeds,
+        flags,
+        out,
+      );
       return console.log(`\n${table}\n\nreport: ${join(out, 'report.md')}`);
     }
     const size = String(flags.size);
-    if (size !== 'tiny' && variants.includes('robust')) throw new UsageError(`msmoe compare: the robust variant has only a tiny preset (our extension); use --size tiny`);
+    if (size !== 'tiny' && variants.includes('robust'))
+      throw new UsageError(`msmoe compare: the robust variant has only a tiny preset (our extension); use --size tiny`);
     const steps = intFlag('compare', 'steps', flags.steps) ?? 300;
     const batch = intFlag('compare', 'batch', flags.batch) ?? 16;
     const budget = {
@@ -104,7 +145,11 @@ export const compareCommand: Command = {
     if (plan.mode === 'single') results = await compareVariants({ ...options, data, signal });
     else {
       const shared = { ...data, clean: { ...data.clean, train: shareIds(data.clean.train) } };
-      const done = await runParallelJob(plan, { kind: 'compare', backend: String(flags.backend), options, data: shared }, signal);
+      const done = await runParallelJob(
+        plan,
+        { kind: 'compare', backend: String(flags.backend), options, data: shared },
+        signal,
+      );
       if (done?.kind !== 'compare') return; // an MPI rank other than 0: rank 0 reports
       results = done.results;
     }

@@ -14,7 +14,8 @@ export const dataCommand: Command = {
   summary: 'inspect a data set: `msmoe data wikitext --dir DIR [--json]`',
   async run(argv) {
     const [kind, ...rest] = argv;
-    if (kind === '--help' || kind === undefined) return console.log(helpText('usage: msmoe data wikitext --dir DIR [--json]', this.summary, FLAGS));
+    if (kind === '--help' || kind === undefined)
+      return console.log(helpText('usage: msmoe data wikitext --dir DIR [--json]', this.summary, FLAGS));
     if (kind !== 'wikitext') throw new UsageError(`msmoe data: unknown data set '${kind}' (available: wikitext)`);
     const flags = parseFlags('data wikitext', rest, FLAGS);
     if (!flags) return console.log(helpText('usage: msmoe data wikitext --dir DIR [--json]', this.summary, FLAGS));
@@ -23,7 +24,12 @@ export const dataCommand: Command = {
     let stats: Awaited<ReturnType<typeof wikitextStats>>;
     try {
       stats = await wikitextStats(String(flags.dir), {
-        ...(bar ? { onProgress: (done: number, total: number, phase: string) => bar.update(Math.round((100 * done) / Math.max(1, total)), { phase }) } : {}),
+        ...(bar
+          ? {
+              onProgress: (done: number, total: number, phase: string) =>
+                bar.update(Math.round((100 * done) / Math.max(1, total)), { phase }),
+            }
+          : {}),
         onWarning: (message) => {
           bar?.finish(); // a warning (e.g. a cache that cannot be written) gets a line of its own
           console.warn(`warning: ${message}`);
@@ -33,7 +39,13 @@ export const dataCommand: Command = {
       bar?.finish(); // also before an error message
     }
     if (flags.json) return console.log(JSON.stringify(stats));
-    const rows = WIKITEXT_SPLITS.map((s) => [s, stats.splits[s].lines.toLocaleString('en-US'), stats.splits[s].tokens.toLocaleString('en-US')]);
-    console.log(`vocabulary: ${stats.vocab.toLocaleString('en-US')} (with <eos>)\n${markdownTable(['split', 'lines', 'tokens (with <eos>)'], rows)}`);
+    const rows = WIKITEXT_SPLITS.map((s) => [
+      s,
+      stats.splits[s].lines.toLocaleString('en-US'),
+      stats.splits[s].tokens.toLocaleString('en-US'),
+    ]);
+    console.log(
+      `vocabulary: ${stats.vocab.toLocaleString('en-US')} (with <eos>)\n${markdownTable(['split', 'lines', 'tokens (with <eos>)'], rows)}`,
+    );
   },
 };

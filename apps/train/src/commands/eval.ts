@@ -19,7 +19,12 @@ const FLAGS: FlagSpecs = {
   data: { type: 'string', help: 'WikiText-format folder' },
   corpus: { type: 'string', help: 'embedded corpus instead of --data', choices: ['sotu', 'mnist'] },
   images: { type: 'string', help: 'vision: evaluate on the first N held-out images only' },
-  robustness: { type: 'string', help: 'vision: also evaluate corrupted images / the ImageNet-A/R/C folders', choices: ['on', 'off'], default: 'on' },
+  robustness: {
+    type: 'string',
+    help: 'vision: also evaluate corrupted images / the ImageNet-A/R/C folders',
+    choices: ['on', 'off'],
+    default: 'on',
+  },
   'imagenet-a': { type: 'string', help: 'vision: an ImageNet-A folder to evaluate too' },
   'imagenet-r': { type: 'string', help: 'vision: an ImageNet-R folder to evaluate too' },
   'imagenet-c': { type: 'string', help: 'vision: an ImageNet-C folder (mCE against AlexNet)' },
@@ -35,12 +40,19 @@ const FLAGS: FlagSpecs = {
 export function parseAttack(spec: string): number {
   const m = /^word-swap:([0-9.]+)$/.exec(spec);
   const rate = m ? Number(m[1]) : NaN;
-  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`msmoe eval: --attack '${spec}' is not word-swap:RATE with 0 ≤ RATE ≤ 1 (e.g. word-swap:0.015)`);
+  if (!(rate >= 0 && rate <= 1))
+    throw new UsageError(
+      `msmoe eval: --attack '${spec}' is not word-swap:RATE with 0 ≤ RATE ≤ 1 (e.g. word-swap:0.015)`,
+    );
   return rate;
 }
 
 /** A vision checkpoint is evaluated as what it is: `--config` (language only) or a different `--preset` is an error. */
-function checkVisionFlags(weights: string, run: VisionRunConfig, flags: Record<string, string | boolean | undefined>): void {
+function checkVisionFlags(
+  weights: string,
+  run: VisionRunConfig,
+  flags: Record<string, string | boolean | undefined>,
+): void {
   if (flags.config !== undefined) {
     throw new UsageError(
       `msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); drop --config`,
@@ -48,7 +60,9 @@ function checkVisionFlags(weights: string, run: VisionRunConfig, flags: Record<s
   }
   if (flags.preset === undefined) return;
   const preset = String(flags.preset);
-  const differences = isVisionPreset(preset) ? configDifferences(run.model, visionPreset(preset)) : ['a language preset'];
+  const differences = isVisionPreset(preset)
+    ? configDifferences(run.model, visionPreset(preset))
+    : ['a language preset'];
   if (differences.length > 0) {
     throw new UsageError(
       `msmoe eval: --preset ${preset} contradicts the checkpoint ${weights} (${run.name}: ${listSome(differences)}); ` +
@@ -62,10 +76,19 @@ export const evalCommand: Command = {
   summary: 'evaluate weights with the official full-evaluation protocol (clean or word-swap attacked)',
   async run(argv) {
     const flags = parseFlags('eval', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]', this.summary, FLAGS));
+    if (!flags)
+      return console.log(
+        helpText(
+          'usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]',
+          this.summary,
+          FLAGS,
+        ),
+      );
     if (flags.weights === undefined) throw new UsageError('msmoe eval: --weights W.safetensors is required');
-    if (!existsSync(String(flags.weights))) throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
-    if ((flags.data === undefined) === (flags.corpus === undefined)) throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu|mnist');
+    if (!existsSync(String(flags.weights)))
+      throw new UsageError(`msmoe eval: --weights ${String(flags.weights)}: no such file`);
+    if ((flags.data === undefined) === (flags.corpus === undefined))
+      throw new UsageError('msmoe eval: give one of --data DIR or --corpus sotu|mnist');
     const weights = String(flags.weights);
     const { metadata } = await readSafetensors(weights);
     const isCheckpoint = metadata.format === 'msmoe-checkpoint-1';
@@ -76,9 +99,13 @@ export const evalCommand: Command = {
       const result = await evalVisionCommand(weights, flags);
       if (flags.json) return console.log(JSON.stringify(result));
       const { top1, top5, count } = result.clean;
-      console.log(`${result.split}: top-1 ${(100 * top1).toFixed(2)}%  top-5 ${(100 * top5).toFixed(2)}%  over ${count} images`);
+      console.log(
+        `${result.split}: top-1 ${(100 * top1).toFixed(2)}%  top-5 ${(100 * top5).toFixed(2)}%  over ${count} images`,
+      );
       if (result.mnist) {
-        console.log(`corrupted digits: mean top-1 error ${result.mnist.meanError.toFixed(2)}%, CE relative to clean ${result.mnist.cleanNormalizedCE.toFixed(1)} (--json: per corruption and severity)`);
+        console.log(
+          `corrupted digits: mean top-1 error ${result.mnist.meanError.toFixed(2)}%, CE relative to clean ${result.mnist.cleanNormalizedCE.toFixed(1)} (--json: per corruption and severity)`,
+        );
       }
       return;
     }
@@ -99,7 +126,9 @@ export const evalCommand: Command = {
       ...(attackRate !== undefined ? { attackRate } : {}),
     });
     if (config.vocab !== data.vocab) {
-      throw new UsageError(`msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`);
+      throw new UsageError(
+        `msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`,
+      );
     }
     const model = new SmoeLanguageModel(config, { rng: new Rng(0) });
     if (lmCkpt) assignFrom(model.namedParameters(), lmCkpt.model, `checkpoint ${weights}`);
@@ -109,6 +138,9 @@ export const evalCommand: Command = {
     const result = evaluateLm(model, ids, { batch });
     model.dispose();
     if (flags.json) console.log(JSON.stringify(result));
-    else console.log(`${split}${attackRate !== undefined ? ` (word swap ${attackRate})` : ''}: loss ${result.loss.toFixed(4)}  PPL ${result.ppl.toFixed(2)}  over ${result.tokens} tokens`);
+    else
+      console.log(
+        `${split}${attackRate !== undefined ? ` (word swap ${attackRate})` : ''}: loss ${result.loss.toFixed(4)}  PPL ${result.ppl.toFixed(2)}  over ${result.tokens} tokens`,
+      );
   },
 };

@@ -8,7 +8,10 @@ import { BACKEND_FLAG, startBackend } from './common.js';
 import type { Command } from './index.js';
 
 const FLAGS: FlagSpecs = {
-  run: { type: 'string', help: 'a run folder: one model (best.safetensors + vocab.txt) or a default/compare run (each model)' },
+  run: {
+    type: 'string',
+    help: 'a run folder: one model (best.safetensors + vocab.txt) or a default/compare run (each model)',
+  },
   weights: { type: 'string', help: 'or a weights file (a checkpoint or official-name safetensors)' },
   config: { type: 'string', help: 'model config JSON for official weights without one' },
   vocab: { type: 'string', help: 'vocabulary file for --weights (default: vocab.txt beside it)' },
@@ -25,9 +28,18 @@ export const generateCommand: Command = {
   summary: 'continue a prompt with trained language models (same seed, same text; also in the web page)',
   async run(argv) {
     const flags = parseFlags('generate', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe generate --run DIR | --weights W [--config C] --prompt "…" [--tokens N] [--seed S]', this.summary, FLAGS));
-    if ((flags.run === undefined) === (flags.weights === undefined)) throw new UsageError('msmoe generate: give one of --run DIR or --weights W.safetensors');
-    if (flags.prompt === undefined || String(flags.prompt).trim() === '') throw new UsageError('msmoe generate: --prompt "some words" is required');
+    if (!flags)
+      return console.log(
+        helpText(
+          'usage: msmoe generate --run DIR | --weights W [--config C] --prompt "…" [--tokens N] [--seed S]',
+          this.summary,
+          FLAGS,
+        ),
+      );
+    if ((flags.run === undefined) === (flags.weights === undefined))
+      throw new UsageError('msmoe generate: give one of --run DIR or --weights W.safetensors');
+    if (flags.prompt === undefined || String(flags.prompt).trim() === '')
+      throw new UsageError('msmoe generate: --prompt "some words" is required');
     const tokens = intFlag('generate', 'tokens', flags.tokens, { min: 0 })!;
     const seed = intFlag('generate', 'seed', flags.seed, { min: 0 })!;
     const temperature = numberFlag('generate', 'temperature', flags.temperature)!;
@@ -39,8 +51,12 @@ export const generateCommand: Command = {
     if (flags.run !== undefined) models = await loadRunModels(String(flags.run), 'generate');
     else {
       const weights = String(flags.weights);
-      const words = readVocab(flags.vocab === undefined ? join(dirname(weights), VOCAB_FILE) : String(flags.vocab), 'generate');
-      const config = flags.config === undefined ? undefined : resolveModel('generate', undefined, flags.config, words.length).model;
+      const words = readVocab(
+        flags.vocab === undefined ? join(dirname(weights), VOCAB_FILE) : String(flags.vocab),
+        'generate',
+      );
+      const config =
+        flags.config === undefined ? undefined : resolveModel('generate', undefined, flags.config, words.length).model;
       models = [await loadModel(weights, words, config, 'generate', weights.replace(/^.*\//, ''))];
     }
     for (const { name, model, words } of models) {

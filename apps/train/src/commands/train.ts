@@ -8,7 +8,15 @@ import type { VisionData } from '../data/vision-data.js';
 import { CONFIG_OPTIM, resolveModel, type ResolvedModel } from '../data/model-config.js';
 import { writeVocab } from '../data/run-models.js';
 import { trainLm, type LmRunConfig, type LmRunResult } from '../training/lm-trainer.js';
-import { WORKERS_FLAG, checkBatchShares, isLeader, parallelPlan, pinGpu, runParallelJob, shareIds } from '../training/dp-launch.js';
+import {
+  WORKERS_FLAG,
+  checkBatchShares,
+  isLeader,
+  parallelPlan,
+  pinGpu,
+  runParallelJob,
+  shareIds,
+} from '../training/dp-launch.js';
 import { INTERRUPTED_STATUS } from '../training/interrupt.js';
 import { BEST_CHECKPOINT, LAST_CHECKPOINT } from '../training/run-options.js';
 import { clearRunFolder } from '../training/run-folder.js';
@@ -22,11 +30,18 @@ const FLAGS: FlagSpecs = {
   preset: { type: 'string', help: 'model preset (e.g. momentum-smoe-tiny, smoe-medium, momentum-vmoe-mnist)' },
   config: { type: 'string', help: 'model config JSON with the official field names' },
   data: { type: 'string', help: 'WikiText-format folder (wiki.*.tokens or *.txt)' },
-  corpus: { type: 'string', help: 'embedded corpus instead of --data (sotu text, mnist digits)', choices: ['sotu', 'mnist'] },
+  corpus: {
+    type: 'string',
+    help: 'embedded corpus instead of --data (sotu text, mnist digits)',
+    choices: ['sotu', 'mnist'],
+  },
   ...BACKEND_FLAG,
   steps: { type: 'string', help: 'training steps (default: the preset’s; with --resume: extend the run to N steps)' },
   batch: { type: 'string', help: 'parallel streams per step (default: the preset’s)' },
-  'batch-split': { type: 'string', help: 'micro-batches per step, gradient accumulation (default: the preset’s; vision: 1)' },
+  'batch-split': {
+    type: 'string',
+    help: 'micro-batches per step, gradient accumulation (default: the preset’s; vision: 1)',
+  },
   lr: { type: 'string', help: 'peak learning rate (default: the preset’s)' },
   warmup: { type: 'string', help: 'linear warm-up steps (default: the preset’s)' },
   seed: { type: 'string', help: 'random seed', default: '1' },
@@ -46,12 +61,16 @@ type Flags = Record<string, string | boolean | undefined>;
 
 /** A new run from the flags (and `--init` weights): vision or language is decided here, once. */
 function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
-  if (flags.data !== undefined && flags.corpus !== undefined) throw new UsageError('msmoe train: give --data DIR or --corpus sotu, not both');
-  if (flags.data !== undefined && !existsSync(String(flags.data))) throw new UsageError(`msmoe train: --data ${String(flags.data)}: no such folder`);
+  if (flags.data !== undefined && flags.corpus !== undefined)
+    throw new UsageError('msmoe train: give --data DIR or --corpus sotu, not both');
+  if (flags.data !== undefined && !existsSync(String(flags.data)))
+    throw new UsageError(`msmoe train: --data ${String(flags.data)}: no such folder`);
   const data = flags.data === undefined ? {} : { dir: String(flags.data) };
   const vision = isVisionPreset(flags.preset);
   if (vision ? flags.corpus === 'sotu' : flags.corpus === 'mnist') {
-    throw new UsageError(`msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} (vision presets take --corpus mnist or an ImageNet --data DIR; language models take --corpus sotu or a WikiText --data DIR)`);
+    throw new UsageError(
+      `msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} (vision presets take --corpus mnist or an ImageNet --data DIR; language models take --corpus sotu or a WikiText --data DIR)`,
+    );
   }
   const from = init ? { init: init.file } : {};
   if (vision) return { vision: true, run: visionRunFromFlags(flags), data, ...from };
@@ -70,7 +89,8 @@ function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     evalEvery: Math.min(steps, intFlag('train', 'eval-every', flags['eval-every'])!),
   };
-  if (run.batch % run.batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${run.batch} must be divisible by --batch-split ${run.batchSplit}`);
+  if (run.batch % run.batchSplit !== 0)
+    throw new UsageError(`msmoe train: --batch ${run.batch} must be divisible by --batch-split ${run.batchSplit}`);
   const maxVocab = intFlag('train', 'max-vocab', flags['max-vocab'], { min: 2 });
   return { run, data: { ...data, ...(maxVocab ? { maxVocab } : {}) }, ...from };
 }
@@ -112,8 +132,7 @@ function resumedRun(argv: string[], flags: Flags, out: string): RunFile {
 
 /** A run with its loaded data; vision or language, decided by the run file. */
 type Prepared = (
-  | { vision: true; runFile: VisionRunFile; data: VisionData }
-  | { vision: false; runFile: LmRunFile; data: LmData }
+  { vision: true; runFile: VisionRunFile; data: VisionData } | { vision: false; runFile: LmRunFile; data: LmData }
 ) & {
   /** Initial weights (`--init`), checked against the run's model. */
   initial?: Map<string, TensorData>;
@@ -140,8 +159,13 @@ async function loadRunData(
   const run = { ...runFile.run, model: { ...runFile.run.model, vocab: data.vocab } };
   const problem =
     streamProblem('the training split', data.clean.train.length, run.batch, run.model.blockSize, 'train') ??
-    streamProblem('the validation split', data.clean.valid.length, run.evalBatch ?? run.batch,
-      run.model.blockSize, 'eval');
+    streamProblem(
+      'the validation split',
+      data.clean.valid.length,
+      run.evalBatch ?? run.batch,
+      run.model.blockSize,
+      'eval',
+    );
   if (problem) throw new UsageError(`msmoe train: ${problem}; use a smaller --batch or more data`);
   return { vision: false, runFile: { ...runFile, run }, data, ...(await initial(run.model)) };
 }
@@ -151,7 +175,14 @@ export const trainCommand: Command = {
   summary: 'train one model (preset or config) on WikiText-format data or the embedded corpus',
   async run(argv) {
     const flags = parseFlags('train', argv, FLAGS);
-    if (!flags) return console.log(helpText('usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]', this.summary, FLAGS));
+    if (!flags)
+      return console.log(
+        helpText(
+          'usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]',
+          this.summary,
+          FLAGS,
+        ),
+      );
     const plan = parallelPlan('train', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
     const leader = isLeader(plan);
@@ -185,24 +216,41 @@ export const trainCommand: Command = {
     const { data } = prepared;
     const run = prepared.runFile.run;
     if (leader) {
-      console.error(`data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`);
+      console.error(
+        `data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`,
+      );
       await writeVocab(out, data.words);
     }
     let result: Omit<LmRunResult, 'model'>;
     if (plan.mode === 'single') {
-      const { model, ...r } = await trainLm(run, data.clean.train, data.clean.valid, out, { resume, signal, ...initial });
+      const { model, ...r } = await trainLm(run, data.clean.train, data.clean.valid, out, {
+        resume,
+        signal,
+        ...initial,
+      });
       model.dispose();
       result = r;
     } else {
       const [train, valid] = [shareIds(data.clean.train), shareIds(data.clean.valid)];
-      const job = { kind: 'lm' as const, backend: String(flags.backend), run, train, valid, outDir: out, resume, ...initial };
+      const job = {
+        kind: 'lm' as const,
+        backend: String(flags.backend),
+        run,
+        train,
+        valid,
+        outDir: out,
+        resume,
+        ...initial,
+      };
       const done = await runParallelJob(plan, job, signal);
       if (done?.kind !== 'lm') return status(); // an MPI rank other than 0: rank 0 reports
       result = done.result;
     }
     const best = result.valid.reduce((b, v) => (v.ppl < b ? v.ppl : b), Infinity);
     if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
-    console.log(`best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);
+    console.log(
+      `best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`,
+    );
     return status();
   },
 };

@@ -26,7 +26,12 @@ export function isVisionPreset(name: unknown): boolean {
 }
 
 /** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input size. */
-export async function visionData(data: string | undefined, imageSize: number, evalLimit?: number, augment?: VisionAugment | null): Promise<VisionData> {
+export async function visionData(
+  data: string | undefined,
+  imageSize: number,
+  evalLimit?: number,
+  augment?: VisionAugment | null,
+): Promise<VisionData> {
   const limit = evalLimit === undefined ? {} : { testLimit: evalLimit, evalLimit };
   if (data === undefined) return loadVisionData({ corpus: 'mnist', ...limit });
   return loadVisionData({ imagenet: data, imageSize, ...limit, augment: augment ?? null });
@@ -44,10 +49,14 @@ export function visionRunFromFlags(flags: Flags): VisionRunConfig {
   const steps = intFlag('train', 'steps', flags.steps) ?? recipe.steps;
   const batch = intFlag('train', 'batch', flags.batch) ?? recipe.batch;
   const batchSplit = intFlag('train', 'batch-split', flags['batch-split']) ?? 1;
-  if (batch % batchSplit !== 0) throw new UsageError(`msmoe train: --batch ${batch} must be divisible by --batch-split ${batchSplit}`);
+  if (batch % batchSplit !== 0)
+    throw new UsageError(`msmoe train: --batch ${batch} must be divisible by --batch-split ${batchSplit}`);
   return {
     name: preset,
-    model: flags.config === undefined ? visionPreset(preset) : overrideVisionConfig(visionPreset(preset), String(flags.config)),
+    model:
+      flags.config === undefined
+        ? visionPreset(preset)
+        : overrideVisionConfig(visionPreset(preset), String(flags.config)),
     seed: intFlag('train', 'seed', flags.seed, { min: 0 })!,
     ...recipe,
     steps,
@@ -71,9 +80,12 @@ export async function loadVisionRun(
 ): Promise<{ run: AugmentedRun; data: VisionData }> {
   const data = await visionData(dataDir, given.model.imageSize, undefined, given.augment);
   const classes = data.classes.length;
-  const run = resume || given.model.numClasses === classes ? given : { ...given, model: { ...given.model, numClasses: classes } };
+  const run =
+    resume || given.model.numClasses === classes ? given : { ...given, model: { ...given.model, numClasses: classes } };
   if (run.model.numClasses !== classes) {
-    throw new UsageError(`msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; resume it on its own data, or start a new run with --out`);
+    throw new UsageError(
+      `msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; resume it on its own data, or start a new run with --out`,
+    );
   }
   return { run, data };
 }
@@ -114,7 +126,9 @@ export async function trainVisionCommand(
   }
   if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
   const best = result.evals.reduce((b, e) => Math.max(b, e.top1), 0);
-  console.log(`best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`);
+  console.log(
+    `best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`,
+  );
 }
 
 /** `msmoe eval --weights <vision checkpoint>`: top-1/top-5 and robustness. */
@@ -123,7 +137,11 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   const model = new VisionMoE(ckpt.state.run.model, { seed: 0 });
   assignFrom(model.namedParameters(), ckpt.model, `checkpoint ${weights}`);
   const limit = intFlag('eval', 'images', flags.images);
-  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), ckpt.state.run.model.imageSize, limit);
+  const data = await visionData(
+    flags.data === undefined ? undefined : String(flags.data),
+    ckpt.state.run.model.imageSize,
+    limit,
+  );
   if (data.classes.length !== model.config.numClasses) {
     model.dispose();
     throw new UsageError(
@@ -141,7 +159,12 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
 }
 
 /** `msmoe compare --variants vmoe,momentum-vmoe,robust-vmoe --corpus mnist`. */
-export async function compareVisionCommand(variants: string[], seeds: number[], flags: Flags, out: string): Promise<string> {
+export async function compareVisionCommand(
+  variants: string[],
+  seeds: number[],
+  flags: Flags,
+  out: string,
+): Promise<string> {
   const recipe = visionRecipe(variants[0]!);
   const budget = {
     ...recipe,
@@ -150,20 +173,36 @@ export async function compareVisionCommand(variants: string[], seeds: number[], 
     warmup: intFlag('compare', 'warmup', flags.warmup, { min: 0 }) ?? recipe.warmup,
   };
   const steps = intFlag('compare', 'steps', flags.steps) ?? budget.steps;
-  const modelFor = (v: string) => (flags.config === undefined ? visionPreset(v) : overrideVisionConfig(visionPreset(v), String(flags.config), 'compare'));
-  const data = await visionData(flags.data === undefined ? undefined : String(flags.data), modelFor(variants[0]!).imageSize, undefined, budget.augment);
+  const modelFor = (v: string) =>
+    flags.config === undefined
+      ? visionPreset(v)
+      : overrideVisionConfig(visionPreset(v), String(flags.config), 'compare');
+  const data = await visionData(
+    flags.data === undefined ? undefined : String(flags.data),
+    modelFor(variants[0]!).imageSize,
+    undefined,
+    budget.augment,
+  );
   const results = await compareVision({
     variants,
     seeds,
     data,
     modelFor,
     modelOverrides: { numClasses: data.classes.length },
-    budget: { ...budget, steps, evalEvery: Math.max(1, Math.ceil(steps / 5)), warmup: Math.min(budget.warmup, Math.ceil(steps / 5)) },
+    budget: {
+      ...budget,
+      steps,
+      evalEvery: Math.max(1, Math.ceil(steps / 5)),
+      warmup: Math.min(budget.warmup, Math.ceil(steps / 5)),
+    },
     outDir: out,
     resume: flags.resume === true,
     signal: interruptSignal(),
   });
-  const corrupted = data.kind === 'mnist' ? `mean over ${MNIST_CORRUPTIONS.join(', ')} at severities 1–5` : 'not evaluated (give msmoe eval the ImageNet-C folder)';
+  const corrupted =
+    data.kind === 'mnist'
+      ? `mean over ${MNIST_CORRUPTIONS.join(', ')} at severities 1–5`
+      : 'not evaluated (give msmoe eval the ImageNet-C folder)';
   writeVisionReport(out, results, {
     data: data.source,
     budget: `${steps} steps × ${budget.batch} images, lr ${budget.lr}, warm-up ${Math.min(budget.warmup, Math.ceil(steps / 5))}, seeds ${seeds.join(', ')}`,

@@ -5,7 +5,13 @@
  * @module
  */
 import { join } from 'node:path';
-import { loadWikiText, tokenizeAttackedSplit, writeSotuCorpus, type WikiTextCorpus, type WikiTextSplit } from '@momentum-smoe/datasets';
+import {
+  loadWikiText,
+  tokenizeAttackedSplit,
+  writeSotuCorpus,
+  type WikiTextCorpus,
+  type WikiTextSplit,
+} from '@momentum-smoe/datasets';
 import { applyVocabCap, capVocabulary, cappedWords } from './vocab-cap.js';
 
 /** Token ids per split, clean and attacked, with the vocabulary size they index. */
@@ -45,10 +51,19 @@ export async function loadLmData(options: LmDataOptions): Promise<LmData> {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     onWarning: (m) => console.warn(`warning: ${m}`),
   });
-  const cap = capVocabulary(corpus.splits.train.ids, corpus.vocab.size, corpus.vocab.unkId, options.maxVocab ?? Infinity);
+  const cap = capVocabulary(
+    corpus.splits.train.ids,
+    corpus.vocab.size,
+    corpus.vocab.unkId,
+    options.maxVocab ?? Infinity,
+  );
   const remap = (ids: Int32Array) => (cap.size === corpus.vocab.size ? ids : applyVocabCap(ids, cap));
   const words = cappedWords(corpus.vocab.words, cap);
-  const clean = { train: remap(corpus.splits.train.ids), valid: remap(corpus.splits.valid.ids), test: remap(corpus.splits.test.ids) };
+  const clean = {
+    train: remap(corpus.splits.train.ids),
+    valid: remap(corpus.splits.valid.ids),
+    test: remap(corpus.splits.test.ids),
+  };
   if (options.attackRate === undefined) return { source: dir, vocab: cap.size, words, unkId: cap.unkId, clean };
   const attack = { rate: options.attackRate, seed: options.attackSeed ?? 0 };
   const attacked = {

@@ -3,7 +3,14 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { LM_PRESET_NAMES, VISION_PRESET_NAMES, lmPreset, validateLmConfig, type LmConfig, type LmOptimSettings } from '@momentum-smoe/models';
+import {
+  LM_PRESET_NAMES,
+  VISION_PRESET_NAMES,
+  lmPreset,
+  validateLmConfig,
+  type LmConfig,
+  type LmOptimSettings,
+} from '@momentum-smoe/models';
 import { listSome } from '@momentum-smoe/core';
 import { UsageError, closest } from '../args.js';
 
@@ -20,14 +27,18 @@ export interface ResolvedModel {
 /** Reads `--preset` or `--config` (exactly one). */
 export function resolveModel(command: string, preset: unknown, config: unknown, vocab?: number): ResolvedModel {
   if ((preset === undefined) === (config === undefined)) {
-    throw new UsageError(`msmoe ${command}: give exactly one of --preset NAME or --config model.json (presets: ${LM_PRESET_NAMES.join(', ')})`);
+    throw new UsageError(
+      `msmoe ${command}: give exactly one of --preset NAME or --config model.json (presets: ${LM_PRESET_NAMES.join(', ')})`,
+    );
   }
   const overrides = vocab === undefined ? {} : { vocab };
   if (preset !== undefined) {
     const name = String(preset);
     if (!LM_PRESET_NAMES.includes(name)) {
       const guess = closest(name, [...LM_PRESET_NAMES, ...VISION_PRESET_NAMES]);
-      throw new UsageError(`msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} (presets: ${[...LM_PRESET_NAMES, ...VISION_PRESET_NAMES].join(', ')})`);
+      throw new UsageError(
+        `msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} (presets: ${[...LM_PRESET_NAMES, ...VISION_PRESET_NAMES].join(', ')})`,
+      );
     }
     const p = lmPreset(name, overrides);
     return { name, model: p.model, optim: p.optim };
@@ -39,7 +50,11 @@ export function resolveModel(command: string, preset: unknown, config: unknown, 
   } catch (e) {
     throw new UsageError(`msmoe ${command}: cannot read --config ${file}: ${(e as Error).message}`);
   }
-  return { name: file.replace(/^.*\//, '').replace(/\.json$/, ''), model: validateLmConfig({ ...json, ...overrides }), optim: { ...CONFIG_OPTIM } };
+  return {
+    name: file.replace(/^.*\//, '').replace(/\.json$/, ''),
+    model: validateLmConfig({ ...json, ...overrides }),
+    optim: { ...CONFIG_OPTIM },
+  };
 }
 
 /** The fields on which two configs differ, as `field a vs b` (fields of either; order of `a`). */

@@ -24,7 +24,10 @@ export async function writeVocab(dir: string, words: readonly string[]): Promise
 
 /** Reads a vocabulary file (one word per line, in id order). */
 export function readVocab(file: string, command: string): string[] {
-  if (!existsSync(file)) throw new UsageError(`msmoe ${command}: ${file}: no vocabulary file (runs trained before vocab.txt was kept need retraining, or pass --vocab FILE)`);
+  if (!existsSync(file))
+    throw new UsageError(
+      `msmoe ${command}: ${file}: no vocabulary file (runs trained before vocab.txt was kept need retraining, or pass --vocab FILE)`,
+    );
   const text = readFileSync(file, 'utf8');
   return text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined);
 }
@@ -34,15 +37,20 @@ export function readVocab(file: string, command: string): string[] {
  * folders that do (a default or compare run), in name order.
  */
 export function findRunModels(dir: string, command: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`msmoe ${command}: --run ${dir}: no such folder`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`msmoe ${command}: --run ${dir}: no such folder`);
   if (existsSync(join(dir, BEST_CHECKPOINT))) return [dir];
   const found: string[] = [];
   for (const variant of readdirSync(dir).sort()) {
     const vdir = join(dir, variant);
     if (!statSync(vdir).isDirectory()) continue;
-    for (const seed of readdirSync(vdir).sort()) if (existsSync(join(vdir, seed, BEST_CHECKPOINT))) found.push(join(vdir, seed));
+    for (const seed of readdirSync(vdir).sort())
+      if (existsSync(join(vdir, seed, BEST_CHECKPOINT))) found.push(join(vdir, seed));
   }
-  if (found.length === 0) throw new UsageError(`msmoe ${command}: --run ${dir}: no ${BEST_CHECKPOINT} there or in <variant>/seed-<s>/ below it (train first: msmoe)`);
+  if (found.length === 0)
+    throw new UsageError(
+      `msmoe ${command}: --run ${dir}: no ${BEST_CHECKPOINT} there or in <variant>/seed-<s>/ below it (train first: msmoe)`,
+    );
   return found;
 }
 
@@ -58,7 +66,13 @@ export interface RunModel {
  * Loads weights: a checkpoint written by `msmoe train` (its config inside) or official-name weights with `config`.
  * Checks that the vocabulary fits the model.
  */
-export async function loadModel(weights: string, words: string[], config: LmConfig | undefined, command: string, name: string): Promise<RunModel> {
+export async function loadModel(
+  weights: string,
+  words: string[],
+  config: LmConfig | undefined,
+  command: string,
+  name: string,
+): Promise<RunModel> {
   if (!existsSync(weights)) throw new UsageError(`msmoe ${command}: ${weights}: no such file`);
   const { metadata } = await readSafetensors(weights);
   let model: SmoeLanguageModel;
@@ -75,7 +89,9 @@ export async function loadModel(weights: string, words: string[], config: LmConf
   }
   if (words.length !== model.config.vocab) {
     model.dispose();
-    throw new UsageError(`msmoe ${command}: the vocabulary has ${words.length} words but the model ${name} has vocab ${model.config.vocab}; pass the run's own vocab.txt`);
+    throw new UsageError(
+      `msmoe ${command}: the vocabulary has ${words.length} words but the model ${name} has vocab ${model.config.vocab}; pass the run's own vocab.txt`,
+    );
   }
   return { name, model, words };
 }
@@ -85,8 +101,19 @@ export async function loadRunModels(dir: string, command: string): Promise<RunMo
   const folders = findRunModels(dir, command);
   const models: RunModel[] = [];
   for (const folder of folders) {
-    const name = folder === dir ? folder.replace(/\/+$/, '').replace(/^.*\//, '') : folder.slice(dir.replace(/\/+$/, '').length + 1);
-    models.push(await loadModel(join(folder, BEST_CHECKPOINT), readVocab(join(folder, VOCAB_FILE), command), undefined, command, name));
+    const name =
+      folder === dir
+        ? folder.replace(/\/+$/, '').replace(/^.*\//, '')
+        : folder.slice(dir.replace(/\/+$/, '').length + 1);
+    models.push(
+      await loadModel(
+        join(folder, BEST_CHECKPOINT),
+        readVocab(join(folder, VOCAB_FILE), command),
+        undefined,
+        command,
+        name,
+      ),
+    );
   }
   return models;
 }

@@ -110,7 +110,9 @@ class MnistStream implements TrainStream {
     private readonly seed: number,
   ) {
     if (!(Number.isInteger(batch) && batch > 0 && batch <= split.count)) {
-      throw new RangeError(`MNIST training batch must be an integer in [1, ${split.count}] (the training images), got ${batch}`);
+      throw new RangeError(
+        `MNIST training batch must be an integer in [1, ${split.count}] (the training images), got ${batch}`,
+      );
     }
     this.order = epochOrder(seed, 0, split.count);
   }
@@ -140,7 +142,9 @@ class MnistStream implements TrainStream {
 
   restore(state: VisionDataState): void {
     if (state.kind !== 'mnist' || state.imageCount !== this.split.count || state.seed !== this.seed) {
-      throw new Error(`saved data position (${JSON.stringify(state)}) is not for these ${this.split.count} MNIST training images with seed ${this.seed}`);
+      throw new Error(
+        `saved data position (${JSON.stringify(state)}) is not for these ${this.split.count} MNIST training images with seed ${this.seed}`,
+      );
     }
     this.epoch = state.epoch;
     this.index = state.index;
@@ -153,8 +157,21 @@ class FolderStream implements TrainStream {
   private readonly loader: ImageLoader;
   private epoch: AsyncGenerator<VisionBatch> | null = null;
 
-  constructor(set: ImageSet, batch: number, seed: number, imageSize: number, concurrency?: number, augment?: VisionAugment | null) {
-    const options: LoaderOptions = { batchSize: batch, train: true, seed, size: imageSize, ...(concurrency ? { concurrency } : {}) };
+  constructor(
+    set: ImageSet,
+    batch: number,
+    seed: number,
+    imageSize: number,
+    concurrency?: number,
+    augment?: VisionAugment | null,
+  ) {
+    const options: LoaderOptions = {
+      batchSize: batch,
+      train: true,
+      seed,
+      size: imageSize,
+      ...(concurrency ? { concurrency } : {}),
+    };
     if (augment) {
       options.scale = augment.cropArea;
       if (augment.randAugment) options.randAugment = augment.randAugment;
@@ -170,7 +187,9 @@ class FolderStream implements TrainStream {
       if (!r.done) return r.value;
       this.epoch = null;
     }
-    throw new Error(`the training set ${this.loader.set.root} yields no full batch of ${this.loader.options.batchSize} images`);
+    throw new Error(
+      `the training set ${this.loader.set.root} yields no full batch of ${this.loader.options.batchSize} images`,
+    );
   }
 
   state(): VisionDataState {
@@ -191,7 +210,12 @@ export function folderSplit(name: string, set: ImageSet, imageSize: number, conc
     name,
     count: set.images.length,
     async *batches(batch) {
-      const loader = new ImageLoader(set, { batchSize: batch, train: false, size: imageSize, ...(concurrency ? { concurrency } : {}) });
+      const loader = new ImageLoader(set, {
+        batchSize: batch,
+        train: false,
+        size: imageSize,
+        ...(concurrency ? { concurrency } : {}),
+      });
       yield* loader.epoch();
     },
   };
@@ -253,7 +277,11 @@ export function digitSplit(name: string, split: MnistSplit): EvalSplit {
     async *batches(batch) {
       for (let start = 0; start < split.count; start += batch) {
         const end = Math.min(split.count, start + batch);
-        yield { images: digitsToInput(split.images.subarray(start * px, end * px)), labels: split.labels.subarray(start, end), count: end - start };
+        yield {
+          images: digitsToInput(split.images.subarray(start * px, end * px)),
+          labels: split.labels.subarray(start, end),
+          count: end - start,
+        };
       }
     },
   };

@@ -31,7 +31,14 @@ export function pplTable(results: VariantResult[]): string {
   const cols = COLUMNS.filter(([k]) => results.some((r) => r.ppl[k] !== undefined));
   const rows = variants.map((v) => {
     const rs = results.filter((r) => r.variant === v);
-    return [v, ...cols.map(([k]) => formatMeanStd(rs.map((r) => r.ppl[k]!))), formatMeanStd(rs.map((r) => r.tokensPerSecond), 0)];
+    return [
+      v,
+      ...cols.map(([k]) => formatMeanStd(rs.map((r) => r.ppl[k]!))),
+      formatMeanStd(
+        rs.map((r) => r.tokensPerSecond),
+        0,
+      ),
+    ];
   });
   return markdownTable(['variant', ...cols.map(([, label]) => label), 'train tok/s'], rows);
 }
@@ -47,7 +54,11 @@ function smooth(values: number[], window: number): [number, number][] {
 }
 
 /** Writes `report.md`, `loss.svg`, `valid-ppl.svg` and `results.json` into `outDir`. */
-export function writeCompareReport(outDir: string, results: VariantResult[], context: Record<string, string>): CompareReportFiles {
+export function writeCompareReport(
+  outDir: string,
+  results: VariantResult[],
+  context: Record<string, string>,
+): CompareReportFiles {
   const files = {
     report: join(outDir, 'report.md'),
     lossPlot: join(outDir, 'loss.svg'),
@@ -74,8 +85,26 @@ export function writeCompareReport(outDir: string, results: VariantResult[], con
   const window = Math.max(1, Math.round((results[0]?.trainLoss.length ?? 1) / 50));
   const series = results.map((r) => ({ name: `${r.variant} s${r.seed}`, points: smooth(r.trainLoss, window) }));
   writeFileSync(files.lossPlot, linePlot(`training NLL (moving average of ${window})`, 'step', 'NLL (nats)', series));
-  writeFileSync(files.validPlot, linePlot('validation perplexity', 'step', 'PPL', results.map((r) => ({ name: `${r.variant} s${r.seed}`, points: r.valid.map((v) => [v.step, v.ppl] as [number, number]) }))));
-  writeFileSync(files.json, JSON.stringify(results.map(({ trainLoss, ...rest }) => ({ ...rest, finalTrainLoss: trainLoss.at(-1) })), null, 2) + '\n');
+  writeFileSync(
+    files.validPlot,
+    linePlot(
+      'validation perplexity',
+      'step',
+      'PPL',
+      results.map((r) => ({
+        name: `${r.variant} s${r.seed}`,
+        points: r.valid.map((v) => [v.step, v.ppl] as [number, number]),
+      })),
+    ),
+  );
+  writeFileSync(
+    files.json,
+    JSON.stringify(
+      results.map(({ trainLoss, ...rest }) => ({ ...rest, finalTrainLoss: trainLoss.at(-1) })),
+      null,
+      2,
+    ) + '\n',
+  );
   const md = [
     '# msmoe comparison',
     '',

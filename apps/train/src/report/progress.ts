@@ -32,7 +32,9 @@ export class ProgressBar {
     const elapsed = (performance.now() - this.start) / 1000;
     const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
     const frac = Math.min(1, done / Math.max(1, this.total));
-    const info = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
+    const info = Object.entries(fields)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('  ');
     if (this.stream.isTTY) {
       const width = 24;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
@@ -40,7 +42,9 @@ export class ProgressBar {
       this.lineOpen = true;
     } else if (performance.now() - this.lastPlain >= this.plainEveryMs || done === this.total) {
       this.lastPlain = performance.now();
-      this.stream.write(`${this.label} ${done}/${this.total} (${(frac * 100).toFixed(0)}%)  ${info}  ETA ${formatDuration(eta)}\n`);
+      this.stream.write(
+        `${this.label} ${done}/${this.total} (${(frac * 100).toFixed(0)}%)  ${info}  ETA ${formatDuration(eta)}\n`,
+      );
     }
   }
 

@@ -28,15 +28,22 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 
 function frame(title: string, xLabel: string, yLabel: string, body: string, legend: string[]): string {
   const items = legend
-    .map((n, i) => `<rect x="${W - PAD.r + 12}" y="${PAD.t + 18 * i}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
-      `<text x="${W - PAD.r + 30}" y="${PAD.t + 18 * i + 10}" font-size="12">${esc(n)}</text>`)
+    .map(
+      (n, i) =>
+        `<rect x="${W - PAD.r + 12}" y="${PAD.t + 18 * i}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
+        `<text x="${W - PAD.r + 30}" y="${PAD.t + 18 * i + 10}" font-size="12">${esc(n)}</text>`,
+    )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">` +
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">` +
     `<rect width="${W}" height="${H}" fill="white"/>` +
     `<text x="${(W - PAD.r + PAD.l) / 2}" y="18" font-size="14" text-anchor="middle">${esc(title)}</text>` +
     `<text x="${(W - PAD.r + PAD.l) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>` +
     `<text x="14" y="${H / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(yLabel)}</text>` +
-    body + items + '</svg>\n';
+    body +
+    items +
+    '</svg>\n'
+  );
 }
 
 /** A line plot of several series on shared axes. */
@@ -46,15 +53,21 @@ export function linePlot(title: string, xLabel: string, yLabel: string, series: 
   const [y0, y1] = pts.length ? [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))] : [0, 1];
   const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
   const sy = (y: number) => H - PAD.b - ((y - y0) / (y1 - y0 || 1)) * (H - PAD.t - PAD.b);
-  let body = `<line x1="${PAD.l}" y1="${H - PAD.b}" x2="${W - PAD.r}" y2="${H - PAD.b}" stroke="black"/>` +
+  let body =
+    `<line x1="${PAD.l}" y1="${H - PAD.b}" x2="${W - PAD.r}" y2="${H - PAD.b}" stroke="black"/>` +
     `<line x1="${PAD.l}" y1="${PAD.t}" x2="${PAD.l}" y2="${H - PAD.b}" stroke="black"/>`;
-  for (const t of ticks(x0, x1)) body += `<text x="${sx(t)}" y="${H - PAD.b + 16}" font-size="11" text-anchor="middle">${t}</text>`;
+  for (const t of ticks(x0, x1))
+    body += `<text x="${sx(t)}" y="${H - PAD.b + 16}" font-size="11" text-anchor="middle">${t}</text>`;
   for (const t of ticks(y0, y1)) {
-    body += `<line x1="${PAD.l}" y1="${sy(t)}" x2="${W - PAD.r}" y2="${sy(t)}" stroke="#eee"/>` +
+    body +=
+      `<line x1="${PAD.l}" y1="${sy(t)}" x2="${W - PAD.r}" y2="${sy(t)}" stroke="#eee"/>` +
       `<text x="${PAD.l - 6}" y="${sy(t) + 4}" font-size="11" text-anchor="end">${t}</text>`;
   }
   series.forEach((s, i) => {
-    const d = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
+    const d = s.points
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+      .map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
+      .join(' ');
     body += `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${d}"/>`;
     // A line needs two points to show; sparse series (e.g. one validation per run) get a marker per point.
     if (s.points.length <= MARKERS_UP_TO) {
@@ -64,17 +77,31 @@ export function linePlot(title: string, xLabel: string, yLabel: string, series: 
       }
     }
   });
-  return frame(title, xLabel, yLabel, body, series.map((s) => s.name));
+  return frame(
+    title,
+    xLabel,
+    yLabel,
+    body,
+    series.map((s) => s.name),
+  );
 }
 
 /** Grouped bars: one group per category (e.g. layer), one bar per member (e.g. expert) with `values[group][member]`. */
-export function groupedBars(title: string, xLabel: string, yLabel: string, groups: string[], members: string[], values: number[][]): string {
+export function groupedBars(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  groups: string[],
+  members: string[],
+  values: number[][],
+): string {
   const max = Math.max(1e-12, ...values.flat());
   const gw = (W - PAD.l - PAD.r) / Math.max(1, groups.length);
   const bw = (gw * 0.8) / Math.max(1, members.length);
   const sy = (y: number) => H - PAD.b - (y / max) * (H - PAD.t - PAD.b);
   let body = `<line x1="${PAD.l}" y1="${H - PAD.b}" x2="${W - PAD.r}" y2="${H - PAD.b}" stroke="black"/>`;
-  for (const t of ticks(0, max)) body += `<text x="${PAD.l - 6}" y="${sy(t) + 4}" font-size="11" text-anchor="end">${t}</text>`;
+  for (const t of ticks(0, max))
+    body += `<text x="${PAD.l - 6}" y="${sy(t) + 4}" font-size="11" text-anchor="end">${t}</text>`;
   groups.forEach((g, gi) => {
     body += `<text x="${PAD.l + gw * (gi + 0.5)}" y="${H - PAD.b + 16}" font-size="11" text-anchor="middle">${esc(g)}</text>`;
     members.forEach((_, mi) => {

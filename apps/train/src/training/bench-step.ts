@@ -49,8 +49,13 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
   const sync = dp && dp.size > 1 ? dp.stepSync(params) : null;
   await sync?.prepare();
   const m = config.blockSize;
-  const ids = () => // [B / ranks, M]
-    tf.tensor2d(Int32Array.from({ length: local * m }, () => rng.int(config.vocab)), [local, m], 'int32');
+  const ids = () =>
+    // [B / ranks, M]
+    tf.tensor2d(
+      Int32Array.from({ length: local * m }, () => rng.int(config.vocab)),
+      [local, m],
+      'int32',
+    );
   const [x, y] = [ids(), ids()];
   let cache = model.initCache(local);
   const step = async (): Promise<number> => {

@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { FileFormatError, readSafetensors, removeStaleTempFiles, writeSafetensors, type TensorData } from '@momentum-smoe/core';
+import {
+  FileFormatError,
+  readSafetensors,
+  removeStaleTempFiles,
+  writeSafetensors,
+  type TensorData,
+} from '@momentum-smoe/core';
 
 /** What a checkpoint holds: parameters, optimiser moments, non-parameter tensors (e.g. the attention cache), state. */
 export interface Checkpoint<S> {
@@ -37,7 +43,11 @@ export async function saveCheckpoint<S>(file: string, ckpt: Checkpoint<S>): Prom
   [ckpt.model, ckpt.optimizer, ckpt.buffers].forEach((group, i) => {
     for (const [k, t] of group) all.set(`${PREFIXES[i]}/${k}`, t);
   });
-  await writeSafetensors(file, all, { format: 'msmoe-checkpoint-1', state: JSON.stringify(ckpt.state), sha256: digest(all) });
+  await writeSafetensors(file, all, {
+    format: 'msmoe-checkpoint-1',
+    state: JSON.stringify(ckpt.state),
+    sha256: digest(all),
+  });
 }
 
 /**
@@ -49,14 +59,20 @@ export async function loadCheckpoint<S>(file: string): Promise<Checkpoint<S>> {
   if (metadata.format !== 'msmoe-checkpoint-1' || metadata.state === undefined) {
     throw new FileFormatError(file, 'not an msmoe checkpoint (no msmoe-checkpoint-1 metadata)');
   }
-  if (digest(tensors) !== metadata.sha256) throw new FileFormatError(file, 'checksum mismatch: the checkpoint is corrupt');
+  if (digest(tensors) !== metadata.sha256)
+    throw new FileFormatError(file, 'checksum mismatch: the checkpoint is corrupt');
   const groups = PREFIXES.map(() => new Map<string, TensorData>());
   for (const [k, t] of tensors) {
     const slash = k.indexOf('/');
     const group = PREFIXES.indexOf(k.slice(0, slash) as (typeof PREFIXES)[number]);
-    if (group < 0) throw new FileFormatError(file, `unexpected tensor '${k}' (expected model/, optim/ or buffer/ names)`);
+    if (group < 0)
+      throw new FileFormatError(file, `unexpected tensor '${k}' (expected model/, optim/ or buffer/ names)`);
     groups[group]!.set(k.slice(slash + 1), t);
   }
-  const [model, optimizer, buffers] = groups as [Map<string, TensorData>, Map<string, TensorData>, Map<string, TensorData>];
+  const [model, optimizer, buffers] = groups as [
+    Map<string, TensorData>,
+    Map<string, TensorData>,
+    Map<string, TensorData>,
+  ];
   return { model, optimizer, buffers, state: JSON.parse(metadata.state) as S };
 }

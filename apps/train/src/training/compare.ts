@@ -81,7 +81,9 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
       });
       if (options.signal?.aborted) {
         r.model.dispose();
-        throw new InterruptedError(`interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`);
+        throw new InterruptedError(
+          `interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`,
+        );
       }
       const logged = new MetricsLog(join(dir, 'metrics.jsonl')).read();
       const ev = async (ids: Int32Array) => Math.exp(await evaluateLmShared(r.model, head(ids), budget.evalBatch, dp));
@@ -105,7 +107,8 @@ export async function compareVariants(options: CompareOptions): Promise<VariantR
         layers: (logged.findLast((rec) => rec.layers)?.layers as LmLayerValues[] | undefined) ?? [],
       });
       r.model.dispose();
-      if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
+      if (tf.memory().numTensors > 10_000)
+        console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
     }
   }
   return results;

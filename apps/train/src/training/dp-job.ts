@@ -18,7 +18,15 @@ type Initial = Map<string, TensorData>;
 
 /** A job every rank runs. `stop` is a shared one-word flag: nonzero asks every rank to stop after a checkpoint. */
 export type DpJob = { backend: string } & (
-  | { kind: 'lm'; run: LmRunConfig; train: Int32Array; valid: Int32Array; outDir: string; resume: boolean; initial?: Initial }
+  | {
+      kind: 'lm';
+      run: LmRunConfig;
+      train: Int32Array;
+      valid: Int32Array;
+      outDir: string;
+      resume: boolean;
+      initial?: Initial;
+    }
   | { kind: 'vision'; run: VisionRunConfig; dataDir?: string; outDir: string; resume: boolean; initial?: Initial }
   | { kind: 'compare'; options: Omit<CompareOptions, 'signal' | 'data'>; data: LmData }
   | { kind: 'bench'; options: BenchOptions }
@@ -61,7 +69,8 @@ export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSigna
     case 'vision': {
       const { imageSize } = job.run.model;
       const augment = (job.run as { augment?: VisionAugment | null }).augment ?? null;
-      const spec = job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize, augment };
+      const spec =
+        job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize, augment };
       const data = await loadVisionData(spec);
       const { model, ...result } = await trainVision(job.run, data, job.outDir, {
         resume: job.resume,

@@ -26,9 +26,7 @@ export const WORKERS_FLAG = {
 
 /** How a command runs: in this process alone, on worker threads, or as one rank of an MPI job. */
 export type ParallelPlan =
-  | { mode: 'single' }
-  | { mode: 'workers'; size: number }
-  | { mode: 'mpi'; launcher: LauncherInfo };
+  { mode: 'single' } | { mode: 'workers'; size: number } | { mode: 'mpi'; launcher: LauncherInfo };
 
 /**
  * The plan for `--workers` (`undefined`, `N` or `auto` = this machine's cores) and the launcher's environment.

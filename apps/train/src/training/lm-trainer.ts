@@ -164,7 +164,12 @@ function lmTask(
       gradNorm.dispose();
       tf.dispose(cache);
       cache = nextCache[0]!.map((_, layer) =>
-        run.batchSplit === 1 ? nextCache[0]![layer]! : tf.concat(nextCache.map((c) => c[layer]!), 0),
+        run.batchSplit === 1
+          ? nextCache[0]![layer]!
+          : tf.concat(
+              nextCache.map((c) => c[layer]!),
+              0,
+            ),
       );
       if (run.batchSplit > 1) tf.dispose(nextCache.flat());
       const layers = reports.length ? await readLayerReports(reports) : undefined;

@@ -44,8 +44,14 @@ export class Adam {
     for (const [name, p] of params) {
       if (!p.trainable) continue;
       // tidy frees the zeros each variable was copied from
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -63,13 +69,22 @@ export class Adam {
       });
       const present = named.filter((e): e is typeof e & { g: tf.Tensor } => e.g !== undefined);
       const norm = tf.sqrt(squaredNorm(present.map((e) => e.g))) as tf.Scalar;
-      const scale = clipNorm === undefined ? undefined : (tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) as tf.Scalar);
+      const scale =
+        clipNorm === undefined ? undefined : (tf.minimum(1, tf.div(clipNorm, tf.add(norm, 1e-6))) as tf.Scalar);
       for (const { name, p, g } of present) {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         // one fused pass per parameter on wasm (see @momentum-smoe/core adamStep)
         const wd = weightDecay > 0 && decay(name) ? weightDecay : 0;
-        const next = adamStep(p, g, m, v, { lr, beta1, beta2, eps, step: this.step, weightDecay: wd, gradScale: scale });
+        const next = adamStep(p, g, m, v, {
+          lr,
+          beta1,
+          beta2,
+          eps,
+          step: this.step,
+          weightDecay: wd,
+          gradScale: scale,
+        });
         m.assign(next.m);
         v.assign(next.v);
         p.assign(next.param);
@@ -93,10 +108,14 @@ export class Adam {
   load(state: Map<string, TensorData>, step: number): void {
     const problems: string[] = [];
     for (const [name, m] of this.m) {
-      for (const [suffix, target] of [['exp_avg', m], ['exp_avg_sq', this.v.get(name)!]] as const) {
+      for (const [suffix, target] of [
+        ['exp_avg', m],
+        ['exp_avg_sq', this.v.get(name)!],
+      ] as const) {
         const t = state.get(`${name}.${suffix}`);
         if (!t) problems.push(`missing ${name}.${suffix}`);
-        else if (t.shape.join() !== target.shape.join()) problems.push(`${name}.${suffix}: shape [${t.shape}] ≠ [${target.shape}]`);
+        else if (t.shape.join() !== target.shape.join())
+          problems.push(`${name}.${suffix}: shape [${t.shape}] ≠ [${target.shape}]`);
         else tf.tidy(() => target.assign(tf.tensor(t.data, t.shape, 'float32')));
       }
     }

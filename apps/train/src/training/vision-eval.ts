@@ -5,7 +5,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { meanCorruptionError, readSubsetSet, restrictLogits, scanImageNetC, ALEXNET_TOP1_ERRORS, type SubsetMapping } from '@momentum-smoe/datasets';
+import {
+  meanCorruptionError,
+  readSubsetSet,
+  restrictLogits,
+  scanImageNetC,
+  ALEXNET_TOP1_ERRORS,
+  type SubsetMapping,
+} from '@momentum-smoe/datasets';
 import type { VisionMoE } from '@momentum-smoe/models';
 import { digitSplit, folderSplit, type EvalSplit, type VisionData } from '../data/vision-data.js';
 import { addTopK, accuracies } from '../vision/top-k.js';
@@ -44,7 +51,11 @@ function sigmoidXentSum(logits: Float32Array, labels: Int32Array, classes: numbe
  * const { top1, top5 } = await evaluateSplit(model, data.eval, { batch: 256 });
  * ```
  */
-export async function evaluateSplit(model: VisionMoE, split: EvalSplit, options: { batch?: number; restrict?: SubsetMapping } = {}): Promise<SplitAccuracy> {
+export async function evaluateSplit(
+  model: VisionMoE,
+  split: EvalSplit,
+  options: { batch?: number; restrict?: SubsetMapping } = {},
+): Promise<SplitAccuracy> {
   const { imageSize: s, channels } = model.config;
   const wasTraining = model.training;
   model.train(false);
@@ -143,7 +154,8 @@ export async function evaluateMnistRobustness(
     top1,
     errors,
     meanError: (100 * all.reduce((a, v) => a + v, 0)) / Math.max(1, all.length),
-    cleanNormalizedCE: (100 * perCorruption.reduce((a, v) => a + v / cleanError, 0)) / Math.max(1, perCorruption.length),
+    cleanNormalizedCE:
+      (100 * perCorruption.reduce((a, v) => a + v / cleanError, 0)) / Math.max(1, perCorruption.length),
     mCE: options.baseline ? corruptionMCE(errors, options.baseline) : null,
     baseline: options.baseline?.name ?? null,
   };
@@ -157,8 +169,13 @@ export async function evaluateMnistRobustness(
  * corruptionMCE({ gaussian_noise: [0.1, 0.1, 0.2, 0.2, 0.4] }, { name: 'vmoe', errors: { gaussian_noise: [0.2, 0.2, 0.4, 0.4, 0.8] } }); // 50
  * ```
  */
-export function corruptionMCE(errors: Readonly<Record<string, readonly number[]>>, baseline: CorruptionBaseline): number {
-  const reference = Object.fromEntries(Object.entries(baseline.errors).map(([c, e]) => [c, Math.max(1e-6, e.reduce((a, v) => a + v, 0) / e.length)]));
+export function corruptionMCE(
+  errors: Readonly<Record<string, readonly number[]>>,
+  baseline: CorruptionBaseline,
+): number {
+  const reference = Object.fromEntries(
+    Object.entries(baseline.errors).map(([c, e]) => [c, Math.max(1e-6, e.reduce((a, v) => a + v, 0) / e.length)]),
+  );
   return meanCorruptionError(errors, reference).mCE;
 }
 
@@ -203,24 +220,41 @@ export interface ImageNetRobustness {
  * ImageNet-A/R top-1/top-5 with predictions restricted to each subset's classes, and ImageNet-C mCE normalised by
  * AlexNet's errors (`meanCorruptionError`).
  */
-export async function evaluateImageNetRobustness(model: VisionMoE, options: ImageNetRobustnessOptions): Promise<ImageNetRobustness> {
+export async function evaluateImageNetRobustness(
+  model: VisionMoE,
+  options: ImageNetRobustnessOptions,
+): Promise<ImageNetRobustness> {
   const size = model.config.imageSize;
   const batch = options.batch ?? 128;
   const out: ImageNetRobustness = {};
-  for (const [key, dir] of [['a', options.imagenetA], ['r', options.imagenetR]] as const) {
+  for (const [key, dir] of [
+    ['a', options.imagenetA],
+    ['r', options.imagenetR],
+  ] as const) {
     if (dir === undefined) continue;
     const { set, mapping } = await readSubsetSet(dir, options.classes);
-    out[key] = await evaluateSplit(model, folderSplit(dir, set, size, options.concurrency), { batch, restrict: mapping });
+    out[key] = await evaluateSplit(model, folderSplit(dir, set, size, options.concurrency), {
+      batch,
+      restrict: mapping,
+    });
   }
   if (options.imagenetC !== undefined) {
     const top1: Record<string, number[]> = {};
-    for (const { corruption, severity, set } of await scanImageNetC(options.imagenetC, options.classes, options.corruptions)) {
-      const acc = await evaluateSplit(model, folderSplit(`${corruption} ${severity}`, set, size, options.concurrency), { batch });
+    for (const { corruption, severity, set } of await scanImageNetC(
+      options.imagenetC,
+      options.classes,
+      options.corruptions,
+    )) {
+      const acc = await evaluateSplit(model, folderSplit(`${corruption} ${severity}`, set, size, options.concurrency), {
+        batch,
+      });
       (top1[corruption] ??= [NaN, NaN, NaN, NaN, NaN])[severity - 1] = acc.top1;
     }
     const complete = Object.entries(top1).filter(([c, t]) => c in ALEXNET_TOP1_ERRORS && t.every(Number.isFinite));
     const excluded = Object.keys(top1).filter((c) => !complete.some(([k]) => k === c));
-    const report = complete.length ? meanCorruptionError(Object.fromEntries(complete.map(([c, t]) => [c, t.map((v) => 1 - v)]))) : null;
+    const report = complete.length
+      ? meanCorruptionError(Object.fromEntries(complete.map(([c, t]) => [c, t.map((v) => 1 - v)])))
+      : null;
     out.c = { top1, mCE: report?.mCE ?? null, ce: report?.ce ?? {}, excluded };
   }
   return out;
@@ -267,7 +301,11 @@ export interface VisionEvaluation {
  * console.log(result.clean.top1, result.mnist?.top1.gaussian_noise);
  * ```
  */
-export async function evaluateVision(model: VisionMoE, data: VisionData, options: VisionEvalOptions = {}): Promise<VisionEvaluation> {
+export async function evaluateVision(
+  model: VisionMoE,
+  data: VisionData,
+  options: VisionEvalOptions = {},
+): Promise<VisionEvaluation> {
   const batch = options.batch ?? 256;
   const robust = options.robustness ?? true;
   if (robust && data.mnistTest) {
@@ -279,7 +317,12 @@ export async function evaluateVision(model: VisionMoE, data: VisionData, options
     return { split: data.eval.name, clean: mnist.clean, mnist };
   }
   const clean = await evaluateSplit(model, data.eval, { batch });
-  if (!robust || data.kind !== 'imagenet' || (options.imagenetA ?? options.imagenetR ?? options.imagenetC) === undefined) return { split: data.eval.name, clean };
+  if (
+    !robust ||
+    data.kind !== 'imagenet' ||
+    (options.imagenetA ?? options.imagenetR ?? options.imagenetC) === undefined
+  )
+    return { split: data.eval.name, clean };
   const imagenet = await evaluateImageNetRobustness(model, {
     classes: data.classes,
     batch,

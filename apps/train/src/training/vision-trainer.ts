@@ -97,7 +97,9 @@ export interface VisionTrainOptions extends TrainOptions {
 
 /** Marks a block report's scalars and metrics to outlive the enclosing scope (dispose them after reading). */
 function keepRouting(b: BlockRouting): BlockRouting {
-  const metrics = Object.fromEntries(Object.entries(b.metrics).map(([k, t]) => [k, tf.keep(t as tf.Tensor)])) as unknown as BlockRouting['metrics'];
+  const metrics = Object.fromEntries(
+    Object.entries(b.metrics).map(([k, t]) => [k, tf.keep(t as tf.Tensor)]),
+  ) as unknown as BlockRouting['metrics'];
   return { ...b, auxLoss: tf.keep(b.auxLoss), metrics };
 }
 
@@ -105,7 +107,11 @@ function keepRouting(b: BlockRouting): BlockRouting {
 async function readRouting(blocks: BlockRouting[]): Promise<(MetricValues & { block: number; auxLoss: number })[]> {
   return Promise.all(
     // readMetrics reads only a plan's `metrics`, which a block report carries in the same form.
-    blocks.map(async (b) => ({ block: b.block, auxLoss: (await b.auxLoss.data())[0]!, ...(await readMetrics({ metrics: b.metrics } as RoutingPlan)) })),
+    blocks.map(async (b) => ({
+      block: b.block,
+      auxLoss: (await b.auxLoss.data())[0]!,
+      ...(await readMetrics({ metrics: b.metrics } as RoutingPlan)),
+    })),
   );
 }
 
@@ -122,7 +128,13 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp
   const rank = dp?.rank ?? 0;
   const params = model.namedParameters();
   const decay = kernelDecayMask(params);
-  const optimizer = new Adam(params, { beta1: 0.9, beta2: 0.999, weightDecay: run.weightDecay, decay, clipNorm: run.clipNorm });
+  const optimizer = new Adam(params, {
+    beta1: 0.9,
+    beta2: 0.999,
+    weightDecay: run.weightDecay,
+    decay,
+    clipNorm: run.clipNorm,
+  });
   const stream = data.train(run.batch, run.seed + 1);
   let batch: VisionBatch | null = null;
   // Routing readings of the first micro-batch, kept on logging steps only.
@@ -157,7 +169,9 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp
       // Mixup batches carry soft targets [b, classes]; the loss takes them in place of the labels [b].
       const C = run.model.numClasses;
       const targets = batch!.targets?.subarray(i0 * C, (i0 + micro) * C);
-      const y = targets ? tf.tensor2d(targets, [micro, C]) : tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32');
+      const y = targets
+        ? tf.tensor2d(targets, [micro, C])
+        : tf.tensor1d(batch!.labels.subarray(i0, i0 + micro), 'int32');
       const kept: { loss?: tf.Scalar; classification?: tf.Scalar; aux?: tf.Scalar } = {};
       const { value, grads } = tf.variableGrads(() => {
         const out = model.loss(x, y);
@@ -220,7 +234,9 @@ export async function trainVision(
 ): Promise<VisionRunResult> {
   const { imageSize: s, channels } = run.model;
   if (s !== data.imageSize || channels !== data.channels) {
-    throw new Error(`model '${run.name}' takes ${s}×${s}×${channels} images but the data has ${data.imageSize}×${data.imageSize}×${data.channels}`);
+    throw new Error(
+      `model '${run.name}' takes ${s}×${s}×${channels} images but the data has ${data.imageSize}×${data.imageSize}×${data.channels}`,
+    );
   }
   if (run.model.numClasses !== data.classes.length) {
     throw new Error(`model '${run.name}' has ${run.model.numClasses} classes but the data has ${data.classes.length}`);
@@ -241,7 +257,12 @@ export async function trainVision(
   const result = await runTrainingLoop(task, outDir, { ...loopOptions, ...sync, name: run.name });
   return {
     trainLoss: result.train.map((r) => r.loss as number),
-    evals: result.evals.map((r) => ({ step: r.step, top1: r.top1 as number, top5: r.top5 as number, loss: r.loss as number })),
+    evals: result.evals.map((r) => ({
+      step: r.step,
+      top1: r.top1 as number,
+      top5: r.top5 as number,
+      loss: r.loss as number,
+    })),
     model,
     imagesPerSecond: result.unitsPerSecond,
   };

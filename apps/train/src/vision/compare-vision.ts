@@ -77,7 +77,9 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
       });
       if (options.signal?.aborted) {
         r.model.dispose();
-        throw new InterruptedError(`interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`);
+        throw new InterruptedError(
+          `interrupted during ${run.name} after a checkpoint; rerun with --resume to continue`,
+        );
       }
       const ev = await evaluateVision(r.model, data, { batch: budget.evalBatch ?? 256 });
       results.push({
@@ -91,16 +93,22 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
         parameters: r.model.parameterCount(),
       });
       r.model.dispose();
-      if (tf.memory().numTensors > 10_000) console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
+      if (tf.memory().numTensors > 10_000)
+        console.warn(`warning: ${tf.memory().numTensors} tensors alive after ${run.name}`);
     }
   }
   const base = results.filter((r) => r.variant === options.variants[0] && r.robustness);
   if (base.length) {
     const errors = Object.fromEntries(
-      Object.keys(base[0]!.robustness!.errors).map((c) => [c, [0, 1, 2, 3, 4].map((s) => base.reduce((a, r) => a + r.robustness!.errors[c]![s]!, 0) / base.length)]),
+      Object.keys(base[0]!.robustness!.errors).map((c) => [
+        c,
+        [0, 1, 2, 3, 4].map((s) => base.reduce((a, r) => a + r.robustness!.errors[c]![s]!, 0) / base.length),
+      ]),
     );
     const baseline = { name: `${options.variants[0]} (mean over ${base.length} seeds)`, errors };
-    for (const r of results) if (r.robustness) r.robustness = { ...r.robustness, mCE: corruptionMCE(r.robustness.errors, baseline), baseline: baseline.name };
+    for (const r of results)
+      if (r.robustness)
+        r.robustness = { ...r.robustness, mCE: corruptionMCE(r.robustness.errors, baseline), baseline: baseline.name };
   }
   return results;
 }

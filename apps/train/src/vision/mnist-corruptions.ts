@@ -38,12 +38,23 @@ const clip01 = (v: number) => Math.min(1, Math.max(0, v));
  * const noisy = corruptDigits(test.images, 28, 'gaussian_noise', 3, 0); // [N, 28, 28]
  * ```
  */
-export function corruptDigits(images: Float32Array, side: number, corruption: MnistCorruption, severity: number, seed: number): Float32Array {
-  if (!(Number.isInteger(severity) && severity >= 1 && severity <= 5)) throw new RangeError(`corruptDigits: severity must be 1..5, got ${severity}`);
+export function corruptDigits(
+  images: Float32Array,
+  side: number,
+  corruption: MnistCorruption,
+  severity: number,
+  seed: number,
+): Float32Array {
+  if (!(Number.isInteger(severity) && severity >= 1 && severity <= 5))
+    throw new RangeError(`corruptDigits: severity must be 1..5, got ${severity}`);
   const pixels = side * side;
-  if (images.length % pixels !== 0) throw new RangeError(`corruptDigits: ${images.length} values are not [N, ${side}, ${side}]`);
+  if (images.length % pixels !== 0)
+    throw new RangeError(`corruptDigits: ${images.length} values are not [N, ${side}, ${side}]`);
   const param = MNIST_CORRUPTION_PARAMETERS[corruption]?.[severity - 1];
-  if (param === undefined) throw new RangeError(`corruptDigits: unknown corruption '${String(corruption)}' (known: ${MNIST_CORRUPTIONS.join(', ')})`);
+  if (param === undefined)
+    throw new RangeError(
+      `corruptDigits: unknown corruption '${String(corruption)}' (known: ${MNIST_CORRUPTIONS.join(', ')})`,
+    );
   const rng = new Rng(seed);
   switch (corruption) {
     case 'gaussian_noise':

@@ -28,7 +28,9 @@ export function overrideVisionConfig(base: VisionMoEConfig, file: string, comman
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     const example = '{"imageSize": 32}';
-    throw new UsageError(`msmoe ${command}: --config ${file} must be a JSON object of vision config fields (e.g. ${example})`);
+    throw new UsageError(
+      `msmoe ${command}: --config ${file} must be a JSON object of vision config fields (e.g. ${example})`,
+    );
   }
   const o = json as Partial<VisionMoEConfig>;
   const merged = {

@@ -46,7 +46,9 @@ export function setModelRngStates(root: object, states: Record<string, RngState>
   const missing = Object.keys(states).filter((p) => !rngs.has(p));
   const extra = [...rngs.keys()].filter((p) => !(p in states));
   if (missing.length || extra.length) {
-    throw new Error(`${what}: random generators do not match the model (saved only: ${missing.join(', ') || 'none'}; model only: ${extra.join(', ') || 'none'})`);
+    throw new Error(
+      `${what}: random generators do not match the model (saved only: ${missing.join(', ') || 'none'}; model only: ${extra.join(', ') || 'none'})`,
+    );
   }
   for (const [path, rng] of rngs) rng.setState(states[path]!);
 }

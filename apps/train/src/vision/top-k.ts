@@ -19,12 +19,15 @@ export interface TopKCounts {
  */
 export function labelRanks(logits: Float32Array, labels: Int32Array, classes: number): Int32Array {
   if (logits.length !== labels.length * classes) {
-    throw new Error(`labelRanks: logits of length ${logits.length} are not [${labels.length}, ${classes}] for ${labels.length} labels`);
+    throw new Error(
+      `labelRanks: logits of length ${logits.length} are not [${labels.length}, ${classes}] for ${labels.length} labels`,
+    );
   }
   const ranks = new Int32Array(labels.length);
   for (let b = 0; b < labels.length; b++) {
     const y = labels[b]!;
-    if (!(y >= 0 && y < classes)) throw new Error(`labelRanks: label ${y} of image ${b} is not a class in [0, ${classes})`);
+    if (!(y >= 0 && y < classes))
+      throw new Error(`labelRanks: label ${y} of image ${b} is not a class in [0, ${classes})`);
     const row = b * classes;
     const target = logits[row + y]!;
     let rank = 0;

@@ -27,7 +27,10 @@ export function visionTable(results: VisionVariantResult[]): string {
       formatMeanStd(rs.map((r) => 100 * r.clean.top5)),
       formatMeanStd(rs.map(corruptedTop1)),
       formatMeanStd(rs.map((r) => r.robustness?.mCE ?? NaN)),
-      formatMeanStd(rs.map((r) => r.imagesPerSecond), 0),
+      formatMeanStd(
+        rs.map((r) => r.imagesPerSecond),
+        0,
+      ),
     ];
   });
   return markdownTable(['variant', 'top-1 %', 'top-5 %', 'corrupted top-1 %', 'mCE', 'train img/s'], rows);
@@ -57,7 +60,10 @@ function lastExpertLoad(runDir: string): { block: number; tokensPerExpert: numbe
   const file = join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return [];
   type Row = { moe?: { block: number; tokensPerExpert: number[] }[] };
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const rows = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
   return rows.filter((r) => r.moe).at(-1)?.moe ?? [];
 }
 
@@ -78,8 +84,14 @@ export function writeVisionReport(
   const label = (r: VisionVariantResult) => `${r.variant} s${r.seed}`;
   const window = Math.max(1, Math.round((results[0]?.trainLoss.length ?? 1) / 50));
   const losses = results.map((r) => ({ name: label(r), points: smooth(r.trainLoss, window) }));
-  plot('loss.svg', linePlot(`training loss (moving average of ${window})`, 'step', 'sigmoid cross-entropy + aux', losses));
-  const top1 = results.map((r) => ({ name: label(r), points: r.evals.map((e) => [e.step, 100 * e.top1] as [number, number]) }));
+  plot(
+    'loss.svg',
+    linePlot(`training loss (moving average of ${window})`, 'step', 'sigmoid cross-entropy + aux', losses),
+  );
+  const top1 = results.map((r) => ({
+    name: label(r),
+    points: r.evals.map((e) => [e.step, 100 * e.top1] as [number, number]),
+  }));
   plot('top1.svg', linePlot('held-out top-1', 'step', 'top-1 %', top1));
   const robust = results.filter((r) => r.robustness);
   if (robust.length) {
@@ -102,7 +114,17 @@ export function writeVisionReport(
     const members = Array.from({ length: experts }, (_, e) => `expert ${e}`);
     const blocks = load.map((b) => `block ${b.block}`);
     const title = `${variant}: tokens per expert (last logged step)`;
-    plot(`expert-load-${variant}.svg`, groupedBars(title, 'MoE block', 'tokens', blocks, members, load.map((b) => b.tokensPerExpert)));
+    plot(
+      `expert-load-${variant}.svg`,
+      groupedBars(
+        title,
+        'MoE block',
+        'tokens',
+        blocks,
+        members,
+        load.map((b) => b.tokensPerExpert),
+      ),
+    );
   }
   const json = join(outDir, 'results.json');
   const summary = results.map(({ trainLoss, ...r }) => ({ ...r, finalTrainLoss: trainLoss.at(-1) }));

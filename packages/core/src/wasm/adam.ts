@@ -28,11 +28,18 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
 
 /** True when the active backend is wasm with these kernels registered and our SIMD module instantiable. */
 export function optimizerKernelsUsable(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(ADAM_STEP, 'wasm') !== undefined && simdKernels(asWasmBackend(tf.backend())) !== null;
+  return (
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(ADAM_STEP, 'wasm') !== undefined &&
+    simdKernels(asWasmBackend(tf.backend())) !== null
+  );
 }
 
 function adamStep(args: KernelArgs): tf.TensorInfo[] {
-  const { param, grad, m, v, scale } = args.inputs as unknown as Record<'param' | 'grad' | 'm' | 'v' | 'scale', tf.TensorInfo>;
+  const { param, grad, m, v, scale } = args.inputs as unknown as Record<
+    'param' | 'grad' | 'm' | 'v' | 'scale',
+    tf.TensorInfo
+  >;
   const { lr, beta1, beta2, eps, c1, c2, weightDecay } = args.attrs as unknown as AdamStepAttrs;
   const backend = asWasmBackend(args.backend);
   const outs = [param, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
@@ -40,7 +47,24 @@ function adamStep(args: KernelArgs): tf.TensorInfo[] {
   const g = f32At(backend, offsetOf(backend, scale), 1)[0]!;
   const count = tf.util.sizeFromShape(param.shape);
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simdKernels(backend)!.adamF32(at(param), at(grad), at(m), at(v), pOut, mOut, vOut, count, lr, beta1, beta2, eps, c1, c2, weightDecay, g);
+  simdKernels(backend)!.adamF32(
+    at(param),
+    at(grad),
+    at(m),
+    at(v),
+    pOut,
+    mOut,
+    vOut,
+    count,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    c1,
+    c2,
+    weightDecay,
+    g,
+  );
   return outs;
 }
 
@@ -48,7 +72,8 @@ function squaredNorm(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
   const kernels = simdKernels(backend)!;
   let sum = 0;
-  for (const t of Object.values(args.inputs) as tf.TensorInfo[]) sum += kernels.sumSquaresF32(offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
+  for (const t of Object.values(args.inputs) as tf.TensorInfo[])
+    sum += kernels.sumSquaresF32(offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
   const out = backend.makeOutput([], 'float32');
   f32At(backend, offsetOf(backend, out), 1)[0] = sum;
   return out;

@@ -9,7 +9,11 @@ import { asWasmBackend } from './heap.js';
 import { hasSimdGemm } from './simd/simd-gemm.js';
 import { simdBatchMatMul } from './simd-batch-matmul.js';
 
-function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function batchMatMul(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {

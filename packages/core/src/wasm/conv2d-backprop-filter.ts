@@ -12,7 +12,14 @@ import { type WasmBackend, asWasmBackend, f32At, makeView, offsetOf, releaseView
 const MAX_COLS = 1 << 24;
 
 /** Fills `cols` ([count·outH·outW, fh·fw·inC]) from images `first … first+count-1` of x. */
-function im2col(backend: WasmBackend, x: tf.TensorInfo, cols: tf.TensorInfo, c: tf.backend_util.Conv2DInfo, first: number, count: number): void {
+function im2col(
+  backend: WasmBackend,
+  x: tf.TensorInfo,
+  cols: tf.TensorInfo,
+  c: tf.backend_util.Conv2DInfo,
+  first: number,
+  count: number,
+): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight, outWidth, filterHeight: fh, filterWidth: fw } = c;
   const { strideHeight: sh, strideWidth: sw, padInfo } = c;
   const K = fh * fw * C;
@@ -45,13 +52,22 @@ function conv2DBackpropFilter(
   maxCols: number,
 ): tf.TensorInfo {
   const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error('Conv2DBackpropFilter on wasm supports float32 only');
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
+    throw new Error('Conv2DBackpropFilter on wasm supports float32 only');
   const backend = asWasmBackend(args.backend);
   // x: [N, H, W, inC], dy: [N, outH, outW, outC] → filter gradient: [fh, fw, inC, outC]
   const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const expected = [c.batchSize, c.outHeight, c.outWidth, c.outChannels];
   if (dy.shape.join() !== expected.join()) {
@@ -64,7 +80,10 @@ function conv2DBackpropFilter(
   for (let first = 0; first < c.batchSize; first += chunk) {
     const count = Math.min(chunk, c.batchSize - first);
     const cols = backend.makeOutput([count * perImage, K], 'float32');
-    const dyRows = makeView(backend, offsetOf(backend, dy) + first * perImage * c.outChannels * 4, [count * perImage, c.outChannels]);
+    const dyRows = makeView(backend, offsetOf(backend, dy) + first * perImage * c.outChannels * 4, [
+      count * perImage,
+      c.outChannels,
+    ]);
     let part: tf.TensorInfo;
     try {
       im2col(backend, x, cols, c, first, count);

@@ -47,9 +47,19 @@ export function fastBatchMatMul(
   transposeB: boolean,
   epilogue: Epilogue = PLAIN,
 ): tf.TensorInfo {
-  const { aRows: aR, aCols: aC, bRows: bR, bCols: bC, m, k, n, aBatchShape, bBatchShape, batchShape, batches } = matMulShapes(
-    a, b, transposeA, transposeB,
-  );
+  const {
+    aRows: aR,
+    aCols: aC,
+    bRows: bR,
+    bCols: bC,
+    m,
+    k,
+    n,
+    aBatchShape,
+    bBatchShape,
+    batchShape,
+    batches,
+  } = matMulShapes(a, b, transposeA, transposeB);
   const out = backend.makeOutput([...batchShape, m, n], 'float32');
   if (batches * m * n === 0) return out;
   if (k === 0) {
@@ -58,10 +68,18 @@ export function fastBatchMatMul(
   }
 
   const aSide = (transpose: boolean): Side => ({
-    info: a, batches: tf.util.sizeFromShape(aBatchShape), storedRows: aR, storedCols: aC, transpose,
+    info: a,
+    batches: tf.util.sizeFromShape(aBatchShape),
+    storedRows: aR,
+    storedCols: aC,
+    transpose,
   });
   const bSide = (transpose: boolean): Side => ({
-    info: b, batches: tf.util.sizeFromShape(bBatchShape), storedRows: bR, storedCols: bC, transpose,
+    info: b,
+    batches: tf.util.sizeFromShape(bBatchShape),
+    storedRows: bR,
+    storedCols: bC,
+    transpose,
   });
   // direct: L = op(A) [m,k], R = op(B) [k,n]; swapped: L = op(B)ᵀ [n,k], R = op(A)ᵀ [k,m], result transposed
   const moved = (s: Side): number => (s.transpose ? s.batches * s.storedRows * s.storedCols : 0);

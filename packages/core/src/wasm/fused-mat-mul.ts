@@ -33,9 +33,11 @@ export function makeFusedMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
     }
     const backend = asWasmBackend(args.backend);
     // a bias alone runs on our SIMD gemm; activations are fused by XNNPACK's call
-    if (attrs.activation === 'linear' && hasSimdGemm(backend)) return simdBatchMatMul(backend, a, b, attrs.transposeA, attrs.transposeB, bias);
+    if (attrs.activation === 'linear' && hasSimdGemm(backend))
+      return simdBatchMatMul(backend, a, b, attrs.transposeA, attrs.transposeB, bias);
     const activation = ACTIVATION[attrs.activation];
-    if (activation === undefined) throw new Error(`_FusedMatMul on wasm: activation '${attrs.activation}' is not supported`);
+    if (activation === undefined)
+      throw new Error(`_FusedMatMul on wasm: activation '${attrs.activation}' is not supported`);
     const biasId = bias == null ? 0 : tensorData(backend, bias.dataId).id;
     const epilogue = { biasId, activation, preluId: 0, leakyreluAlpha: attrs.leakyreluAlpha ?? 0 };
     return fastBatchMatMul(backend, a, b, attrs.transposeA, attrs.transposeB, epilogue);

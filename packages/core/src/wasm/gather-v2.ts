@@ -23,7 +23,8 @@ export function makeGatherV2Config(stock: tf.KernelConfig): tf.KernelConfig {
     // same check and message as tfjs-wasm and cpu: no clamping
     const ids = Int32Array.from(i32At(backend, offsetOf(backend, indices), n));
     for (const index of ids) {
-      if (index < 0 || index > axisDim - 1) throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
+      if (index < 0 || index > axisDim - 1)
+        throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
     }
     const out = backend.makeOutput([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
     if (outer * n * inner === 0) return out;

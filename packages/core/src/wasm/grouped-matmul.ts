@@ -24,7 +24,11 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
 
 /** True when the active backend is wasm with these kernels registered and a usable SIMD gemm. */
 export function groupedKernelsUsable(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(GROUPED_MAT_MUL, 'wasm') !== undefined && hasSimdGemm(asWasmBackend(tf.backend()));
+  return (
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(GROUPED_MAT_MUL, 'wasm') !== undefined &&
+    hasSimdGemm(asWasmBackend(tf.backend()))
+  );
 }
 
 function groupedMatMul(args: KernelArgs): tf.TensorInfo {
@@ -44,10 +48,23 @@ function groupedMatMul(args: KernelArgs): tf.TensorInfo {
     counts.forEach((n, g) => {
       // y_g [n, m] = x_g [n, k] · op(w_g) [k, m] + bias_g
       if (n > 0) {
-        simdGemm(backend, {
-          m: n, n: m, k, a: xAt + 4 * start * k, aRow: k, aCol: 1, b: wAt + 4 * g * k * m, ...wLayout,
-          c: yAt + 4 * start * m, cRow: m, bias: biasAt && biasAt + 4 * g * m,
-        }, workspace);
+        simdGemm(
+          backend,
+          {
+            m: n,
+            n: m,
+            k,
+            a: xAt + 4 * start * k,
+            aRow: k,
+            aCol: 1,
+            b: wAt + 4 * g * k * m,
+            ...wLayout,
+            c: yAt + 4 * start * m,
+            cRow: m,
+            bias: biasAt && biasAt + 4 * g * m,
+          },
+          workspace,
+        );
       }
       start += n;
     });
@@ -67,10 +84,22 @@ function groupedWeightGrad(args: KernelArgs): tf.TensorInfo {
     let start = 0;
     counts.forEach((n, g) => {
       // out_g [p, q] = a_gᵀ [p, n] · b_g [n, q]; an empty group (k = 0) writes zeros
-      simdGemm(backend, {
-        m: p, n: q, k: n, a: aAt + 4 * start * p, aRow: 1, aCol: p, b: bAt + 4 * start * q, bRow: q,
-        c: outAt + 4 * g * p * q, cRow: q,
-      }, workspace);
+      simdGemm(
+        backend,
+        {
+          m: p,
+          n: q,
+          k: n,
+          a: aAt + 4 * start * p,
+          aRow: 1,
+          aCol: p,
+          b: bAt + 4 * start * q,
+          bRow: q,
+          c: outAt + 4 * g * p * q,
+          cRow: q,
+        },
+        workspace,
+      );
       start += n;
     });
   });

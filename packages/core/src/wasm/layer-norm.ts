@@ -17,8 +17,13 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
 
 /** True when the kernels can run a layer norm over rows of `d` floats on the active backend (d a multiple of 4). */
 export function layerNormKernelsUsable(d: number): boolean {
-  return d % 4 === 0 && d > 0 && tf.getBackend() === 'wasm' && tf.getKernel(LAYER_NORM, 'wasm') !== undefined
-    && simdKernels(asWasmBackend(tf.backend())) !== null;
+  return (
+    d % 4 === 0 &&
+    d > 0 &&
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(LAYER_NORM, 'wasm') !== undefined &&
+    simdKernels(asWasmBackend(tf.backend())) !== null
+  );
 }
 
 function layerNorm(args: KernelArgs): tf.TensorInfo[] {
@@ -37,7 +42,11 @@ function layerNormGrad(args: KernelArgs): tf.TensorInfo[] {
   const { x, dy, gamma, stats } = args.inputs as unknown as Record<'x' | 'dy' | 'gamma' | 'stats', tf.TensorInfo>;
   const backend = asWasmBackend(args.backend);
   const [rows, d] = x.shape as [number, number];
-  const outs = [backend.makeOutput([rows, d], 'float32'), backend.makeOutput([d], 'float32'), backend.makeOutput([d], 'float32')];
+  const outs = [
+    backend.makeOutput([rows, d], 'float32'),
+    backend.makeOutput([d], 'float32'),
+    backend.makeOutput([d], 'float32'),
+  ];
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
   simdKernels(backend)!.layerNormGradF32(at(x), at(dy), at(gamma), at(stats), rows, d, ...outs.map(at));
   return outs;

@@ -25,7 +25,12 @@ export interface MatMulShapes {
 }
 
 /** Reads and checks the shapes (inner dims equal, batch dims broadcastable), with tfjs' own error messages. */
-export function matMulShapes(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): MatMulShapes {
+export function matMulShapes(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulShapes {
   const [aRows, aCols] = a.shape.slice(-2) as [number, number];
   const [bRows, bCols] = b.shape.slice(-2) as [number, number];
   const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
@@ -39,7 +44,19 @@ export function matMulShapes(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boo
   const aBatchShape = a.shape.slice(0, -2);
   const bBatchShape = b.shape.slice(0, -2);
   const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
-  return { aRows, aCols, bRows, bCols, m, k, n, aBatchShape, bBatchShape, batchShape, batches: tf.util.sizeFromShape(batchShape) };
+  return {
+    aRows,
+    aCols,
+    bRows,
+    bCols,
+    m,
+    k,
+    n,
+    aBatchShape,
+    bBatchShape,
+    batchShape,
+    batches: tf.util.sizeFromShape(batchShape),
+  };
 }
 
 /** For each flat output batch index, the flat batch index of an input broadcast to it (numpy rules). */
@@ -66,4 +83,3 @@ export function broadcastIndex(outShape: number[], inShape: number[]): Int32Arra
   }
   return index;
 }
-

@@ -17,8 +17,14 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
 
 /** True when the kernels can run on the active backend for block `m` and span `l` (both multiples of 4). */
 export function relativeSoftmaxKernelsUsable(m: number, l: number): boolean {
-  return m % 4 === 0 && l % 4 === 0 && l > 0 && tf.getBackend() === 'wasm' && tf.getKernel(RELATIVE_SOFTMAX, 'wasm') !== undefined
-    && simdKernels(asWasmBackend(tf.backend())) !== null;
+  return (
+    m % 4 === 0 &&
+    l % 4 === 0 &&
+    l > 0 &&
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(RELATIVE_SOFTMAX, 'wasm') !== undefined &&
+    simdKernels(asWasmBackend(tf.backend())) !== null
+  );
 }
 
 function relativeSoftmax(args: KernelArgs): tf.TensorInfo {
@@ -27,7 +33,15 @@ function relativeSoftmax(args: KernelArgs): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
   const [n, m, l] = pos.shape as [number, number, number];
   const out = backend.makeOutput([n, m, l], 'float32');
-  simdKernels(backend)!.relSoftmaxF32(offsetOf(backend, qk), offsetOf(backend, pos), n, m, l, scale, offsetOf(backend, out));
+  simdKernels(backend)!.relSoftmaxF32(
+    offsetOf(backend, qk),
+    offsetOf(backend, pos),
+    n,
+    m,
+    l,
+    scale,
+    offsetOf(backend, out),
+  );
   return out;
 }
 
@@ -46,5 +60,9 @@ function relativeSoftmaxGrad(args: KernelArgs): tf.TensorInfo[] {
 /** The kernels' configs for `tf.registerKernel`. */
 export const relativeSoftmaxKernelConfigs: tf.KernelConfig[] = [
   { kernelName: RELATIVE_SOFTMAX, backendName: 'wasm', kernelFunc: relativeSoftmax as unknown as tf.KernelFunc },
-  { kernelName: RELATIVE_SOFTMAX_GRAD, backendName: 'wasm', kernelFunc: relativeSoftmaxGrad as unknown as tf.KernelFunc },
+  {
+    kernelName: RELATIVE_SOFTMAX_GRAD,
+    backendName: 'wasm',
+    kernelFunc: relativeSoftmaxGrad as unknown as tf.KernelFunc,
+  },
 ];

@@ -26,7 +26,8 @@ export function simdBatchMatMul(
   if (batches * m * n === 0) return out;
 
   // fold the batch into the rows: one product over [batches·m, k] when B is shared and A's rows are contiguous
-  const fold = tf.util.sizeFromShape(bBatchShape) === 1 && tf.util.sizeFromShape(aBatchShape) === batches && !transposeA;
+  const fold =
+    tf.util.sizeFromShape(bBatchShape) === 1 && tf.util.sizeFromShape(aBatchShape) === batches && !transposeA;
   const rows = fold ? batches * m : m;
   return withGemmWorkspace(backend, out, gemmWorkspaceFloats(rows, n, k), (workspace) => {
     const [aAt, bAt, outAt] = [a, b, out].map((t) => offsetOf(backend, t)) as [number, number, number];
@@ -34,13 +35,24 @@ export function simdBatchMatMul(
     const aIndex = broadcastIndex(batchShape, aBatchShape);
     const bIndex = broadcastIndex(batchShape, bBatchShape);
     for (let o = 0; o < (fold ? 1 : batches); o++) {
-      simdGemm(backend, {
-        m: rows, n, k,
-        a: aAt + aIndex[o]! * m * k * 4, aRow: transposeA ? 1 : k, aCol: transposeA ? m : 1,
-        b: bAt + bIndex[o]! * k * n * 4, bRow: transposeB ? 1 : n, bCol: transposeB ? k : 1,
-        c: outAt + o * m * n * 4, cRow: n, bias: biasAt,
-      }, workspace);
+      simdGemm(
+        backend,
+        {
+          m: rows,
+          n,
+          k,
+          a: aAt + aIndex[o]! * m * k * 4,
+          aRow: transposeA ? 1 : k,
+          aCol: transposeA ? m : 1,
+          b: bAt + bIndex[o]! * k * n * 4,
+          bRow: transposeB ? 1 : n,
+          bCol: transposeB ? k : 1,
+          c: outAt + o * m * n * 4,
+          cRow: n,
+          bias: biasAt,
+        },
+        workspace,
+      );
     }
   });
 }
-

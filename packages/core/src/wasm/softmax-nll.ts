@@ -17,7 +17,11 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
 
 /** True when the active backend is wasm with these kernels registered and our SIMD module instantiable. */
 export function softmaxNllKernelsUsable(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(SOFTMAX_NLL, 'wasm') !== undefined && simdKernels(asWasmBackend(tf.backend())) !== null;
+  return (
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(SOFTMAX_NLL, 'wasm') !== undefined &&
+    simdKernels(asWasmBackend(tf.backend())) !== null
+  );
 }
 
 function softmaxNll(args: KernelArgs): tf.TensorInfo[] {
@@ -30,7 +34,11 @@ function softmaxNll(args: KernelArgs): tf.TensorInfo[] {
   try {
     simdKernels(backend)!.rowMaxSumExp(offsetOf(backend, logits), n, v, offsetOf(backend, parts));
     // views only now, after the last allocation
-    const [z, p, t] = [f32At(backend, offsetOf(backend, logits), n * v), f32At(backend, offsetOf(backend, parts), 2 * n), i32At(backend, offsetOf(backend, targets), n)];
+    const [z, p, t] = [
+      f32At(backend, offsetOf(backend, logits), n * v),
+      f32At(backend, offsetOf(backend, parts), 2 * n),
+      i32At(backend, offsetOf(backend, targets), n),
+    ];
     const [nllOut, lseOut] = [f32At(backend, offsetOf(backend, nll), n), f32At(backend, offsetOf(backend, lse), n)];
     for (let r = 0; r < n; r++) {
       const l = p[2 * r]! + Math.log(p[2 * r + 1]!);
@@ -44,12 +52,26 @@ function softmaxNll(args: KernelArgs): tf.TensorInfo[] {
 }
 
 function softmaxNllGrad(args: KernelArgs): tf.TensorInfo {
-  const { logits, lse, targets, dy } = args.inputs as unknown as Record<'logits' | 'lse' | 'targets' | 'dy', tf.TensorInfo>;
+  const { logits, lse, targets, dy } = args.inputs as unknown as Record<
+    'logits' | 'lse' | 'targets' | 'dy',
+    tf.TensorInfo
+  >;
   const backend = asWasmBackend(args.backend);
   const [n, v] = logits.shape as [number, number];
   const out = backend.makeOutput([n, v], 'float32');
-  simdKernels(backend)!.expShiftScale(offsetOf(backend, logits), offsetOf(backend, lse), n, v, offsetOf(backend, dy), offsetOf(backend, out));
-  const [g, t, d] = [f32At(backend, offsetOf(backend, out), n * v), i32At(backend, offsetOf(backend, targets), n), f32At(backend, offsetOf(backend, dy), n)];
+  simdKernels(backend)!.expShiftScale(
+    offsetOf(backend, logits),
+    offsetOf(backend, lse),
+    n,
+    v,
+    offsetOf(backend, dy),
+    offsetOf(backend, out),
+  );
+  const [g, t, d] = [
+    f32At(backend, offsetOf(backend, out), n * v),
+    i32At(backend, offsetOf(backend, targets), n),
+    f32At(backend, offsetOf(backend, dy), n),
+  ];
   for (let r = 0; r < n; r++) g[r * v + t[r]!]! -= d[r]!;
   return out;
 }

@@ -22,7 +22,8 @@ function unsortedSegmentSum(args: {
         `got shape [${segmentIds.shape}]: flatten x and segmentIds first`,
     );
   }
-  if (segmentIds.dtype !== 'int32') throw new Error(`UnsortedSegmentSum on wasm: segmentIds must be int32, got ${segmentIds.dtype}`);
+  if (segmentIds.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum on wasm: segmentIds must be int32, got ${segmentIds.dtype}`);
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     throw new Error(`UnsortedSegmentSum on wasm supports float32 and int32 x, got ${x.dtype}`);
   }

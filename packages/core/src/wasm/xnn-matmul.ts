@@ -38,10 +38,18 @@ function fusedMatMulFn(wasm: WasmModule): FusedMatMulFn {
   let fn = fusedMatMulByModule.get(wasm);
   if (!fn) {
     fn = wasm.cwrap('_FusedMatMul', null, [
-      'number', 'array', 'number', // a id, shape, rank
-      'number', 'array', 'number', // b id, shape, rank
-      'number', 'number', // transposeA, transposeB
-      'number', 'number', 'number', 'number', // activation, bias id, prelu id, leakyrelu alpha
+      'number',
+      'array',
+      'number', // a id, shape, rank
+      'number',
+      'array',
+      'number', // b id, shape, rank
+      'number',
+      'number', // transposeA, transposeB
+      'number',
+      'number',
+      'number',
+      'number', // activation, bias id, prelu id, leakyrelu alpha
       'number', // out id
     ]);
     fusedMatMulByModule.set(wasm, fn);
@@ -83,14 +91,23 @@ export function xnnMatMul(
   };
   try {
     const aId = viewId(a, [1, rows, k]);
-    const bId = b.dataId && ownIdIsSafe(b.dataId, k, n) ? tensorData(backend, b.dataId).id : viewId(b.offset, [1, k, n]);
+    const bId =
+      b.dataId && ownIdIsSafe(b.dataId, k, n) ? tensorData(backend, b.dataId).id : viewId(b.offset, [1, k, n]);
     const outId = viewId(out, [1, rows, n]);
     const e = epilogue;
     fusedMatMulFn(backend.wasm)(
-      aId, shapeBytes([1, rows, k]), 3,
-      bId, shapeBytes([1, k, n]), 3,
-      0, 0,
-      e.activation, e.biasId, e.preluId, e.leakyreluAlpha,
+      aId,
+      shapeBytes([1, rows, k]),
+      3,
+      bId,
+      shapeBytes([1, k, n]),
+      3,
+      0,
+      0,
+      e.activation,
+      e.biasId,
+      e.preluId,
+      e.leakyreluAlpha,
       outId,
     );
   } finally {

@@ -43,17 +43,20 @@ export interface MnistOptions {
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
   const testFraction = options.testFraction ?? 0.2;
-  if (!(testFraction > 0 && testFraction < 1)) throw new DatasetError(`MNIST testFraction must be in (0, 1), got ${testFraction}`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new DatasetError(`MNIST testFraction must be in (0, 1), got ${testFraction}`);
   const pixels = MNIST_SIZE * MNIST_SIZE;
   const trainItems: Array<{ data: number[]; at: number; label: number }> = [];
   const testItems: typeof trainItems = [];
   for (let digit = 0; digit < MNIST_CLASSES; digit++) {
     const file = packageDataPath('mnist', join('src', 'digits', `${digit}.json`));
     const data = (JSON.parse(await readFile(file, 'utf8')) as { data?: unknown }).data;
-    if (!Array.isArray(data) || data.length % pixels !== 0) throw new DatasetError(`expected {"data": [n * ${pixels} numbers]}`, file);
+    if (!Array.isArray(data) || data.length % pixels !== 0)
+      throw new DatasetError(`expected {"data": [n * ${pixels} numbers]}`, file);
     const n = data.length / pixels;
     const nTest = Math.round(n * testFraction);
-    for (let i = 0; i < n; i++) (i < n - nTest ? trainItems : testItems).push({ data: data as number[], at: i * pixels, label: digit });
+    for (let i = 0; i < n; i++)
+      (i < n - nTest ? trainItems : testItems).push({ data: data as number[], at: i * pixels, label: digit });
   }
   const rng = new SeededRandom(options.seed ?? 0);
   return { train: toImageSet(trainItems, rng), test: toImageSet(testItems, rng) };

@@ -15,7 +15,11 @@ export function packageDataPath(name: string, relative: string): string {
   try {
     manifest = require.resolve(`${name}/package.json`);
   } catch (cause) {
-    throw new DatasetError(`the package ${name} is not installed; it is a dependency of @momentum-smoe/datasets, reinstall it`, undefined, { cause });
+    throw new DatasetError(
+      `the package ${name} is not installed; it is a dependency of @momentum-smoe/datasets, reinstall it`,
+      undefined,
+      { cause },
+    );
   }
   return join(dirname(manifest), relative);
 }

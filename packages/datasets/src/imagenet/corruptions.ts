@@ -34,7 +34,13 @@ export const CORRUPTION_PARAMETERS = {
   /** Fraction of values replaced by 0 or 1. */
   impulse_noise: [0.03, 0.06, 0.09, 0.17, 0.27],
   /** (disk radius, Gaussian anti-alias sigma) in pixels. */
-  defocus_blur: [[3, 0.1], [4, 0.5], [6, 0.5], [8, 0.5], [10, 0.5]],
+  defocus_blur: [
+    [3, 0.1],
+    [4, 0.5],
+    [6, 0.5],
+    [8, 0.5],
+    [10, 0.5],
+  ],
   /** Gaussian sigma in pixels. */
   gaussian_blur: [1, 2, 3, 4, 6],
 } as const;
@@ -52,7 +58,8 @@ export function defocusKernel(radius: number, aliasBlur: number): SquareKernel {
   const half = Math.max(8, radius);
   const size = 2 * half + 1;
   const disk = new Float64Array(size * size);
-  for (let y = -half; y <= half; y++) for (let x = -half; x <= half; x++) disk[(y + half) * size + x + half] = x * x + y * y <= radius * radius ? 1 : 0;
+  for (let y = -half; y <= half; y++)
+    for (let x = -half; x <= half; x++) disk[(y + half) * size + x + half] = x * x + y * y <= radius * radius ? 1 : 0;
   const total = disk.reduce((a, v) => a + v, 0);
   const smoothing = gaussianKernel(aliasBlur, radius <= 8 ? 1 : 2);
   const planes: Planes = { data: disk.map((v) => v / total), width: size, height: size, channels: 1 };
@@ -60,7 +67,8 @@ export function defocusKernel(radius: number, aliasBlur: number): SquareKernel {
 }
 
 function toPlanes(rgb: Uint8Array, width: number, height: number): Planes {
-  if (rgb.length !== width * height * 3) throw new DatasetError(`corruption input: ${rgb.length} bytes is not ${width}×${height}×3`);
+  if (rgb.length !== width * height * 3)
+    throw new DatasetError(`corruption input: ${rgb.length} bytes is not ${width}×${height}×3`);
   return { data: Float64Array.from(rgb, (v) => v / 255), width, height, channels: 3 };
 }
 
@@ -83,7 +91,8 @@ export function corruptImage(
   severity: number,
   rng: SeededRandom,
 ): Uint8Array {
-  if (!(Number.isInteger(severity) && severity >= 1 && severity <= 5)) throw new DatasetError(`severity must be 1..5, got ${severity}`);
+  if (!(Number.isInteger(severity) && severity >= 1 && severity <= 5))
+    throw new DatasetError(`severity must be 1..5, got ${severity}`);
   const image = toPlanes(rgb, width, height);
   const s = severity - 1;
   switch (corruption) {
@@ -105,6 +114,8 @@ export function corruptImage(
       return toBytes(separableFilter(image, gaussianKernel(sigma, Math.floor(4 * sigma + 0.5)), 'nearest').data);
     }
     default:
-      throw new DatasetError(`unknown corruption "${String(corruption)}"; generated ones: ${GENERATED_CORRUPTIONS.join(', ')}`);
+      throw new DatasetError(
+        `unknown corruption "${String(corruption)}"; generated ones: ${GENERATED_CORRUPTIONS.join(', ')}`,
+      );
   }
 }

@@ -69,7 +69,8 @@ export function filter2d(image: Planes, kernel: Float64Array, size: number, bord
   for (let c = 0; c < channels; c++) {
     for (let y = -r; y < height + r; y++) {
       const sy = borderIndex(y, height, border);
-      for (let x = -r; x < width + r; x++) padded[(y + r) * pw + x + r] = data[(sy * width + borderIndex(x, width, border)) * channels + c]!;
+      for (let x = -r; x < width + r; x++)
+        padded[(y + r) * pw + x + r] = data[(sy * width + borderIndex(x, width, border)) * channels + c]!;
     }
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {

@@ -42,11 +42,18 @@ export interface RandomCropRanges {
  * const box = randomResizedCropBox(500, 375, streamFor(seed, epoch, image)); // then resize box → 224×224
  * ```
  */
-export function randomResizedCropBox(width: number, height: number, rng: SeededRandom, ranges: RandomCropRanges = {}): CropBox {
+export function randomResizedCropBox(
+  width: number,
+  height: number,
+  rng: SeededRandom,
+  ranges: RandomCropRanges = {},
+): CropBox {
   const [sLo, sHi] = ranges.scale ?? [0.08, 1];
   const [rLo, rHi] = ranges.ratio ?? [3 / 4, 4 / 3];
   if (!(sLo > 0 && sLo <= sHi && rLo > 0 && rLo <= rHi)) {
-    throw new DatasetError(`random crop: need 0 < scale[0] ≤ scale[1] and 0 < ratio[0] ≤ ratio[1], got scale [${sLo}, ${sHi}], ratio [${rLo}, ${rHi}]`);
+    throw new DatasetError(
+      `random crop: need 0 < scale[0] ≤ scale[1] and 0 < ratio[0] ≤ ratio[1], got scale [${sLo}, ${sHi}], ratio [${rLo}, ${rHi}]`,
+    );
   }
   const area = width * height;
   for (let attempt = 0; attempt < 10; attempt++) {

@@ -31,7 +31,11 @@ export interface OpenImageNetOptions {
   synsetWords?: string;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Opens ILSVRC-2012 at `root`.
@@ -46,10 +50,17 @@ export async function openImageNet(root: string, options: OpenImageNetOptions = 
   const bases = [root, join(root, 'ILSVRC', 'Data', 'CLS-LOC')];
   let base: string | undefined;
   for (const candidate of bases) if (base === undefined && (await exists(join(candidate, 'train')))) base = candidate;
-  if (base === undefined) throw new DatasetError(`no ILSVRC-2012 train folder (looked for ${bases.map((b) => join(b, 'train')).join(' and ')})`, root);
+  if (base === undefined)
+    throw new DatasetError(
+      `no ILSVRC-2012 train folder (looked for ${bases.map((b) => join(b, 'train')).join(' and ')})`,
+      root,
+    );
   const train = await scanClassFolders(join(base, 'train'));
   const { classes } = train;
-  const val = await readValidationSet(join(base, 'val'), options.valLabels ? { classes, labels: options.valLabels } : { classes });
+  const val = await readValidationSet(
+    join(base, 'val'),
+    options.valLabels ? { classes, labels: options.valLabels } : { classes },
+  );
   let wordsFile = options.synsetWords;
   for (const name of ['LOC_synset_mapping.txt', 'synset_words.txt']) {
     if (wordsFile === undefined && (await exists(join(root, name)))) wordsFile = join(root, name);

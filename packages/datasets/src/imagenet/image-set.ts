@@ -37,7 +37,8 @@ async function readDirectory(dir: string, what: string) {
     return await readdir(dir, { withFileTypes: true });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code})`;
+    const problem =
+      code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code})`;
     throw new DatasetError(`${what} ${problem}`, dir);
   }
 }

@@ -35,7 +35,11 @@ async function subfolders(dir: string): Promise<string[]> {
  * for (const { corruption, severity, set } of await scanImageNetC('/data/imagenet-c', train.classes)) { ... }
  * ```
  */
-export async function scanImageNetC(root: string, classes: readonly string[], corruptions?: readonly string[]): Promise<CorruptionSet[]> {
+export async function scanImageNetC(
+  root: string,
+  classes: readonly string[],
+  corruptions?: readonly string[],
+): Promise<CorruptionSet[]> {
   const names = corruptions ?? (await subfolders(root));
   if (names.length === 0) throw new DatasetError('ImageNet-C folder has no corruption folders', root);
   const sets: CorruptionSet[] = [];

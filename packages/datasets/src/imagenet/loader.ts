@@ -8,7 +8,14 @@ import { randAugment, type RandAugmentOptions } from './randaugment/policy.js';
 import type { ImageSet } from './image-set.js';
 import { prefetchOrdered } from './prefetch.js';
 import { permutation, streamFor } from './random.js';
-import { decodeEval, decodeTrain, normalizeInto, outputSize, type Normalization, type TransformOptions } from './transforms.js';
+import {
+  decodeEval,
+  decodeTrain,
+  normalizeInto,
+  outputSize,
+  type Normalization,
+  type TransformOptions,
+} from './transforms.js';
 
 /**
  * Where a loader stands: the next batch starts at position `index` of epoch `epoch`'s order. Plain JSON;
@@ -125,7 +132,13 @@ export class ImageLoader {
     if (state.imageCount !== n) {
       throw new DatasetError(`loader state is for ${state.imageCount} images but this set has ${n}`, this.set.root);
     }
-    if (!(Number.isInteger(state.epoch) && state.epoch >= 0 && Number.isInteger(state.index) && state.index >= 0 && state.index <= n)) {
+    if (!(
+      Number.isInteger(state.epoch) &&
+      state.epoch >= 0 &&
+      Number.isInteger(state.index) &&
+      state.index >= 0 &&
+      state.index <= n
+    )) {
       throw new DatasetError(`loader state out of range: epoch ${state.epoch}, index ${state.index} (of ${n})`);
     }
     this.position = { ...state };
@@ -163,7 +176,8 @@ export class ImageLoader {
     this.skipped++;
     if (this.badFiles.has(path)) return;
     this.badFiles.add(path);
-    const warn = this.options.onSkip ?? ((p, e) => console.warn(`skipping unreadable image ${p}: ${(e as Error).message ?? e}`));
+    const warn =
+      this.options.onSkip ?? ((p, e) => console.warn(`skipping unreadable image ${p}: ${(e as Error).message ?? e}`));
     warn(path, error);
   }
 
@@ -189,7 +203,14 @@ export class ImageLoader {
     let position = start;
     const emit = (n: number): ImageBatch => {
       this.position = { ...this.position, epoch, index: position };
-      const batch = { images: images.subarray(0, n * pixels), labels: labels.subarray(0, n), count: n, size: this.size, epoch, state: this.state };
+      const batch = {
+        images: images.subarray(0, n * pixels),
+        labels: labels.subarray(0, n),
+        count: n,
+        size: this.size,
+        epoch,
+        state: this.state,
+      };
       images = new Float32Array(batchSize * pixels);
       labels = new Int32Array(batchSize);
       count = 0;

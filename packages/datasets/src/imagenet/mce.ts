@@ -13,10 +13,21 @@ import { DatasetError } from '../errors.js';
 
 /** The 15 ImageNet-C corruptions, by their folder names. */
 export const IMAGENET_C_CORRUPTIONS = [
-  'gaussian_noise', 'shot_noise', 'impulse_noise',
-  'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur',
-  'snow', 'frost', 'fog', 'brightness', 'contrast',
-  'elastic_transform', 'pixelate', 'jpeg_compression',
+  'gaussian_noise',
+  'shot_noise',
+  'impulse_noise',
+  'defocus_blur',
+  'glass_blur',
+  'motion_blur',
+  'zoom_blur',
+  'snow',
+  'frost',
+  'fog',
+  'brightness',
+  'contrast',
+  'elastic_transform',
+  'pixelate',
+  'jpeg_compression',
 ] as const;
 
 /** One of {@link IMAGENET_C_CORRUPTIONS}. */
@@ -24,10 +35,21 @@ export type ImageNetCCorruption = (typeof IMAGENET_C_CORRUPTIONS)[number];
 
 /** AlexNet's top-1 error on each corruption, averaged over the five severities (the mCE reference). */
 export const ALEXNET_TOP1_ERRORS: Readonly<Record<ImageNetCCorruption, number>> = {
-  gaussian_noise: 0.886428, shot_noise: 0.894468, impulse_noise: 0.92264,
-  defocus_blur: 0.81988, glass_blur: 0.826268, motion_blur: 0.785948, zoom_blur: 0.79836,
-  snow: 0.866816, frost: 0.826572, fog: 0.819324, brightness: 0.564592, contrast: 0.853204,
-  elastic_transform: 0.646056, pixelate: 0.71784, jpeg_compression: 0.6065,
+  gaussian_noise: 0.886428,
+  shot_noise: 0.894468,
+  impulse_noise: 0.92264,
+  defocus_blur: 0.81988,
+  glass_blur: 0.826268,
+  motion_blur: 0.785948,
+  zoom_blur: 0.79836,
+  snow: 0.866816,
+  frost: 0.826572,
+  fog: 0.819324,
+  brightness: 0.564592,
+  contrast: 0.853204,
+  elastic_transform: 0.646056,
+  pixelate: 0.71784,
+  jpeg_compression: 0.6065,
 };
 
 /** mCE and the per-corruption CEs it averages. */
@@ -56,13 +78,19 @@ export function meanCorruptionError(
   for (const [corruption, perSeverity] of Object.entries(errors)) {
     const ref = reference[corruption];
     if (ref === undefined) {
-      throw new DatasetError(`no reference error for corruption "${corruption}"; known: ${Object.keys(reference).join(', ')}`);
+      throw new DatasetError(
+        `no reference error for corruption "${corruption}"; known: ${Object.keys(reference).join(', ')}`,
+      );
     }
     if (perSeverity.length !== 5) {
-      throw new DatasetError(`corruption "${corruption}": need top-1 errors for all 5 severities (the reference averages 5), got ${perSeverity.length}`);
+      throw new DatasetError(
+        `corruption "${corruption}": need top-1 errors for all 5 severities (the reference averages 5), got ${perSeverity.length}`,
+      );
     }
     if (perSeverity.some((e) => !(e >= 0 && e <= 1))) {
-      throw new DatasetError(`corruption "${corruption}": errors must be fractions in [0, 1] (1 − accuracy), got [${perSeverity.join(', ')}]`);
+      throw new DatasetError(
+        `corruption "${corruption}": errors must be fractions in [0, 1] (1 − accuracy), got [${perSeverity.join(', ')}]`,
+      );
     }
     ce[corruption] = perSeverity.reduce((a, e) => a + e, 0) / 5 / ref;
   }

@@ -65,7 +65,12 @@ export interface MixedBatch {
  * const { images, targets } = mixBatch(batch.images, batch.labels, 1000, w); // targets: [B, 1000]
  * ```
  */
-export function mixBatch(images: Float32Array, labels: Int32Array, classes: number, weights: readonly number[]): MixedBatch {
+export function mixBatch(
+  images: Float32Array,
+  labels: Int32Array,
+  classes: number,
+  weights: readonly number[],
+): MixedBatch {
   const count = labels.length;
   const pixels = images.length / count;
   const mixed = new Float32Array(images.length);

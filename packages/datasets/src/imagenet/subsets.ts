@@ -31,7 +31,8 @@ export function subsetMapping(fullClasses: readonly string[], subsetClasses: rea
   const mask = new Uint8Array(fullClasses.length);
   subsetClasses.forEach((wnid, j) => {
     const i = index.get(wnid);
-    if (i === undefined) throw new DatasetError(`subset class ${wnid} is not one of the ${fullClasses.length} model classes`);
+    if (i === undefined)
+      throw new DatasetError(`subset class ${wnid} is not one of the ${fullClasses.length} model classes`);
     toFull[j] = i;
     mask[i] = 1;
   });
@@ -41,7 +42,9 @@ export function subsetMapping(fullClasses: readonly string[], subsetClasses: rea
 function checkLogits(logits: Float32Array, mapping: SubsetMapping): number {
   const classes = mapping.mask.length;
   if (logits.length % classes !== 0) {
-    throw new DatasetError(`logits of length ${logits.length} are not [B, ${classes}] (the full class count of the mapping)`);
+    throw new DatasetError(
+      `logits of length ${logits.length} are not [B, ${classes}] (the full class count of the mapping)`,
+    );
   }
   return logits.length / classes;
 }
@@ -56,7 +59,8 @@ export function restrictLogits(logits: Float32Array, mapping: SubsetMapping): Fl
   const classes = mapping.mask.length;
   const k = mapping.toFull.length;
   const out = new Float32Array(batch * k);
-  for (let b = 0; b < batch; b++) for (let j = 0; j < k; j++) out[b * k + j] = logits[b * classes + mapping.toFull[j]!]!;
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < k; j++) out[b * k + j] = logits[b * classes + mapping.toFull[j]!]!;
   return out;
 }
 

@@ -21,7 +21,10 @@ export function parseSynsetWords(text: string, source = 'synset words'): Map<str
     const match = /^\s*(\S+)\s+(.*\S)\s*$/.exec(line) ?? /^\s*(\S+)\s*$/.exec(line);
     const wnid = match?.[1] ?? '';
     if (!WNID.test(wnid)) {
-      throw new DatasetError(`line ${i + 1}: expected "<wnid> <names>" (e.g. "n01440764 tench"), got "${line}"`, source);
+      throw new DatasetError(
+        `line ${i + 1}: expected "<wnid> <names>" (e.g. "n01440764 tench"), got "${line}"`,
+        source,
+      );
     }
     names.set(wnid, match?.[2] ?? wnid);
   });

@@ -71,7 +71,11 @@ async function toRgb(image: Sharp, path: string): Promise<Uint8Array> {
  * 1/2. Returns `size`·`size`·3 RGB bytes, HWC.
  * @throws whatever sharp throws for an unreadable image (the loader counts and skips those).
  */
-export async function decodeTrain(path: string, rng: SeededRandom, options: TransformOptions = {}): Promise<Uint8Array> {
+export async function decodeTrain(
+  path: string,
+  rng: SeededRandom,
+  options: TransformOptions = {},
+): Promise<Uint8Array> {
   const size = outputSize(options);
   const { image, width, height } = await open(path, options);
   const box = randomResizedCropBox(width, height, rng, options);
@@ -88,7 +92,9 @@ export async function decodeEval(path: string, options: TransformOptions = {}): 
   const size = outputSize(options);
   const { image, width, height } = await open(path, options);
   const { resizedWidth, resizedHeight, crop } = centerCropGeometry(width, height, evalResize(options), size);
-  const pipeline = image.resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: options.kernel ?? 'linear' }).extract(crop);
+  const pipeline = image
+    .resize(resizedWidth, resizedHeight, { fit: 'fill', kernel: options.kernel ?? 'linear' })
+    .extract(crop);
   return toRgb(pipeline, path);
 }
 
@@ -98,7 +104,9 @@ function affine(norm: Normalization): { a: number[]; b: number[] } {
   if (norm === 'unit') return { a: [1 / 255, 1 / 255, 1 / 255], b: [0, 0, 0] };
   const { mean, std } = norm;
   if (mean.length !== 3 || std.length !== 3 || std.some((s) => !(s > 0))) {
-    throw new DatasetError(`normalisation needs 3 means and 3 positive stds, got mean [${mean.join(', ')}], std [${std.join(', ')}]`);
+    throw new DatasetError(
+      `normalisation needs 3 means and 3 positive stds, got mean [${mean.join(', ')}], std [${std.join(', ')}]`,
+    );
   }
   return { a: std.map((s) => 1 / (255 * s)), b: mean.map((m, c) => -m / std[c]!) };
 }

@@ -72,7 +72,11 @@ export function parseKaggleSolution(text: string, source = 'LOC_val_solution.csv
  * Parses the devkit ground truth (one 1-based ILSVRC2012_ID per line, line n for image n) through a wnid
  * order (entry i-1 is the wnid of ID i) into image number → wnid.
  */
-export function parseDevkitGroundTruth(text: string, wnidOrder: readonly string[], source = 'ground truth'): Map<number, string> {
+export function parseDevkitGroundTruth(
+  text: string,
+  wnidOrder: readonly string[],
+  source = 'ground truth',
+): Map<number, string> {
   const labels = new Map<number, string>();
   lines(text).forEach((line, i) => {
     const id = Number(line.trim());
@@ -88,14 +92,21 @@ export function parseDevkitGroundTruth(text: string, wnidOrder: readonly string[
 async function findUpwards(dir: string, name: string, levels: number): Promise<string | undefined> {
   for (let d = dir, i = 0; i <= levels; i++, d = dirname(d)) {
     const candidate = join(d, name);
-    if (await access(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }
 
 function labelOf(wnid: string, classIndex: Map<string, number>, file: string, source: string): number {
   const label = classIndex.get(wnid);
-  if (label === undefined) throw new DatasetError(`labels ${file} as ${wnid}, which is not one of the ${classIndex.size} classes`, source);
+  if (label === undefined)
+    throw new DatasetError(`labels ${file} as ${wnid}, which is not one of the ${classIndex.size} classes`, source);
   return label;
 }
 

@@ -56,9 +56,11 @@ export async function writeCorruptedSet(set: ImageSet, options: CorruptedSetOpti
   const severities = options.severities ?? [1, 2, 3, 4, 5];
   const size = options.size ?? 224;
   const seed = options.seed ?? 0;
-  for (const s of severities) if (!(Number.isInteger(s) && s >= 1 && s <= 5)) throw new DatasetError(`severities must be in 1..5, got ${s}`);
+  for (const s of severities)
+    if (!(Number.isInteger(s) && s >= 1 && s <= 5)) throw new DatasetError(`severities must be in 1..5, got ${s}`);
   for (const c of corruptions) {
-    for (const s of severities) for (const name of set.classes) await mkdir(join(options.out, c, String(s), name), { recursive: true });
+    for (const s of severities)
+      for (const name of set.classes) await mkdir(join(options.out, c, String(s), name), { recursive: true });
   }
   const summary: CorruptedSetSummary = { written: 0, skipped: [] };
   // Resolves to the decode error of an unreadable source (skipped); write errors reject (and are thrown).
@@ -92,7 +94,10 @@ export async function writeCorruptedSet(set: ImageSet, options: CorruptedSetOpti
     if (!result.ok) throw result.error;
     if (result.value === undefined) continue;
     summary.skipped.push(path);
-    (options.onSkip ?? ((p, e) => console.warn(`skipping unreadable image ${p}: ${(e as Error).message ?? e}`)))(path, result.value.unreadable);
+    (options.onSkip ?? ((p, e) => console.warn(`skipping unreadable image ${p}: ${(e as Error).message ?? e}`)))(
+      path,
+      result.value.unreadable,
+    );
   }
   return summary;
 }

@@ -18,7 +18,15 @@ export { WordSwapAttack, wordsToSwap, type WordSwapOptions } from './word-swap.j
  * const attacked = await tokenizeAttackedSplit(corpus, 'test', { rate: 0.015, seed: 0 });
  * ```
  */
-export async function tokenizeAttackedSplit(corpus: WikiTextCorpus, split: WikiTextSplit, options: WordSwapOptions = {}): Promise<TokenizedText> {
+export async function tokenizeAttackedSplit(
+  corpus: WikiTextCorpus,
+  split: WikiTextSplit,
+  options: WordSwapOptions = {},
+): Promise<TokenizedText> {
   const attack = new WordSwapAttack(options);
-  return tokenizeFile(corpus.source.files[split], corpus.vocab, { frozen: true, transformLine: attack.attackLine, unknownWord: attack.token });
+  return tokenizeFile(corpus.source.files[split], corpus.vocab, {
+    frozen: true,
+    transformLine: attack.attackLine,
+    unknownWord: attack.token,
+  });
 }

@@ -23,8 +23,12 @@ export interface Batchified {
  * ```
  */
 export function batchify(ids: Int32Array, streams: number): Batchified {
-  if (!Number.isInteger(streams) || streams <= 0) throw new DatasetError(`batchify: streams must be a positive integer, got ${streams}`);
+  if (!Number.isInteger(streams) || streams <= 0)
+    throw new DatasetError(`batchify: streams must be a positive integer, got ${streams}`);
   const length = Math.floor(ids.length / streams);
-  if (length === 0) throw new DatasetError(`batchify: ${ids.length} tokens cannot fill ${streams} streams; use fewer streams or more text`);
+  if (length === 0)
+    throw new DatasetError(
+      `batchify: ${ids.length} tokens cannot fill ${streams} streams; use fewer streams or more text`,
+    );
   return { data: ids.subarray(0, streams * length), streams, length };
 }

@@ -30,9 +30,12 @@ export interface TrainingBlocksState {
 }
 
 function checkBlockSize(data: Batchified, blockSize: number, minLength: number, what: string): void {
-  if (!Number.isInteger(blockSize) || blockSize <= 0) throw new DatasetError(`${what}: block size must be a positive integer, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize <= 0)
+    throw new DatasetError(`${what}: block size must be a positive integer, got ${blockSize}`);
   if (data.length < minLength) {
-    throw new DatasetError(`${what}: streams of ${data.length} tokens are too short for blocks of ${blockSize} (need at least ${minLength}); use fewer streams or a smaller block`);
+    throw new DatasetError(
+      `${what}: streams of ${data.length} tokens are too short for blocks of ${blockSize} (need at least ${minLength}); use fewer streams or a smaller block`,
+    );
   }
 }
 
@@ -75,8 +78,13 @@ export class TrainingBlocks {
   ) {
     checkBlockSize(data, blockSize, 2 * blockSize, 'TrainingBlocks');
     const { state } = options;
-    if (state !== undefined && (!Number.isInteger(state.position) || state.position < 0 || state.position >= data.length - blockSize)) {
-      throw new DatasetError(`TrainingBlocks: saved position ${state.position} is outside 0..${data.length - blockSize - 1}; was it saved for other data?`);
+    if (
+      state !== undefined &&
+      (!Number.isInteger(state.position) || state.position < 0 || state.position >= data.length - blockSize)
+    ) {
+      throw new DatasetError(
+        `TrainingBlocks: saved position ${state.position} is outside 0..${data.length - blockSize - 1}; was it saved for other data?`,
+      );
     }
     this.position = state?.position ?? 0;
     this.reset = state?.reset ?? true;

@@ -10,7 +10,11 @@ import { open, stat } from 'node:fs/promises';
  * Hashes `files` (streamed) with a `tag` naming the format and options.
  * @param onBytes called after each chunk with the bytes hashed so far, over all files.
  */
-export async function contentKey(tag: string, files: readonly string[], onBytes?: (bytes: number) => void): Promise<Buffer> {
+export async function contentKey(
+  tag: string,
+  files: readonly string[],
+  onBytes?: (bytes: number) => void,
+): Promise<Buffer> {
   const hash = createHash('sha256');
   hash.update(`${tag}\n`);
   const buf = Buffer.allocUnsafe(8 << 20);

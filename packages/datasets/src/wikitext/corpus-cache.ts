@@ -37,7 +37,12 @@ function assertLittleEndian(): void {
 }
 
 /** Writes the cache file atomically. */
-export async function writeCorpusCache(file: string, key: Uint8Array, words: readonly string[], splits: CachedCorpus['splits']): Promise<void> {
+export async function writeCorpusCache(
+  file: string,
+  key: Uint8Array,
+  words: readonly string[],
+  splits: CachedCorpus['splits'],
+): Promise<void> {
   assertLittleEndian();
   const vocabBytes = Buffer.from(words.join('\n'), 'utf8');
   const header = Buffer.alloc(HEADER);
@@ -51,7 +56,9 @@ export async function writeCorpusCache(file: string, key: Uint8Array, words: rea
     header.writeUInt32LE(splits[split].ids.length, 52 + 8 * i);
   });
   const pad = new Uint8Array((4 - ((HEADER + vocabBytes.length) % 4)) % 4);
-  const ids = WIKITEXT_SPLITS.map((s) => new Uint8Array(splits[s].ids.buffer, splits[s].ids.byteOffset, splits[s].ids.byteLength));
+  const ids = WIKITEXT_SPLITS.map(
+    (s) => new Uint8Array(splits[s].ids.buffer, splits[s].ids.byteOffset, splits[s].ids.byteLength),
+  );
   await writeFileAtomic(file, [header, vocabBytes, pad, ...ids]);
 }
 
@@ -76,7 +83,10 @@ export async function readCorpusCache(file: string, key: Uint8Array): Promise<Ca
   if (!bytes.subarray(8, 40).equals(Buffer.from(key))) return 'stale';
   const vocabSize = bytes.readUInt32LE(40);
   const vocabBytes = bytes.readUInt32LE(44);
-  const counts = WIKITEXT_SPLITS.map((_, i) => ({ lines: bytes.readUInt32LE(48 + 8 * i), tokens: bytes.readUInt32LE(52 + 8 * i) }));
+  const counts = WIKITEXT_SPLITS.map((_, i) => ({
+    lines: bytes.readUInt32LE(48 + 8 * i),
+    tokens: bytes.readUInt32LE(52 + 8 * i),
+  }));
   const idsStart = Math.ceil((HEADER + vocabBytes) / 4) * 4;
   const expected = idsStart + 4 * counts.reduce((sum, c) => sum + c.tokens, 0);
   if (bytes.length !== expected) throw corrupt(`length ${bytes.length} bytes, the header implies ${expected}`);
@@ -94,7 +104,8 @@ export async function readCorpusCache(file: string, key: Uint8Array): Promise<Ca
     let eosCount = 0;
     for (let j = 0; j < tokens; j++) {
       const id = ids[j]!;
-      if (id < 0 || id >= vocabSize) throw corrupt(`${split} id ${id} at ${j} is outside the vocabulary of ${vocabSize}`);
+      if (id < 0 || id >= vocabSize)
+        throw corrupt(`${split} id ${id} at ${j} is outside the vocabulary of ${vocabSize}`);
       if (id === eos) eosCount++;
     }
     if (eosCount !== lines) throw corrupt(`${split} has ${eosCount} ${EOS} ids for ${lines} lines`);

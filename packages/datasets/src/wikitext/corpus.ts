@@ -61,7 +61,8 @@ export interface WikiTextCorpus {
 export async function loadWikiText(dir: string, options: LoadWikiTextOptions = {}): Promise<WikiTextCorpus> {
   const source = findWikiTextFiles(dir);
   const mode = options.vocabulary ?? 'all';
-  if (mode !== 'all' && mode !== 'train') throw new DatasetError(`vocabulary must be 'all' or 'train', got ${JSON.stringify(mode)}`, source.dir);
+  if (mode !== 'all' && mode !== 'train')
+    throw new DatasetError(`vocabulary must be 'all' or 'train', got ${JSON.stringify(mode)}`, source.dir);
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const paths = WIKITEXT_SPLITS.map((s) => source.files[s]);
   const total = (await Promise.all(paths.map((p) => stat(p)))).reduce((sum, s) => sum + s.size, 0);
@@ -71,7 +72,11 @@ export async function loadWikiText(dir: string, options: LoadWikiTextOptions = {
   const cacheFile = cacheDir === null ? null : join(cacheDir, cacheName(source.dir, mode));
   let key: Buffer | null = null;
   if (cacheFile !== null) {
-    key = await contentKey(`msmoe-wikitext v${CORPUS_CACHE_VERSION} vocabulary=${mode}`, paths, progress && ((b) => progress(b, total, 'hash')));
+    key = await contentKey(
+      `msmoe-wikitext v${CORPUS_CACHE_VERSION} vocabulary=${mode}`,
+      paths,
+      progress && ((b) => progress(b, total, 'hash')),
+    );
     try {
       const cached = await readCorpusCache(cacheFile, key);
       if (typeof cached === 'object') return fromCached(source, mode, cached, cacheFile);
@@ -103,8 +108,20 @@ export async function loadWikiText(dir: string, options: LoadWikiTextOptions = {
   return { source, vocab, splits, vocabularyMode: mode, fromCache: false, cacheFile };
 }
 
-function fromCached(source: WikiTextFiles, mode: VocabularyMode, cached: CachedCorpus, cacheFile: string): WikiTextCorpus {
-  return { source, vocab: new Vocabulary(cached.words), splits: cached.splits, vocabularyMode: mode, fromCache: true, cacheFile };
+function fromCached(
+  source: WikiTextFiles,
+  mode: VocabularyMode,
+  cached: CachedCorpus,
+  cacheFile: string,
+): WikiTextCorpus {
+  return {
+    source,
+    vocab: new Vocabulary(cached.words),
+    splits: cached.splits,
+    vocabularyMode: mode,
+    fromCache: true,
+    cacheFile,
+  };
 }
 
 /** One cache file per corpus folder and mode, so several corpora can share a cache folder. */

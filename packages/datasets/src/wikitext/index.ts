@@ -12,7 +12,13 @@ export { loadWikiText, type LoadWikiTextOptions, type VocabularyMode, type WikiT
 export { CORPUS_CACHE_VERSION } from './corpus-cache.js';
 export { wikitextStats, type WikiTextStats } from './stats.js';
 export { batchify, type Batchified } from './batchify.js';
-export { TrainingBlocks, evaluationBlocks, evaluationBlockCount, type Block, type TrainingBlocksState } from './blocks.js';
+export {
+  TrainingBlocks,
+  evaluationBlocks,
+  evaluationBlockCount,
+  type Block,
+  type TrainingBlocksState,
+} from './blocks.js';
 export { WordSwapAttack, wordsToSwap, tokenizeAttackedSplit, type WordSwapOptions } from './attack.js';
 export { ENGLISH_STOP_WORDS } from './stopwords.js';
 export { SeededRandom, type SeededRandomState } from './random.js';

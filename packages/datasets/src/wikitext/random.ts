@@ -69,7 +69,8 @@ export class SeededRandom {
 
   /** Uniform integer in [0, n), like Python's `randrange(n)`; `n` a positive integer. */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`SeededRandom.int: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new RangeError(`SeededRandom.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 

@@ -24,6 +24,7 @@ export interface WikiTextStats {
 export async function wikitextStats(dir: string, options: LoadWikiTextOptions = {}): Promise<WikiTextStats> {
   const corpus = await loadWikiText(dir, options);
   const splits = {} as WikiTextStats['splits'];
-  for (const split of WIKITEXT_SPLITS) splits[split] = { lines: corpus.splits[split].lines, tokens: corpus.splits[split].ids.length };
+  for (const split of WIKITEXT_SPLITS)
+    splits[split] = { lines: corpus.splits[split].lines, tokens: corpus.splits[split].ids.length };
   return { vocab: corpus.vocab.size, splits };
 }

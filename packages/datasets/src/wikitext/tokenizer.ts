@@ -81,7 +81,10 @@ class LineTokenizer {
   ) {
     this.index = vocab.byteIndex();
     this.unk = frozen ? (vocab.lookup(UNK) ?? -1) : -1;
-    if (unknownWord !== undefined && this.unk < 0) throw new DatasetError(`mapping ${JSON.stringify(unknownWord)} to ${UNK} needs a frozen vocabulary that has ${UNK}`);
+    if (unknownWord !== undefined && this.unk < 0)
+      throw new DatasetError(
+        `mapping ${JSON.stringify(unknownWord)} to ${UNK} needs a frozen vocabulary that has ${UNK}`,
+      );
     this.forcedUnk = unknownWord === undefined ? -1 : (vocab.lookup(unknownWord) ?? -1);
   }
 
@@ -102,14 +105,15 @@ class LineTokenizer {
       if (b === 13 && bytes[i + 1] === 10) i++;
       start = i + 1;
     }
-    if (final && start < bytes.length) this.scan(Buffer.from(transform(text.toString('utf8', start)) + '\n', 'utf8'), false);
+    if (final && start < bytes.length)
+      this.scan(Buffer.from(transform(text.toString('utf8', start)) + '\n', 'utf8'), false);
   }
 
   private scan(buf: Uint8Array, final: boolean): void {
     const n = buf.length;
     let start = -1;
     let hash = FNV_OFFSET;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const b = buf[i]!;
       const cls = b < 128 ? ASCII_CLASS[b]! : WORD;
       const wide = cls === WORD && b >= 0xc2 && b <= 0xe3 ? wideSpaceLength(buf, i) : 0;
@@ -141,7 +145,10 @@ class LineTokenizer {
     let id = this.index.find(buf, start, end, hash);
     if (id < 0) {
       if (this.frozen) {
-        if (this.unk < 0) throw new DatasetError(`the word ${JSON.stringify(decode(buf, start, end))} is unseen and the vocabulary has no ${UNK}`);
+        if (this.unk < 0)
+          throw new DatasetError(
+            `the word ${JSON.stringify(decode(buf, start, end))} is unseen and the vocabulary has no ${UNK}`,
+          );
         id = this.unk;
       } else {
         id = this.vocab.add(decode(buf, start, end));
@@ -172,7 +179,11 @@ function decode(buf: Uint8Array, start: number, end: number): string {
  * const { ids, lines } = await tokenizeFile('wt103/wiki.train.tokens', vocab);
  * ```
  */
-export async function tokenizeFile(path: string, vocab: Vocabulary, options: TokenizeOptions = {}): Promise<TokenizedText> {
+export async function tokenizeFile(
+  path: string,
+  vocab: Vocabulary,
+  options: TokenizeOptions = {},
+): Promise<TokenizedText> {
   const tokenizer = new LineTokenizer(vocab, options.frozen ?? false, options.transformLine, options.unknownWord);
   const feed = (bytes: Uint8Array, final: boolean): void => {
     if (!isUtf8(bytes)) throw new DatasetError('not valid UTF-8 text; WikiText files are UTF-8', path);
@@ -216,7 +227,11 @@ export async function tokenizeFile(path: string, vocab: Vocabulary, options: Tok
  * tokenizeText('a b\n\nb c\n', new Vocabulary()).ids; // [0, 1, 2, 2, 1, 3, 2]
  * ```
  */
-export function tokenizeText(text: string, vocab: Vocabulary, options: Omit<TokenizeOptions, 'onBytes' | 'chunkBytes'> = {}): TokenizedText {
+export function tokenizeText(
+  text: string,
+  vocab: Vocabulary,
+  options: Omit<TokenizeOptions, 'onBytes' | 'chunkBytes'> = {},
+): TokenizedText {
   const tokenizer = new LineTokenizer(vocab, options.frozen ?? false, options.transformLine, options.unknownWord);
   tokenizer.feed(Buffer.from(text, 'utf8'), true);
   return { ids: tokenizer.out.finish(), lines: tokenizer.lines };

@@ -60,8 +60,10 @@ export class WordSwapAttack {
   constructor(options: WordSwapOptions = {}) {
     this.rate = options.rate ?? 0.015;
     this.token = options.token ?? 'AAA';
-    if (!(this.rate >= 0 && this.rate <= 1)) throw new DatasetError(`word-swap rate must be in [0, 1], got ${this.rate}`);
-    if (this.token.length === 0 || WHITESPACE.test(this.token)) throw new DatasetError(`word-swap token must be one non-empty word, got ${JSON.stringify(this.token)}`);
+    if (!(this.rate >= 0 && this.rate <= 1))
+      throw new DatasetError(`word-swap rate must be in [0, 1], got ${this.rate}`);
+    if (this.token.length === 0 || WHITESPACE.test(this.token))
+      throw new DatasetError(`word-swap token must be one non-empty word, got ${JSON.stringify(this.token)}`);
     this.stopWords = options.stopWords ?? ENGLISH_STOP_WORDS;
     this.rng = new SeededRandom(options.seed ?? 0);
   }

@@ -69,7 +69,10 @@ export class MpiCommunicator implements Communicator {
     const length = [0];
     this.check('MPI_Get_library_version', lib.fn.MPI_Get_library_version(text, length));
     const version = new TextDecoder().decode(text.subarray(0, length[0]));
-    this.libraryVersion = version.replace(/\0[\s\S]*$/, '').split('\n')[0]!.trim();
+    this.libraryVersion = version
+      .replace(/\0[\s\S]*$/, '')
+      .split('\n')[0]!
+      .trim();
     this.pieceElements = Math.min(maxCount, pieceElements ?? (this.size > 2 ? rankOrderPiece : maxCount));
   }
 

@@ -54,7 +54,8 @@ export function parseArch(base: 'transformer' | 'glam', arch: string, layers: nu
     const at = per * i;
     if (arch[at] !== 's') throw bad(at, "'s' (attention)");
     const moe = arch[at + 1]!;
-    if (!'gmar'.includes(moe)) throw bad(at + 1, "one of 'g' (SMoE), 'm' (Momentum), 'a' (Adam), 'r' (Robust momentum)");
+    if (!'gmar'.includes(moe))
+      throw bad(at + 1, "one of 'g' (SMoE), 'm' (Momentum), 'a' (Adam), 'r' (Robust momentum)");
     specs.push({ layer: specs.length, sublayer: moe as SublayerKind, moeLayer: i });
     if (base === 'glam') {
       if (arch[at + 2] !== 's') throw bad(at + 2, "'s' (attention)");

@@ -18,7 +18,10 @@ export function unskew(x: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, m, lm] = x.shape;
     const l = lm - m;
-    const flat = tf.pad(tf.reshape(x, [n, m * lm]), [[0, 0], [0, m]]); // [N, M(L+M+1)]
+    const flat = tf.pad(tf.reshape(x, [n, m * lm]), [
+      [0, 0],
+      [0, m],
+    ]); // [N, M(L+M+1)]
     return tf.slice(tf.reshape(flat, [n, m, lm + 1]), [0, 0, 0], [n, m, l]) as tf.Tensor3D;
   });
 }
@@ -30,7 +33,14 @@ export function unskew(x: tf.Tensor3D): tf.Tensor3D {
 export function skew(x: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const [n, m, l] = x.shape;
-    const padded = tf.reshape(tf.pad(x, [[0, 0], [0, 0], [0, m + 1]]), [n, m * (l + m + 1)]);
+    const padded = tf.reshape(
+      tf.pad(x, [
+        [0, 0],
+        [0, 0],
+        [0, m + 1],
+      ]),
+      [n, m * (l + m + 1)],
+    );
     return tf.reshape(tf.slice(padded, [0, 0], [n, m * (l + m)]), [n, m, l + m]);
   });
 }
@@ -100,7 +110,11 @@ export class MultiHeadSeqAttention extends Module {
       const k = this.splitHeads(this.proj_key.apply(all)); // [BK, L+M, D]
       const v = this.splitHeads(this.proj_val.apply(all)); // [BK, L+M, D]
       const qFlat = tf.reshape(q, [b * heads * m, this.dHead]);
-      const position = tf.reshape(tf.matMul(qFlat, tf.reshape(keyPe, [this.dHead, l])), [b * heads, m, l]) as tf.Tensor3D;
+      const position = tf.reshape(tf.matMul(qFlat, tf.reshape(keyPe, [this.dHead, l])), [
+        b * heads,
+        m,
+        l,
+      ]) as tf.Tensor3D;
       // softmax((unskew(q·kᵀ) + position) / √d_head): one kernel each way on wasm
       const weights = relativeSoftmax(tf.matMul(q, k, false, true), position, 1 / Math.sqrt(this.dHead)); // [BK, M, L]
       const probs = dropout(weights, this.options.dropout, this.training, this.options.rng);

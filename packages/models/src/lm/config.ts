@@ -28,9 +28,18 @@ export interface LmConfigField<V> {
   doc: string;
 }
 
-const integer = (flag: string | null, doc: string, fallback?: LmConfigField<number>['fallback']): LmConfigField<number> =>
+const integer = (
+  flag: string | null,
+  doc: string,
+  fallback?: LmConfigField<number>['fallback'],
+): LmConfigField<number> =>
   fallback === undefined ? { kind: 'integer', flag, doc } : { kind: 'integer', flag, doc, fallback };
-const real = (flag: string | null, doc: string, fallback: number, rule?: LmConfigField<number>['rule']): LmConfigField<number> =>
+const real = (
+  flag: string | null,
+  doc: string,
+  fallback: number,
+  rule?: LmConfigField<number>['rule'],
+): LmConfigField<number> =>
   rule === undefined ? { kind: 'real', flag, doc, fallback } : { kind: 'real', flag, doc, fallback, rule };
 
 /**
@@ -45,7 +54,11 @@ export const LM_CONFIG_FIELDS = {
     fallback: 'transformer',
     doc: '`transformer` (2 architecture characters per layer) or `glam` (4 per pair of layers)',
   } as LmConfigField<'transformer' | 'glam'>,
-  arch: { kind: 'text', flag: '--architecture', doc: 'the architecture string, e.g. `smsmsm`, `sasfsasf` (see parseArch)' } as LmConfigField<string>,
+  arch: {
+    kind: 'text',
+    flag: '--architecture',
+    doc: 'the architecture string, e.g. `smsmsm`, `sasfsasf` (see parseArch)',
+  } as LmConfigField<string>,
   layers: integer('--nlayers', 'layers for `transformer`, pairs of layers for `glam`'),
   dModel: { ...integer('--hid-sz', 'model width H'), json: 'hidden' },
   dHidden: {
@@ -58,19 +71,27 @@ export const LM_CONFIG_FIELDS = {
   attnSpan: integer('--attn-span', 'previous positions L each query sees (also the cache length)'),
   experts: integer(null, 'experts per MoE layer E (the official code hard-codes 16)', 16),
   topK: integer('--moe_top_k', 'experts per token k', 2),
-  dropout: real('--dropout', 'attention probabilities, expert hidden layer, MoE output, feed-forward hidden layer', 0.1, (v) =>
-    v >= 0 && v < 1 ? null : 'must be in [0, 1)',
+  dropout: real(
+    '--dropout',
+    'attention probabilities, expert hidden layer, MoE output, feed-forward hidden layer',
+    0.1,
+    (v) => (v >= 0 && v < 1 ? null : 'must be in [0, 1)'),
   ),
   mu: real('--mu', 'heavy-ball momentum μ', 0.7),
   gamma1: real('--gamma1', 'Adam step size γ1', 1.0),
   gamma2: real('--gamma2', 'heavy-ball step size γ2', 1.0),
   beta1: real('--beta1', 'Adam first-moment decay β1', 0.9),
   beta2: real('--beta2', 'Adam second-moment decay β2', 0.999),
-  kappa: real(null, 'robust momentum condition number κ (our extension, `r` layers)', 1.25, (v) => (v > 1 ? null : 'must be > 1')),
+  kappa: real(null, 'robust momentum condition number κ (our extension, `r` layers)', 1.25, (v) =>
+    v > 1 ? null : 'must be > 1',
+  ),
   rho: real(null, 'robust momentum target rate ρ (our extension, `r` layers)', 0.2),
   // The scripts pass 0.01 but the released code never computes the loss (docs/paper-notes.md#load-balancing-loss).
-  loadBalance: real('--load_balance', 'weight of the SMoE balance loss (0: what the official runs trained with)', 0, (v) =>
-    v >= 0 ? null : 'must be ≥ 0',
+  loadBalance: real(
+    '--load_balance',
+    'weight of the SMoE balance loss (0: what the official runs trained with)',
+    0,
+    (v) => (v >= 0 ? null : 'must be ≥ 0'),
   ),
   vocab: integer(null, 'vocabulary size V'),
 } as const;
@@ -80,7 +101,9 @@ export const LM_CONFIG_FIELDS = {
  * defaults and official flags).
  */
 export type LmConfig = {
-  -readonly [K in keyof typeof LM_CONFIG_FIELDS]: (typeof LM_CONFIG_FIELDS)[K] extends LmConfigField<infer V> ? V : never;
+  -readonly [K in keyof typeof LM_CONFIG_FIELDS]: (typeof LM_CONFIG_FIELDS)[K] extends LmConfigField<infer V>
+    ? V
+    : never;
 };
 
 /** The configuration's field names (the library's names). */
@@ -124,7 +147,8 @@ export function validateLmConfig(input: Partial<LmConfig> | Record<string, unkno
     let value = given[key] ?? (spec.json === undefined ? undefined : given[spec.json]);
     if (value === undefined) {
       if (spec.fallback === undefined) throw new ConfigError(`model config: missing required field '${label}'`);
-      value = typeof spec.fallback === 'function' ? (spec.fallback as (c: typeof config) => unknown)(config) : spec.fallback;
+      value =
+        typeof spec.fallback === 'function' ? (spec.fallback as (c: typeof config) => unknown)(config) : spec.fallback;
     }
     const problem = kindProblem(spec, value) ?? spec.rule?.(value);
     if (problem) throw new ConfigError(`model config: '${label}' ${problem}, got ${JSON.stringify(value)}`);

@@ -41,8 +41,10 @@ export interface LmEvaluation {
 export function evaluateLm(model: SmoeLanguageModel, ids: Int32Array, options: EvaluateLmOptions): LmEvaluation {
   const { batch } = options;
   const m = options.blockSize ?? model.config.blockSize;
-  if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`evaluateLm: batch must be a positive integer, got ${batch}`);
-  if (!Number.isInteger(m) || m < 1) throw new ConfigError(`evaluateLm: blockSize must be a positive integer, got ${m}`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new ConfigError(`evaluateLm: batch must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new ConfigError(`evaluateLm: blockSize must be a positive integer, got ${m}`);
   const streamLength = Math.floor(ids.length / batch);
   const blocks = Math.floor((streamLength - 1) / m);
   if (blocks < 1) {

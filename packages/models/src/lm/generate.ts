@@ -61,7 +61,12 @@ function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; r
     gate.routeTrusted = (x, options) => {
       const plan = original(x, options) as TokenChoicePlan;
       // The rule may evaluate the experts more than once per layer; the last evaluation is the one kept.
-      const entry = { layer: index, experts: plan.hostIndices, weights: plan.weights.dataSync() as Float32Array, k: plan.indices.shape[1] };
+      const entry = {
+        layer: index,
+        experts: plan.hostIndices,
+        weights: plan.weights.dataSync() as Float32Array,
+        k: plan.indices.shape[1],
+      };
       const at = perLayer.findIndex((e) => e.layer === index);
       if (at >= 0) perLayer[at] = entry;
       else perLayer.push(entry);
@@ -117,7 +122,8 @@ export class LmDecoder {
     const { vocab } = this.model.config;
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new ConfigError(`LmDecoder.step: token id ${id} is outside [0, ${vocab})`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocab)
+        throw new ConfigError(`LmDecoder.step: token id ${id} is outside [0, ${vocab})`);
     }
     const input = tf.tensor2d(Int32Array.from(ids), [1, n], 'int32');
     const { result: out, routing } = traceRouting(this.model, () => this.model.forward(input, this.cache));
@@ -185,7 +191,10 @@ export function sampleToken(logProbs: ArrayLike<number>, options: SamplingOption
   }
   if (rng === undefined) throw new ConfigError('sampling with a temperature needs a seeded Rng');
   const k = options.topK && options.topK > 0 ? Math.min(options.topK, v) : v;
-  const order = k < v ? topIds(logProbs, k) : Array.from({ length: v }, (_, i) => i).sort((a, b) => logProbs[b]! - logProbs[a]! || a - b);
+  const order =
+    k < v
+      ? topIds(logProbs, k)
+      : Array.from({ length: v }, (_, i) => i).sort((a, b) => logProbs[b]! - logProbs[a]! || a - b);
   const top = logProbs[order[0]!]!;
   const weights = order.map((i) => Math.exp((logProbs[i]! - top) / temperature));
   const total = weights.reduce((s, w) => s + w, 0);
@@ -205,8 +214,13 @@ export function sampleToken(logProbs: ArrayLike<number>, options: SamplingOption
  * const ids = generateTokens(model, Int32Array.from([5, 9, 2]), { tokens: 20, temperature: 0.8, topK: 40, seed: 1 });
  * ```
  */
-export function generateTokens(model: SmoeLanguageModel, prompt: ArrayLike<number>, options: GenerateOptions): Int32Array {
-  if (!Number.isInteger(options.tokens) || options.tokens < 0) throw new ConfigError(`generate: tokens must be a non-negative integer, got ${options.tokens}`);
+export function generateTokens(
+  model: SmoeLanguageModel,
+  prompt: ArrayLike<number>,
+  options: GenerateOptions,
+): Int32Array {
+  if (!Number.isInteger(options.tokens) || options.tokens < 0)
+    throw new ConfigError(`generate: tokens must be a non-negative integer, got ${options.tokens}`);
   if (prompt.length < 1) throw new ConfigError('generate: the prompt needs at least one token');
   const rng = new Rng(options.seed ?? 0);
   const decoder = new LmDecoder(model);

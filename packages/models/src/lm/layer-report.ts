@@ -58,7 +58,8 @@ export function buildLayerReport(layer: number, metrics: readonly RoutingMetrics
   const size = states.reduce((n, t) => n + t.size, 0);
   return {
     layer,
-    tokensPerExpert: metrics.length === 1 ? first.tokensPerExpert : (tf.addN(metrics.map((m) => m.tokensPerExpert)) as tf.Tensor1D),
+    tokensPerExpert:
+      metrics.length === 1 ? first.tokensPerExpert : (tf.addN(metrics.map((m) => m.tokensPerExpert)) as tf.Tensor1D),
     routingEntropy: mean((m) => m.routingEntropy),
     dropRate: mean((m) => m.dropRate),
     stateNorm:
@@ -111,8 +112,19 @@ export function keepLayerReports<R extends readonly LmLayerReport[]>(reports: R)
 export async function readLayerReports(reports: readonly LmLayerReport[]): Promise<LmLayerValues[]> {
   return Promise.all(
     reports.map(async (r) => {
-      const [perExpert, entropy, drop, norm] = await Promise.all([r.tokensPerExpert.data(), r.routingEntropy.data(), r.dropRate.data(), r.stateNorm.data()]);
-      return { layer: r.layer, tokensPerExpert: Array.from(perExpert), routingEntropy: entropy[0]!, dropRate: drop[0]!, stateNorm: norm[0]! };
+      const [perExpert, entropy, drop, norm] = await Promise.all([
+        r.tokensPerExpert.data(),
+        r.routingEntropy.data(),
+        r.dropRate.data(),
+        r.stateNorm.data(),
+      ]);
+      return {
+        layer: r.layer,
+        tokensPerExpert: Array.from(perExpert),
+        routingEntropy: entropy[0]!,
+        dropRate: drop[0]!,
+        stateNorm: norm[0]!,
+      };
     }),
   );
 }

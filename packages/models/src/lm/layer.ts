@@ -59,7 +59,10 @@ export class TransformerSeqLayer extends Module {
       this.ff = this.child('ff', new FeedForward({ dModel, dHidden, dropout, rng }));
     } else {
       if (rule === null) throw new Error(`layer with sublayer '${spec.sublayer}' needs a residual rule`);
-      this.smoe = this.child('smoe', new MoeSublayer({ dModel, dHidden, experts, topK, dropout, loadBalance, rule, rng }));
+      this.smoe = this.child(
+        'smoe',
+        new MoeSublayer({ dModel, dHidden, experts, topK, dropout, loadBalance, rule, rng }),
+      );
       this.ff = null;
     }
     this.norm1 = this.child('norm1', new LayerNorm(dModel));

@@ -105,7 +105,8 @@ export class SmoeLanguageModel extends Module {
     const rules = modelRules(this.specs, this.config);
     this.stateRule = rules.stateRule;
     this.layers = this.child('layers', new ModuleList<TransformerSeqLayer>());
-    for (const spec of this.specs) this.layers.push(new TransformerSeqLayer(spec, this.config, rules.ruleFor(spec.sublayer), rng));
+    for (const spec of this.specs)
+      this.layers.push(new TransformerSeqLayer(spec, this.config, rules.ruleFor(spec.sublayer), rng));
   }
 
   /** A zero cache for `batch` streams: one `[batch, attnSpan, dModel]` tensor per layer (the caller owns it). */
@@ -136,7 +137,12 @@ export class SmoeLanguageModel extends Module {
     return tf.tidy(() => {
       const { h, nextCache, auxLoss, layers } = this.trunk(ids, cache);
       const hFlat = tf.reshape(h, [-1, this.config.dModel]) as tf.Tensor2D; // [B·M, H]
-      const nll = projectedNll(hFlat, this.out_emb.weight, this.out_emb.bias!, tf.reshape(targets, [-1]) as tf.Tensor1D);
+      const nll = projectedNll(
+        hFlat,
+        this.out_emb.weight,
+        this.out_emb.bias!,
+        tf.reshape(targets, [-1]) as tf.Tensor1D,
+      );
       return { loss: tf.add(nll, auxLoss) as tf.Scalar, nll, auxLoss, nextCache, layers };
     });
   }
@@ -146,7 +152,9 @@ export class SmoeLanguageModel extends Module {
     const { attnSpan: l, dModel } = this.config;
     const [b, m] = ids.shape;
     if (cache.length !== this.specs.length) {
-      throw new RangeError(`cache has ${cache.length} entries, the model has ${this.specs.length} layers; use initCache(batch)`);
+      throw new RangeError(
+        `cache has ${cache.length} entries, the model has ${this.specs.length} layers; use initCache(batch)`,
+      );
     }
     cache.forEach((c, i) => assertShape(c, [b, l, dModel], `cache[${i}] (use initCache(${b}))`));
     let h = this.in_emb.apply(ids) as tf.Tensor3D; // [B, M, H]

@@ -61,7 +61,15 @@ export class MoeSublayer extends Module {
     const { dModel, dHidden, experts, topK, rng } = options;
     const lossWeights = { balance: options.loadBalance };
     this.gate = this.child('gate', new TopKRouter({ dModel, experts, topK, rng, lossWeights }));
-    const bank = new ExpertBank({ experts, dIn: dModel, dHidden, activation: 'relu', dropout: options.dropout, init: 'fastmoe', rng });
+    const bank = new ExpertBank({
+      experts,
+      dIn: dModel,
+      dHidden,
+      activation: 'relu',
+      dropout: options.dropout,
+      init: 'fastmoe',
+      rng,
+    });
     this.experts = this.child('experts', bank);
     this.layer_norm = this.child('layer_norm', new LayerNorm(dModel));
   }

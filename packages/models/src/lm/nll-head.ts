@@ -38,7 +38,13 @@ export function projectedNll(h: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tenso
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [hS, wS, logitsS, lseS, idsS] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+          const [hS, wS, logitsS, lseS, idsS] = saved as [
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor2D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+          ];
           const perRow = tf.broadcastTo(tf.div(dy, n), [n]) as tf.Tensor1D; // [N], the mean's dy/N
           const dLogits = softmaxNllGrad(logitsS, lseS, idsS, perRow); // [N, V]
           return [

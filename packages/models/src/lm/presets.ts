@@ -39,7 +39,16 @@ const HB = { mu: 0.7, gamma2: 1.0, beta1: 0.9, beta2: 0.999 };
 const SMALL = { layers: 3, dModel: 128, dHidden: 128, heads: 8, blockSize: 256, attnSpan: 256, dropout: 0.7 };
 const MEDIUM = { layers: 6, dModel: 352, dHidden: 352, heads: 8, blockSize: 512, attnSpan: 1024, dropout: 0.1 };
 const LARGE = { layers: 12, dModel: 512, dHidden: 512, heads: 8, blockSize: 1024, attnSpan: 2048, dropout: 0.1 };
-const GLAM = { base: 'glam', layers: 6, dModel: 352, dHidden: 352, heads: 8, blockSize: 512, attnSpan: 2048, dropout: 0.1 };
+const GLAM = {
+  base: 'glam',
+  layers: 6,
+  dModel: 352,
+  dHidden: 352,
+  heads: 8,
+  blockSize: 512,
+  attnSpan: 2048,
+  dropout: 0.1,
+};
 const TINY = { layers: 3, dModel: 128, dHidden: 128, heads: 4, blockSize: 64, attnSpan: 64, dropout: 0.1 };
 const OPT_SMALL = { lr: 7e-4, warmup: 3000, steps: 60_000, batch: 96, batchSplit: 2 };
 const OPT_MEDIUM = { lr: 7e-4, warmup: 4000, steps: 80_000, batch: 48, batchSplit: 2 };
@@ -54,19 +63,84 @@ const rep = (unit: string, n: number) => unit.repeat(n);
 
 const TABLE: [string, string, Record<string, unknown>, LmOptimSettings][] = [
   ['smoe-small', 'SMoE-small, scripts/smoe-s.sh', { ...SMALL, ...WT, ...DEFAULT_FLAGS, arch: rep('sg', 3) }, OPT_SMALL],
-  ['momentum-smoe-small', 'MomentumSMoE-small, scripts/smoe-mom-s.sh', { ...SMALL, ...WT, ...HB, gamma1: 0.8, arch: rep('sm', 3) }, OPT_SMALL],
-  ['smoe-medium', 'SMoE-medium, scripts/smoe-m.sh', { ...MEDIUM, ...WT, ...DEFAULT_FLAGS, arch: rep('sg', 6) }, OPT_MEDIUM],
-  ['momentum-smoe-medium', 'MomentumSMoE-medium, scripts/smoe-mom-m.sh', { ...MEDIUM, ...WT, ...HB, gamma1: 1.0, arch: rep('sm', 6) }, OPT_MEDIUM],
-  ['adam-smoe-medium', 'AdamSMoE-medium, scripts/smoe-adam-m.sh', { ...MEDIUM, ...WT, ...HB, gamma1: 1.0, arch: rep('sa', 6) }, OPT_MEDIUM],
-  ['smoe-large', 'SMoE-large, scripts/smoe-l.sh', { ...LARGE, ...WT, ...DEFAULT_FLAGS, arch: rep('sg', 12) }, OPT_LARGE],
-  ['momentum-smoe-large', 'MomentumSMoE-large, scripts/smoe-mom-l.sh', { ...LARGE, ...WT, ...HB, gamma1: 0.8, arch: rep('sm', 12) }, OPT_LARGE],
-  ['glam-medium', 'GLaM-medium, scripts/glam-m.sh', { ...GLAM, ...WT, ...DEFAULT_FLAGS, arch: rep('sgsf', 6) }, OPT_GLAM],
-  ['momentum-glam-medium', 'MomentumGLaM-medium, scripts/glam-mom-m.sh', { ...GLAM, ...WT, ...HB, gamma1: 0.8, arch: rep('smsf', 6) }, OPT_GLAM],
-  ['adam-glam-medium', 'AdamGLaM-medium, scripts/glam-adam-m.sh', { ...GLAM, ...WT, ...HB, gamma1: 0.8, arch: rep('sasf', 6) }, OPT_GLAM],
-  ['smoe-tiny', 'CPU-sized SMoE for the SOTU corpus (set vocab from the corpus)', { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sg', 3) }, OPT_TINY],
-  ['momentum-smoe-tiny', 'CPU-sized MomentumSMoE (μ 0.7, γ 1)', { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sm', 3) }, OPT_TINY],
-  ['adam-smoe-tiny', 'CPU-sized AdamSMoE (Adam in layer 0, heavy ball after)', { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sa', 3) }, OPT_TINY],
-  ['robust-smoe-tiny', 'CPU-sized Robust MomentumSMoE (our extension; κ 1.25, ρ 0.2)', { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, kappa: 1.25, rho: 0.2, arch: rep('sr', 3) }, OPT_TINY],
+  [
+    'momentum-smoe-small',
+    'MomentumSMoE-small, scripts/smoe-mom-s.sh',
+    { ...SMALL, ...WT, ...HB, gamma1: 0.8, arch: rep('sm', 3) },
+    OPT_SMALL,
+  ],
+  [
+    'smoe-medium',
+    'SMoE-medium, scripts/smoe-m.sh',
+    { ...MEDIUM, ...WT, ...DEFAULT_FLAGS, arch: rep('sg', 6) },
+    OPT_MEDIUM,
+  ],
+  [
+    'momentum-smoe-medium',
+    'MomentumSMoE-medium, scripts/smoe-mom-m.sh',
+    { ...MEDIUM, ...WT, ...HB, gamma1: 1.0, arch: rep('sm', 6) },
+    OPT_MEDIUM,
+  ],
+  [
+    'adam-smoe-medium',
+    'AdamSMoE-medium, scripts/smoe-adam-m.sh',
+    { ...MEDIUM, ...WT, ...HB, gamma1: 1.0, arch: rep('sa', 6) },
+    OPT_MEDIUM,
+  ],
+  [
+    'smoe-large',
+    'SMoE-large, scripts/smoe-l.sh',
+    { ...LARGE, ...WT, ...DEFAULT_FLAGS, arch: rep('sg', 12) },
+    OPT_LARGE,
+  ],
+  [
+    'momentum-smoe-large',
+    'MomentumSMoE-large, scripts/smoe-mom-l.sh',
+    { ...LARGE, ...WT, ...HB, gamma1: 0.8, arch: rep('sm', 12) },
+    OPT_LARGE,
+  ],
+  [
+    'glam-medium',
+    'GLaM-medium, scripts/glam-m.sh',
+    { ...GLAM, ...WT, ...DEFAULT_FLAGS, arch: rep('sgsf', 6) },
+    OPT_GLAM,
+  ],
+  [
+    'momentum-glam-medium',
+    'MomentumGLaM-medium, scripts/glam-mom-m.sh',
+    { ...GLAM, ...WT, ...HB, gamma1: 0.8, arch: rep('smsf', 6) },
+    OPT_GLAM,
+  ],
+  [
+    'adam-glam-medium',
+    'AdamGLaM-medium, scripts/glam-adam-m.sh',
+    { ...GLAM, ...WT, ...HB, gamma1: 0.8, arch: rep('sasf', 6) },
+    OPT_GLAM,
+  ],
+  [
+    'smoe-tiny',
+    'CPU-sized SMoE for the SOTU corpus (set vocab from the corpus)',
+    { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sg', 3) },
+    OPT_TINY,
+  ],
+  [
+    'momentum-smoe-tiny',
+    'CPU-sized MomentumSMoE (μ 0.7, γ 1)',
+    { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sm', 3) },
+    OPT_TINY,
+  ],
+  [
+    'adam-smoe-tiny',
+    'CPU-sized AdamSMoE (Adam in layer 0, heavy ball after)',
+    { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, arch: rep('sa', 3) },
+    OPT_TINY,
+  ],
+  [
+    'robust-smoe-tiny',
+    'CPU-sized Robust MomentumSMoE (our extension; κ 1.25, ρ 0.2)',
+    { ...TINY, vocab: 10_000, ...HB, gamma1: 1.0, kappa: 1.25, rho: 0.2, arch: rep('sr', 3) },
+    OPT_TINY,
+  ],
 ];
 
 /** Every preset name, in a stable order (official sizes first, then the CPU-sized ones). */

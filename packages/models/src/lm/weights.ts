@@ -28,7 +28,11 @@ export function officialStateDict(model: SmoeLanguageModel): Map<string, TensorD
   for (const { entry, variable } of entriesWithVariables(model)) {
     const perm = PERM[entry.layout];
     const t = perm ? tf.transpose(variable, perm) : variable;
-    out.set(entry.official, { dtype: 'float32', shape: [...entry.shape], data: (t.dataSync() as Float32Array).slice() });
+    out.set(entry.official, {
+      dtype: 'float32',
+      shape: [...entry.shape],
+      data: (t.dataSync() as Float32Array).slice(),
+    });
     if (t !== variable) t.dispose();
   }
   return out;
@@ -38,7 +42,11 @@ export function officialStateDict(model: SmoeLanguageModel): Map<string, TensorD
  * Assigns an official state_dict to the model. Names may carry DDP's `module.` prefix. Every missing, unexpected,
  * mis-shaped or non-float entry is listed in one `FileFormatError` (naming `source`) and nothing is assigned.
  */
-export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<string, TensorData>, source = '<state_dict>'): void {
+export function loadOfficialStateDict(
+  model: SmoeLanguageModel,
+  tensors: Map<string, TensorData>,
+  source = '<state_dict>',
+): void {
   const allPrefixed = tensors.size > 0 && [...tensors.keys()].every((k) => k.startsWith(DDP_PREFIX));
   const byName = allPrefixed ? new Map([...tensors].map(([k, v]) => [k.slice(DDP_PREFIX.length), v])) : tensors;
   const entries = entriesWithVariables(model);
@@ -84,7 +92,11 @@ export function loadOfficialStateDict(model: SmoeLanguageModel, tensors: Map<str
  * await saveWeights(model, 'runs/momentum-smoe-tiny.safetensors', { preset: 'momentum-smoe-tiny' });
  * ```
  */
-export async function saveWeights(model: SmoeLanguageModel, file: string, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveWeights(
+  model: SmoeLanguageModel,
+  file: string,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   await writeSafetensors(file, officialStateDict(model), { config: JSON.stringify(model.config), ...metadata });
 }
 

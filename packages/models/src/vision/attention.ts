@@ -30,7 +30,9 @@ export class SelfAttention extends Module {
   ) {
     super();
     if (!Number.isInteger(heads) || heads < 1 || dim % heads !== 0) {
-      throw new ConfigError(`SelfAttention: hidden size ${dim} must be a multiple of heads (${heads}); change one of them`);
+      throw new ConfigError(
+        `SelfAttention: hidden size ${dim} must be a multiple of heads (${heads}); change one of them`,
+      );
     }
     const proj = () => flaxLinear(rng, dim, dim, { kernel: 'xavier', bias: 'zeros' });
     this.query = this.child('query', proj());
@@ -47,7 +49,8 @@ export class SelfAttention extends Module {
       const h = this.heads;
       const dh = this.dim / h;
       // [B, N, d] → [B·h, N, dh]
-      const split = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [b, n, h, dh]), [0, 2, 1, 3]), [b * h, n, dh]);
+      const split = (t: tf.Tensor) =>
+        tf.reshape(tf.transpose(tf.reshape(t, [b, n, h, dh]), [0, 2, 1, 3]), [b * h, n, dh]);
       const q = split(tf.mul(this.query.apply(x), 1 / Math.sqrt(dh)));
       const k = split(this.key.apply(x));
       const v = split(this.value.apply(x));

@@ -91,28 +91,42 @@ export function validateVisionConfig(cfg: VisionMoEConfig): VisionMoEConfig {
   const fail = (msg: string): never => {
     throw new ConfigError(`vision config '${cfg.name}': ${msg}`);
   };
-  for (const key of ['imageSize', 'patchSize', 'channels', 'numClasses', 'hidden', 'mlpDim', 'heads', 'blocks'] as const) {
+  for (const key of [
+    'imageSize',
+    'patchSize',
+    'channels',
+    'numClasses',
+    'hidden',
+    'mlpDim',
+    'heads',
+    'blocks',
+  ] as const) {
     if (!positiveInt(cfg[key])) fail(`${key} must be a positive integer, got ${cfg[key]}`);
   }
-  if (cfg.imageSize % cfg.patchSize !== 0) fail(`imageSize ${cfg.imageSize} must be a multiple of patchSize ${cfg.patchSize}`);
+  if (cfg.imageSize % cfg.patchSize !== 0)
+    fail(`imageSize ${cfg.imageSize} must be a multiple of patchSize ${cfg.patchSize}`);
   if (cfg.hidden % cfg.heads !== 0) fail(`hidden ${cfg.hidden} must be a multiple of heads ${cfg.heads}`);
-  if (cfg.classifier !== 'token' && cfg.classifier !== 'gap') fail(`classifier must be 'token' or 'gap', got '${String(cfg.classifier)}'`);
+  if (cfg.classifier !== 'token' && cfg.classifier !== 'gap')
+    fail(`classifier must be 'token' or 'gap', got '${String(cfg.classifier)}'`);
   if (cfg.representationSize !== null && !positiveInt(cfg.representationSize)) {
     fail(`representationSize must be a positive integer or null, got ${cfg.representationSize}`);
   }
   const m = cfg.moe;
   const seen = new Set<number>();
   for (const b of m.blocks) {
-    if (!Number.isInteger(b) || b < 0 || b >= cfg.blocks) fail(`moe.blocks entry ${b} is not a block index in [0, ${cfg.blocks})`);
+    if (!Number.isInteger(b) || b < 0 || b >= cfg.blocks)
+      fail(`moe.blocks entry ${b} is not a block index in [0, ${cfg.blocks})`);
     if (seen.has(b)) fail(`moe.blocks lists block ${b} twice`);
     seen.add(b);
   }
-  if (m.router !== 'noisy-top-k' && m.router !== 'soft') fail(`moe.router must be 'noisy-top-k' or 'soft', got '${String(m.router)}'`);
+  if (m.router !== 'noisy-top-k' && m.router !== 'soft')
+    fail(`moe.router must be 'noisy-top-k' or 'soft', got '${String(m.router)}'`);
   for (const key of ['experts', 'expertHidden', 'groupSize'] as const) {
     if (!positiveInt(m[key])) fail(`moe.${key} must be a positive integer, got ${m[key]}`);
   }
   if (m.router === 'noisy-top-k') {
-    if (!positiveInt(m.topK) || m.topK > m.experts) fail(`moe.topK must be an integer in [1, experts=${m.experts}], got ${m.topK}`);
+    if (!positiveInt(m.topK) || m.topK > m.experts)
+      fail(`moe.topK must be an integer in [1, experts=${m.experts}], got ${m.topK}`);
     if (!(m.capacityFactor.train > 0) || !(m.capacityFactor.eval > 0)) {
       fail(`moe.capacityFactor train/eval must be > 0, got ${m.capacityFactor.train}/${m.capacityFactor.eval}`);
     }
@@ -120,7 +134,8 @@ export function validateVisionConfig(cfg: VisionMoEConfig): VisionMoEConfig {
   } else if (!positiveInt(m.slotsPerExpert)) {
     fail(`moe.slotsPerExpert must be a positive integer, got ${m.slotsPerExpert}`);
   }
-  if (!(m.expertDropout >= 0 && m.expertDropout < 1)) fail(`moe.expertDropout must be in [0, 1), got ${m.expertDropout}`);
+  if (!(m.expertDropout >= 0 && m.expertDropout < 1))
+    fail(`moe.expertDropout must be in [0, 1), got ${m.expertDropout}`);
   if (!(m.importanceLossWeight >= 0) || !(m.loadLossWeight >= 0)) fail('moe aux-loss weights must be ≥ 0');
   const mom = cfg.momentum;
   if (mom.kind === 'heavy-ball') {
@@ -133,6 +148,7 @@ export function validateVisionConfig(cfg: VisionMoEConfig): VisionMoEConfig {
   } else if (mom.kind !== 'none') {
     fail(`momentum.kind must be 'none', 'heavy-ball' or 'robust', got '${String((mom as { kind: unknown }).kind)}'`);
   }
-  if (mom.kind !== 'none' && m.blocks.length === 0) fail(`momentum '${mom.kind}' needs at least one MoE block in moe.blocks`);
+  if (mom.kind !== 'none' && m.blocks.length === 0)
+    fail(`momentum '${mom.kind}' needs at least one MoE block in moe.blocks`);
   return cfg;
 }

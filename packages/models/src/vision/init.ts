@@ -45,8 +45,13 @@ export interface FlaxLinearInit {
 export function flaxLinear(rng: Rng, dIn: number, dOut: number, init: FlaxLinearInit): Linear {
   const lin = new Linear(dIn, dOut, { rng: rng.fork() });
   const kernel =
-    init.kernel === 'xavier' ? xavierUniform(rng, [dIn, dOut]) : init.kernel === 'lecun' ? lecunNormal(rng, [dIn, dOut]) : tf.zeros([dIn, dOut]);
-  const bias = init.bias === 'tiny' ? normalInit(rng, [dOut], 1e-6) : tf.fill([dOut], init.bias === 'zeros' ? 0 : init.bias);
+    init.kernel === 'xavier'
+      ? xavierUniform(rng, [dIn, dOut])
+      : init.kernel === 'lecun'
+        ? lecunNormal(rng, [dIn, dOut])
+        : tf.zeros([dIn, dOut]);
+  const bias =
+    init.bias === 'tiny' ? normalInit(rng, [dOut], 1e-6) : tf.fill([dOut], init.bias === 'zeros' ? 0 : init.bias);
   lin.weight.assign(kernel as tf.Tensor2D);
   lin.bias?.assign(bias as tf.Tensor1D);
   kernel.dispose();

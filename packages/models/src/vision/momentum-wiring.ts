@@ -31,7 +31,8 @@ export class MomentumWiring {
 
   constructor(readonly momentum: VisionMomentum) {
     if (momentum.kind === 'heavy-ball') this.rule = new VMoEHeavyBall({ mu: momentum.mu, gamma: momentum.gamma });
-    else if (momentum.kind === 'robust') this.rule = new VMoERobustMomentum({ kappa: momentum.kappa, rho: momentum.rho, L: momentum.L });
+    else if (momentum.kind === 'robust')
+      this.rule = new VMoERobustMomentum({ kappa: momentum.kappa, rho: momentum.rho, L: momentum.L });
     else this.rule = null;
   }
 
@@ -52,5 +53,4 @@ export class MomentumWiring {
     const moment = state['moment'];
     return moment ? tf.add(y, tf.mul(moment, c * a)) : y;
   }
-
 }

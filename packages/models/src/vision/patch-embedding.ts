@@ -59,7 +59,10 @@ export class PatchEmbedding extends Module {
       const b = images.shape[0];
       const g = this.grid;
       // [B, H, W, C] → [B·g, p(kh), g, p·C (kw, c)] → [B·g, g, p, p·C] → [B·N, p·p·C]
-      const rows = tf.reshape(tf.transpose(tf.reshape(images, [b * g, p, g, p * c]), [0, 2, 1, 3]), [b * g * g, p * p * c]);
+      const rows = tf.reshape(tf.transpose(tf.reshape(images, [b * g, p, g, p * c]), [0, 2, 1, 3]), [
+        b * g * g,
+        p * p * c,
+      ]);
       const y = tf.add(tf.matMul(rows, this.kernel), this.bias); // [B·N, d]
       return tf.reshape(y, [b, g * g, hidden]);
     });

@@ -30,7 +30,11 @@ const HEAVY_BALL: VisionMomentum = { kind: 'heavy-ball', mu: 0.8, gamma: 1 };
 const ROBUST: VisionMomentum = { kind: 'robust', kappa: 1.25, rho: 0.2, L: 1 };
 
 /** V-MoE's router and MoE settings (`common.py` + the S/32 and B/32 configs). */
-function vmoeSettings(blocks: number, expertHidden: number, overrides: Partial<VisionMoESettings> = {}): VisionMoESettings {
+function vmoeSettings(
+  blocks: number,
+  expertHidden: number,
+  overrides: Partial<VisionMoESettings> = {},
+): VisionMoESettings {
   return {
     // "Every 2": range(1, num_layers, 2), i.e. the odd blocks.
     blocks: Array.from({ length: Math.floor(blocks / 2) }, (_, i) => 2 * i + 1),

@@ -79,12 +79,21 @@ export class VisionMoE extends Module {
       const mlp = moe.blocks.includes(i)
         ? new GroupedMoE(createMoELayer(config, rng), moe.groupSize, i)
         : new MlpBlock(d, config.mlpDim, rng);
-      this.blocks.push(this.child(`blocks.${i}`, new VisionEncoderBlock({ dim: d, heads: config.heads, mlp, wiring: this.wiring, rng })));
+      this.blocks.push(
+        this.child(
+          `blocks.${i}`,
+          new VisionEncoderBlock({ dim: d, heads: config.heads, mlp, wiring: this.wiring, rng }),
+        ),
+      );
     }
     this.encoderNorm = this.child('encoderNorm', new LayerNorm(d, VISION_LN_EPS));
     const rep = config.representationSize;
-    this.preLogits = rep === null ? null : this.child('preLogits', flaxLinear(rng, d, rep, { kernel: 'lecun', bias: 'zeros' }));
-    this.head = this.child('head', flaxLinear(rng, rep ?? d, config.numClasses, { kernel: 'zeros', bias: -Math.log(config.numClasses) }));
+    this.preLogits =
+      rep === null ? null : this.child('preLogits', flaxLinear(rng, d, rep, { kernel: 'lecun', bias: 'zeros' }));
+    this.head = this.child(
+      'head',
+      flaxLinear(rng, rep ?? d, config.numClasses, { kernel: 'zeros', bias: -Math.log(config.numClasses) }),
+    );
   }
 
   /** Tokens per image: patches, plus one for the CLS token. */
@@ -113,7 +122,8 @@ export class VisionMoE extends Module {
       const rep = this.preLogits ? tf.tanh(this.preLogits.apply(pooled)) : pooled;
       const logits = this.head.apply(rep) as tf.Tensor2D; // [B, classes]
       const losses: Record<string, tf.Scalar> = {};
-      for (const r of reports) for (const [k, v] of Object.entries(r.losses)) losses[k] = losses[k] ? tf.add(losses[k], v) : v;
+      for (const r of reports)
+        for (const [k, v] of Object.entries(r.losses)) losses[k] = losses[k] ? tf.add(losses[k], v) : v;
       const auxLoss = (reports.length ? tf.addN(reports.map((r) => r.auxLoss)) : tf.scalar(0)) as tf.Scalar;
       return { logits, auxLoss, losses, blocks: reports } as unknown as tf.TensorContainer;
     }) as unknown as VisionForwardOutput;

@@ -22,7 +22,11 @@ export interface BalanceLossOptions {
  * const loss = switchBalanceLoss(tf.softmax(logits), plan.indices); // scalar
  * ```
  */
-export function switchBalanceLoss(probs: tf.Tensor2D, indices: tf.Tensor2D, options: BalanceLossOptions = {}): tf.Scalar {
+export function switchBalanceLoss(
+  probs: tf.Tensor2D,
+  indices: tf.Tensor2D,
+  options: BalanceLossOptions = {},
+): tf.Scalar {
   return tf.tidy(() => {
     const experts = probs.shape[1];
     const first = tf.oneHot(tf.reshape(tf.slice(indices, [0, 0], [-1, 1]), [-1]), experts).toFloat(); // [T, E]

@@ -84,7 +84,12 @@ export function gemmWorkspaceFloats(m: number, n: number, k: number): number {
  * Fills `out` (a fresh kernel output) by `products`, given the byte offset of `floats` scratch floats for their
  * {@link simdGemm} calls; frees the scratch, and `out` too if a product throws.
  */
-export function withGemmWorkspace(backend: WasmBackend, out: tf.TensorInfo, floats: number, products: (workspace: number) => void): tf.TensorInfo {
+export function withGemmWorkspace(
+  backend: WasmBackend,
+  out: tf.TensorInfo,
+  floats: number,
+  products: (workspace: number) => void,
+): tf.TensorInfo {
   const workspace = backend.makeOutput([floats], 'float32');
   try {
     products(offsetOf(backend, workspace));
@@ -109,7 +114,17 @@ interface TailStrip {
  * packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it, and then the
  * padded `tail` strip if any (so that B is never packed twice).
  */
-function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: number, accumulate: boolean, aPack: number, bPack: number, tail?: TailStrip): void {
+function blocks(
+  kernels: SimdKernels,
+  o: Operands,
+  m4: number,
+  n8: number,
+  k: number,
+  accumulate: boolean,
+  aPack: number,
+  bPack: number,
+  tail?: TailStrip,
+): void {
   if ((m4 === 0 && !tail) || n8 === 0) return;
   for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -141,7 +156,8 @@ function blocks(kernels: SimdKernels, o: Operands, m4: number, n8: number, k: nu
 export function simdGemm(backend: WasmBackend, g: GemmArgs, workspace?: number): void {
   const kernels = simdKernels(backend);
   if (!kernels) throw new Error('simdGemm: this wasm backend has no SIMD gemm kernel (check hasSimdGemm first)');
-  if ((g.bCol ?? 1) !== 1 && g.bRow !== 1) throw new Error('simdGemm: B must have contiguous rows (bCol = 1) or columns (bRow = 1)');
+  if ((g.bCol ?? 1) !== 1 && g.bRow !== 1)
+    throw new Error('simdGemm: B must have contiguous rows (bCol = 1) or columns (bRow = 1)');
   if (g.accumulate && g.bias) throw new Error('simdGemm: bias and accumulate cannot be combined');
   let owned: tf.TensorInfo | null = null;
   if (workspace === undefined) {
@@ -164,18 +180,39 @@ function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, worksp
   // workspace, in order: packed A and B blocks; aPad [4, k] and rowOut [4, 8·n8] for the last rows;
   // bPad [k, 8], biasPad [8] and colOut [4·(m4 + 1), 8] for the last columns
   const [aPackFloats, bPackFloats] = packFloats(m, n, k);
-  const sizes = [aPackFloats, bPackFloats, mTail ? 4 * k : 0, mTail ? 32 * n8 : 0, nTail ? 8 * k : 0, nTail ? 8 : 0, nTail ? 32 * (m4 + 1) : 0];
-  const [aPack, bPack, aPad, rowOut, bPad, biasPad, colOut] = sizes.map((_, i) => workspace + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0)) as [number, number, number, number, number, number, number];
+  const sizes = [
+    aPackFloats,
+    bPackFloats,
+    mTail ? 4 * k : 0,
+    mTail ? 32 * n8 : 0,
+    nTail ? 8 * k : 0,
+    nTail ? 8 : 0,
+    nTail ? 32 * (m4 + 1) : 0,
+  ];
+  const [aPack, bPack, aPad, rowOut, bPad, biasPad, colOut] = sizes.map(
+    (_, i) => workspace + 4 * sizes.slice(0, i).reduce((s, v) => s + v, 0),
+  ) as [number, number, number, number, number, number, number];
   const main: Operands = { ...g, bCol: g.bCol ?? 1, bias: g.bias ?? 0 };
   const heap = () => f32At(backend, 0, backend.wasm.HEAPU8.byteLength / 4);
   const at = (byteOffset: number) => byteOffset / 4; // not >> 2: the heap may pass 2 GB
   if (mTail > 0) {
     const h = heap();
     for (let r = 0; r < 4; r++) {
-      for (let p = 0; p < k; p++) h[at(aPad) + r * k + p] = r < mTail ? h[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
+      for (let p = 0; p < k; p++)
+        h[at(aPad) + r * k + p] = r < mTail ? h[at(g.a) + (4 * m4 + r) * g.aRow + p * g.aCol]! : 0;
     }
   }
-  blocks(kernels, main, m4, n8, k, g.accumulate ?? false, aPack, bPack, mTail ? { a: aPad, c: rowOut, cRow: 8 * n8 } : undefined);
+  blocks(
+    kernels,
+    main,
+    m4,
+    n8,
+    k,
+    g.accumulate ?? false,
+    aPack,
+    bPack,
+    mTail ? { a: aPad, c: rowOut, cRow: 8 * n8 } : undefined,
+  );
   if (mTail === 0 && nTail === 0) return;
 
   const h = heap();
@@ -183,14 +220,26 @@ function runGemm(backend: WasmBackend, kernels: SimdKernels, g: GemmArgs, worksp
     const to = at(g.c) + i * g.cRow + j;
     h[to] = g.accumulate ? h[to]! + v : v;
   };
-  for (let r = 0; r < mTail; r++) for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, h[at(rowOut) + r * 8 * n8 + j]!);
+  for (let r = 0; r < mTail; r++)
+    for (let j = 0; j < 8 * n8; j++) store(4 * m4 + r, j, h[at(rowOut) + r * 8 * n8 + j]!);
   if (nTail > 0) {
     for (let p = 0; p < k; p++) {
-      for (let j = 0; j < 8; j++) h[at(bPad) + p * 8 + j] = j < nTail ? h[at(g.b) + p * g.bRow + (8 * n8 + j) * main.bCol]! : 0;
+      for (let j = 0; j < 8; j++)
+        h[at(bPad) + p * 8 + j] = j < nTail ? h[at(g.b) + p * g.bRow + (8 * n8 + j) * main.bCol]! : 0;
     }
     for (let j = 0; j < 8; j++) h[at(biasPad) + j] = g.bias && j < nTail ? h[at(g.bias) + 8 * n8 + j]! : 0;
     const columns: Operands = { ...main, b: bPad, bRow: 8, bCol: 1, c: colOut, cRow: 8, bias: g.bias ? biasPad : 0 };
-    blocks(kernels, columns, m4, 1, k, false, aPack, bPack, mTail ? { a: aPad, c: colOut + 4 * 32 * m4, cRow: 8 } : undefined);
+    blocks(
+      kernels,
+      columns,
+      m4,
+      1,
+      k,
+      false,
+      aPack,
+      bPack,
+      mTail ? { a: aPad, c: colOut + 4 * 32 * m4, cRow: 8 } : undefined,
+    );
     for (let i = 0; i < m; i++) for (let j = 0; j < nTail; j++) store(i, 8 * n8 + j, h[at(colOut) + i * 8 + j]!);
   }
 }

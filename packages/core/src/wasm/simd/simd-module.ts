@@ -100,7 +100,8 @@ export function simdKernels(backend: WasmBackend): SimdKernels | null {
   const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   const bytes = decodeBase64(build === 'relaxed' ? KERNELS_RELAXED_WASM_BASE64 : KERNELS_WASM_BASE64);
   if (memory instanceof webAssembly.Memory && !isShared(memory.buffer) && webAssembly.validate(bytes)) {
-    kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
+    kernels = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } })
+      .exports as unknown as SimdKernels;
   }
   builds.set(build, kernels);
   return kernels;

@@ -65,7 +65,14 @@ export function sharpness(image: RgbImage, factor: number): RgbImage {
         const i = (y * width + x) * 3 + c;
         const [up, down] = [i - 3 * width, i + 3 * width];
         const ring =
-          data[up - 3]! + data[up]! + data[up + 3]! + data[i - 3]! + data[i + 3]! + data[down - 3]! + data[down]! + data[down + 3]!;
+          data[up - 3]! +
+          data[up]! +
+          data[up + 3]! +
+          data[i - 3]! +
+          data[i + 3]! +
+          data[down - 3]! +
+          data[down]! +
+          data[down + 3]!;
         // float32 weights times bytes, summed exactly in float64, then rounded once to float32
         const acc = f32(side * ring + centre * data[i]!);
         smooth[(y * width + x) * 3 + c] = clipToByte(acc);
