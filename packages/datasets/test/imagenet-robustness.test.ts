@@ -52,7 +52,7 @@ describe('mCE', () => {
       impulse_noise: [0.2, 0.4, 0.6, 0.8, 1.0], // mean 0.6
       jpeg_compression: [0.1, 0.1, 0.1, 0.1, 0.1], // mean 0.1
     });
-    // AlexNet errors from PAPER.md §5.3: Gaussian .886428, Impulse .922640, JPEG .606500
+    // AlexNet errors from docs/paper-notes.md#imagenet-robustness-sets: Gaussian .886428, Impulse .922640, JPEG .606500
     const ce = [0.7 / 0.886428, 0.6 / 0.92264, 0.1 / 0.6065];
     expect(report.ce.gaussian_noise).toBeCloseTo(ce[0]!, 12);
     expect(report.ce.impulse_noise).toBeCloseTo(ce[1]!, 12);
@@ -60,7 +60,7 @@ describe('mCE', () => {
     expect(report.mCE).toBeCloseTo(53.4958, 3); // 100·(0.789686 + 0.650308 + 0.164880)/3
   });
 
-  it('an AlexNet-equal model scores mCE 100 over all 15 corruptions; the reference table is PAPER.md §5.3', () => {
+  it('an AlexNet-equal model scores mCE 100 over all 15 corruptions; the reference table is in docs/paper-notes.md#imagenet-robustness-sets', () => {
     const paper = [
       0.886428, 0.894468, 0.92264, 0.81988, 0.826268, 0.785948, 0.79836, 0.866816, 0.826572, 0.819324, 0.564592,
       0.853204, 0.646056, 0.71784, 0.6065,
