@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
+import type { VisionRunFile } from '../src/commands/run-file.js';
 
 describe('msmoe train --batch-split for vision presets', () => {
   it('rejects a split that does not divide the batch, naming both flags', async () => {
@@ -29,6 +30,6 @@ describe('msmoe train --batch-split for vision presets', () => {
     ];
     const t = await cli('train', '--preset', 'vmoe-mnist', ...flags);
     expect(t.code, t.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).run.batchSplit).toBe(2);
+    expect((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as VisionRunFile).run.batchSplit).toBe(2);
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 describe('msmoe train / eval for vision presets', () => {
   it('trains momentum-vmoe-mnist on the embedded digits, resumes, and evaluates the best checkpoint', async () => {
@@ -29,7 +30,7 @@ describe('msmoe train / eval for vision presets', () => {
     const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l))
+      .map((l) => JSON.parse(l) as MetricsRecord)
       .filter((r) => r.kind === 'eval');
     expect(evals.map((r) => r.step)).toEqual([2, 4]);
     const r = await cli('train', '--resume', out, '--backend', 'wasm');

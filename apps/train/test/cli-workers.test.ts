@@ -7,6 +7,7 @@ import { SmoeLanguageModel, validateLmConfig } from '@momentum-smoe/models';
 import { UsageError } from '../src/args.js';
 import { parallelPlan, pinGpu } from '../src/training/dp-launch.js';
 import { cli } from './cli-helper.js';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 /** A WikiText-format corpus of random sentences over 30 words (seeded). */
 function writeCorpus(dir: string, seed: number): void {
@@ -121,7 +122,7 @@ describe('msmoe --workers', () => {
     const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as MetricsRecord);
     expect(log.map((r) => `${r.kind} ${r.step}`)).toEqual(['train 1', 'train 2', 'train 3', 'valid 3']);
     const b = await cli(
       'bench',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 describe('msmoe errors name the fix in one line', () => {
   it.each([
@@ -115,7 +116,7 @@ describe('the default run', () => {
       const log = readFileSync(join(out, v, 'seed-1', 'metrics.jsonl'), 'utf8')
         .trim()
         .split('\n');
-      expect(log.filter((l) => JSON.parse(l).kind === 'train')).toHaveLength(2);
+      expect(log.filter((l) => (JSON.parse(l) as MetricsRecord).kind === 'train')).toHaveLength(2);
     }
     for (const f of ['report.md', 'loss.svg', 'valid-ppl.svg', 'results.json', 'expert-load-momentum-smoe-tiny.svg'])
       expect(existsSync(join(out, f)), f).toBe(true);

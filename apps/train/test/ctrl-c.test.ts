@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
@@ -48,7 +47,8 @@ describe('Ctrl-C (issue 15.3)', () => {
     child.kill('SIGINT');
     const { code, at } = await exited;
     expect(code, stderr).toBe(130);
-    expect(at - sent).toBeLessThan(15_000); // before the fix: never (the handler waited for a checkpoint at step 100000)
+    // before the fix: never (the handler waited for a checkpoint at step 100000)
+    expect(at - sent).toBeLessThan(15_000);
     expect(stdout).toMatch(new RegExp(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`));
     const steps = trainLines(metrics);
     expect((await loadCheckpoint<{ step: number }>(join(out, 'last.safetensors'))).state.step).toBe(steps);

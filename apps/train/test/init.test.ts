@@ -6,6 +6,7 @@ import { SmoeLanguageModel, officialStateDict, validateLmConfig } from '@momentu
 import { loadCheckpoint } from '../src/training/checkpoint.js';
 import { cli } from './cli-helper.js';
 import { TINY_CONFIG, tinySetup, tinyTrain } from './tiny-run.js';
+import type { RunFile } from '../src/commands/run-file.js';
 
 const lines = (s: string) =>
   s
@@ -54,7 +55,8 @@ describe('msmoe train --init (issue 15.7)', () => {
     ];
     expect([...after.keys()]).toEqual([...before.keys()]);
     for (const [name, t] of before) expect(Array.from(after.get(name)!.data), name).toEqual(Array.from(t.data));
-    expect(JSON.parse(readFileSync(join(tuned, 'run.json'), 'utf8')).init).toBe(join(first, 'best.safetensors'));
+    const runFile = JSON.parse(readFileSync(join(tuned, 'run.json'), 'utf8')) as RunFile;
+    expect(runFile.init).toBe(join(first, 'best.safetensors'));
   }, 120_000);
 
   it('starts from official-named weights given with --config, and a config of another size is one line before the folder is touched', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
-import { validateLmConfig } from '@momentum-smoe/models';
+import { validateLmConfig, type LmLayerValues } from '@momentum-smoe/models';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 import { trainLm, type LmRunConfig } from '../src/training/lm-trainer.js';
 
 const SEED = 5;
@@ -80,7 +81,7 @@ describe('trainLm', () => {
       const log = readFileSync(join(dirC, 'metrics.jsonl'), 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l));
+        .map((l) => JSON.parse(l) as MetricsRecord);
       expect(log.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(readdirSync(dirC).sort()).toEqual(['best.safetensors', 'last.safetensors', 'metrics.jsonl']);
     },
@@ -104,20 +105,20 @@ describe('trainLm', () => {
     const log = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as MetricsRecord & { layers?: LmLayerValues[] });
     const withLayers = log.filter((rec) => rec.layers);
     expect(withLayers.map((rec) => rec.step)).toEqual([1, 20, 40, 60]);
     const cfg = run('sgsm');
-    for (const rec of withLayers) {
-      expect(rec.layers.map((l: { layer: number }) => l.layer)).toEqual([0, 1]);
-      for (const l of rec.layers) {
-        const total = l.tokensPerExpert.reduce((a: number, b: number) => a + b, 0);
+    for (const { layers } of withLayers) {
+      expect(layers!.map((l) => l.layer)).toEqual([0, 1]);
+      for (const l of layers!) {
+        const total = l.tokensPerExpert.reduce((a, b) => a + b, 0);
         expect(total).toBe((cfg.batch / cfg.batchSplit) * cfg.model.blockSize * cfg.model.topK);
         expect(l.routingEntropy).toBeGreaterThan(0);
         expect(l.routingEntropy).toBeLessThanOrEqual(Math.log(cfg.model.experts) + 1e-6);
       }
-      expect(rec.layers[0].stateNorm).toBe(0); // 'g' carries no momentum state
-      expect(rec.layers[1].stateNorm).toBeGreaterThan(0);
+      expect(layers![0]!.stateNorm).toBe(0); // 'g' carries no momentum state
+      expect(layers![1]!.stateNorm).toBeGreaterThan(0);
     }
   });
 });

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
 import { tinySetup, tinyTrain, writeCorpus } from './tiny-run.js';
 import { fileSystemProblem } from '../src/training/run-folder.js';
+import type { RunFile } from '../src/commands/run-file.js';
 
 const lines = (s: string) => s.trim().split('\n');
+const runFile = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunFile;
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
 
 describe('a run folder is never overwritten silently (issue 15.2)', () => {
@@ -20,14 +22,15 @@ describe('a run folder is never overwritten silently (issue 15.2)', () => {
     expect(again.code).toBe(2);
     expect(lines(again.err).at(-1)).toMatch(
       new RegExp(
-        `--out ${out} already holds files \\(best\\.safetensors, last\\.safetensors, metrics\\.jsonl and 2 more\\); continue that run with 'msmoe train --resume ${out}', choose another --out, or add --overwrite`,
+        `--out ${out} already holds files \\(best\\.safetensors, last\\.safetensors, metrics\\.jsonl and 2 more\\); ` +
+          `continue that run with 'msmoe train --resume ${out}', choose another --out, or add --overwrite`,
       ),
     );
     expect(snapshot(out)).toEqual(before);
 
     const over = await cli(...tinyTrain(config, data, out, '--seed', '2', '--overwrite'));
     expect(over.code, over.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).run.seed).toBe(2);
+    expect(runFile(out).run.seed).toBe(2);
     expect(readFileSync(join(out, 'metrics.jsonl'))).not.toEqual(before['metrics.jsonl']);
   }, 120_000);
 
@@ -111,7 +114,8 @@ describe('file-system problems are one line naming the path and the fix, before 
       'cannot use .cache/msmoe/x: read-only file system (EROFS); choose a folder on a writable file system',
     );
     expect(fileSystemProblem(error('ENOSPC', 'write', 'runs/a/.last.tmp'))).toBe(
-      'cannot write runs/a/.last.tmp: no space left on the device (ENOSPC); free some space or choose a folder on another disk',
+      'cannot write runs/a/.last.tmp: no space left on the device (ENOSPC); ' +
+        'free some space or choose a folder on another disk',
     );
     expect(fileSystemProblem(new Error('other'))).toBeUndefined();
   });
@@ -129,7 +133,7 @@ describe('--resume (issue 15.6)', () => {
     } finally {
       process.chdir(cwd);
     }
-    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).data.dir).toBe(data);
+    expect(runFile(out).data.dir).toBe(data);
 
     const ignored = await cli('train', '--resume', out, '--lr', '0.1', '--batch', '2');
     expect(ignored.code).toBe(2);
@@ -148,7 +152,7 @@ describe('--resume (issue 15.6)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { step: number; kind: string });
     expect(log.filter((r) => r.kind === 'train').map((r) => r.step)).toEqual([1, 2, 3, 4]);
-    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).run.steps).toBe(4);
+    expect(runFile(out).run.steps).toBe(4);
   }, 120_000);
 
   it('an invalid run.json is one line naming the file', async () => {

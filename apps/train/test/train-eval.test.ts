@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@momentum-smoe/core';
 import { cli } from './cli-helper.js';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 /** A WikiText-format corpus of random sentences over a small vocabulary (seeded). */
 function writeCorpus(dir: string, seed: number): void {
@@ -60,7 +61,7 @@ describe('msmoe train → msmoe eval', () => {
     const valid = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l))
+      .map((l) => JSON.parse(l) as MetricsRecord)
       .filter((r) => r.kind === 'valid');
     expect(valid).toHaveLength(1);
     const e = await cli(
@@ -78,7 +79,7 @@ describe('msmoe train → msmoe eval', () => {
     );
     expect(e.code, e.err).toBe(0);
     const result = JSON.parse(e.out) as { loss: number; ppl: number; tokens: number };
-    expect(result.loss).toBeCloseTo(valid[0].loss, 6);
+    expect(result.loss).toBeCloseTo(valid[0]!.loss as number, 6);
     expect(result.ppl).toBeCloseTo(Math.exp(result.loss), 6);
     // Resuming a finished run without --steps is a no-op that still reports the best PPL (run-folder.test.ts extends
     // one with --steps).

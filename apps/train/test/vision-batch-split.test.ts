@@ -6,6 +6,7 @@ import { initBackend } from '@momentum-smoe/core';
 import { visionPreset, type VisionMoEConfig } from '@momentum-smoe/models';
 import { loadVisionData, type VisionData } from '../src/data/vision-data.js';
 import { trainVision, type VisionRunConfig } from '../src/training/vision-trainer.js';
+import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 const SEED = 11;
 
@@ -57,7 +58,7 @@ describe('vision gradient accumulation (batchSplit)', () => {
       readFileSync(join(d, 'metrics.jsonl'), 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l));
+        .map((l) => JSON.parse(l) as MetricsRecord);
     const norms = dirs.map((d) =>
       records(d)
         .filter((r) => r.gradNorm !== undefined)

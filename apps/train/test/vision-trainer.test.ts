@@ -151,7 +151,7 @@ describe('weight decay on kernels only', () => {
     model.dispose();
   });
 
-  it('with zero gradients, one Adam step shrinks kernels by (1 − lr·wd) and leaves everything else unchanged', async () => {
+  it('with zero gradients, one Adam step shrinks kernels by (1 − lr·wd) and leaves everything else unchanged', () => {
     const model = new VisionMoE(tinyConfig(), { seed: SEED });
     const params = model.namedParameters();
     const mask = kernelDecayMask(params);

@@ -141,18 +141,20 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
       fail(`tensor '${name}' has bad data_offsets`);
     }
     const [begin, end] = offsets as [number, number];
-    const n = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (end < begin || end - begin !== n * BYTES[dtype as string]!) {
-      fail(`tensor '${name}': data_offsets [${begin}, ${end}] do not match ${dtype} shape [${shape}]`);
+    const type = dtype as string;
+    const dims = shape as number[];
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (end < begin || end - begin !== n * BYTES[type]!) {
+      fail(`tensor '${name}': data_offsets [${begin}, ${end}] do not match ${type} shape [${dims}]`);
     }
     if (end > data.byteLength)
       fail(`truncated: tensor '${name}' ends at byte ${end} of a ${data.byteLength}-byte data section`);
     spans.push([begin, end, name]);
     const slice = data.subarray(begin, end);
     tensors.set(name, {
-      dtype: dtype === 'F32' || dtype === 'F64' || dtype === 'F16' || dtype === 'BF16' ? 'float32' : 'int32',
-      shape: shape as number[],
-      data: decode(dtype as string, slice, n, source, name),
+      dtype: type === 'F32' || type === 'F64' || type === 'F16' || type === 'BF16' ? 'float32' : 'int32',
+      shape: dims,
+      data: decode(type, slice, n, source, name),
     });
   }
   spans.sort((a, b) => a[0] - b[0]);

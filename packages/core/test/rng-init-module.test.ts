@@ -35,7 +35,7 @@ describe('Rng', () => {
     const saved = a.state();
     const next = [a.normal(), a.uniform(), a.int(10), a.normal()];
     const c = new Rng(999);
-    c.setState(JSON.parse(JSON.stringify(saved)));
+    c.setState(JSON.parse(JSON.stringify(saved)) as typeof saved);
     expect([c.normal(), c.uniform(), c.int(10), c.normal()]).toEqual(next);
     expect([b.normal(), b.uniform(), b.int(10), b.normal()]).toEqual(next);
     expect(new Rng(8).uniform()).not.toBe(new Rng(7).uniform());

@@ -92,7 +92,7 @@ describe('safetensors', () => {
             a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
             b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
           },
-          new Array(8).fill(0),
+          new Array<number>(8).fill(0),
         ),
       ),
     ).toThrow(/overlap/);

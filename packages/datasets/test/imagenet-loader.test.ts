@@ -55,7 +55,7 @@ describe('ImageLoader', () => {
     const again = await collect(new ImageLoader(set, { ...train, batchSize: 3 }));
     expect(again.map((b, i) => sameFloats(b.images, all[i]!.images))).toEqual(all.map(() => true));
     const resumed = new ImageLoader(set, { ...train, batchSize: 3, seed: 1234 });
-    resumed.restore(JSON.parse(JSON.stringify(all[0]!.state)));
+    resumed.restore(JSON.parse(JSON.stringify(all[0]!.state)) as ImageBatch['state']);
     const rest = await collect(resumed);
     expect(rest).toHaveLength(all.length - 1);
     rest.forEach((b, i) => {

@@ -106,7 +106,7 @@ describe('the augmented training loader (V-MoE light1)', () => {
       expect(b.images.every((v) => v >= -1 - 1e-6 && v <= 1 + 1e-6)).toBe(true);
     }
     const resumed = new ImageLoader(set, options);
-    resumed.restore(JSON.parse(JSON.stringify(all[0]!.state)));
+    resumed.restore(JSON.parse(JSON.stringify(all[0]!.state)) as ImageBatch['state']);
     const rest = await collect(resumed);
     rest.forEach((b, i) => {
       expect([...b.images]).toEqual([...all[i + 1]!.images]);

@@ -20,6 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'msmoe-wikitext-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // Python's str.split() whitespace and text-mode line ends, written independently of the tokenizer.
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f (file/group/record/unit separators) are whitespace to Python
 const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 function referenceLines(text: string): string[] {
   if (text === '') return [];

@@ -69,7 +69,7 @@ export function runWorkers<T>(options: RunWorkersOptions): Promise<T[]> {
       void Promise.allSettled(stopping).then(() => (error ? rejectPromise(error) : resolvePromise(results)));
     };
     const onAbort = () => {
-      const reason = options.signal?.reason;
+      const reason: unknown = options.signal?.reason;
       finish(reason instanceof Error ? reason : new DistributedError('runWorkers: cancelled'), cancelledCode);
     };
     const maybeDone = () => {

@@ -52,7 +52,7 @@ describe('WorkerCommunicator', () => {
     expect(bits(single!.mean)).toEqual(bits(rankData(payload.seed, 0, payload.length)));
   });
 
-  it('refuses to build outside a runWorkers thread, and rejects a bad size or root', async () => {
+  it('refuses to build outside a runWorkers thread, and rejects a bad size or root', () => {
     expect(() => WorkerCommunicator.fromWorkerData()).toThrow(/not started by runWorkers/);
     expect(() => runWorkers({ size: 0, entry })).toThrow(/size must be an integer/);
     const comm: Communicator = new WorkerCommunicator({

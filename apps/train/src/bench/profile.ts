@@ -34,7 +34,8 @@ const PARTS: Record<string, Record<string, string>> = {
 
 interface EngineLike {
   state: { activeTape: { gradient?: (dys: tf.Tensor[]) => Record<string, () => tf.Tensor> }[] | null };
-  addTapeNode(...args: unknown[]): void;
+  // a function-typed property, not a method: the profiler takes it off the engine and calls it with `apply`
+  addTapeNode: (this: EngineLike, ...args: unknown[]) => void;
 }
 
 /** The current part, a stack: module methods and gradient functions push onto it. */
@@ -140,9 +141,10 @@ export async function profileSteps(run: TrainStep, reps = 3): Promise<StepProfil
   undo.push(() => (engine.addTapeNode = addTapeNode));
 
   // The optimiser's update.
-  const apply = run.optimizer.apply;
-  run.optimizer.apply = (grads, lr) => where.run('optimiser (Adam)', () => apply.call(run.optimizer, grads, lr));
-  undo.push(() => (run.optimizer.apply = apply));
+  const optimizer = run.optimizer;
+  const apply = optimizer.apply.bind(optimizer);
+  optimizer.apply = (grads, lr) => where.run('optimiser (Adam)', () => apply(grads, lr));
+  undo.push(() => delete (optimizer as Partial<typeof optimizer>).apply); // uncovers the class's method again
 
   const times: number[] = [];
   try {

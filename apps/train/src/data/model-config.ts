@@ -25,10 +25,16 @@ export interface ResolvedModel {
 }
 
 /** Reads `--preset` or `--config` (exactly one). */
-export function resolveModel(command: string, preset: unknown, config: unknown, vocab?: number): ResolvedModel {
+export function resolveModel(
+  command: string,
+  preset: string | boolean | undefined,
+  config: string | boolean | undefined,
+  vocab?: number,
+): ResolvedModel {
   if ((preset === undefined) === (config === undefined)) {
     throw new UsageError(
-      `msmoe ${command}: give exactly one of --preset NAME or --config model.json (presets: ${LM_PRESET_NAMES.join(', ')})`,
+      `msmoe ${command}: give exactly one of --preset NAME or --config model.json ` +
+        `(presets: ${LM_PRESET_NAMES.join(', ')})`,
     );
   }
   const overrides = vocab === undefined ? {} : { vocab };
@@ -37,7 +43,8 @@ export function resolveModel(command: string, preset: unknown, config: unknown, 
     if (!LM_PRESET_NAMES.includes(name)) {
       const guess = closest(name, [...LM_PRESET_NAMES, ...VISION_PRESET_NAMES]);
       throw new UsageError(
-        `msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} (presets: ${[...LM_PRESET_NAMES, ...VISION_PRESET_NAMES].join(', ')})`,
+        `msmoe ${command}: unknown preset '${name}'${guess ? `; did you mean '${guess}'?` : ''} ` +
+          `(presets: ${[...LM_PRESET_NAMES, ...VISION_PRESET_NAMES].join(', ')})`,
       );
     }
     const p = lmPreset(name, overrides);
@@ -81,8 +88,8 @@ export interface CarriedConfig {
 export function configForWeights(
   command: string,
   carried: CarriedConfig | undefined,
-  preset: unknown,
-  config: unknown,
+  preset: string | boolean | undefined,
+  config: string | boolean | undefined,
 ): LmConfig {
   if (!carried) return resolveModel(command, preset, config).model;
   if (preset === undefined && config === undefined) return carried.model;

@@ -60,11 +60,12 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
   let cache = model.initCache(local);
   const step = async (): Promise<number> => {
     let next: tf.Tensor3D[] = [];
-    let { value, grads } = tf.variableGrads(() => {
+    const { value, grads: rankGrads } = tf.variableGrads(() => {
       const out = model.loss(x, y, cache);
       next = out.nextCache.map((t) => tf.keep(t));
       return out.loss;
     });
+    let grads = rankGrads;
     let reduceMs = 0;
     if (sync) {
       const t0 = performance.now();

@@ -194,7 +194,7 @@ function visionTask(run: VisionRunConfig, model: VisionMoE, data: VisionData, dp
         record.moe = await readRouting(routing);
       }
       gradNorm.dispose();
-      for (const b of routing) tf.dispose([b.auxLoss, ...Object.values(b.metrics)]);
+      for (const b of routing) tf.dispose([b.auxLoss, ...(Object.values(b.metrics) as tf.Tensor[])]);
       routing = [];
       return { record, bar: { loss: loss!.toFixed(4) } };
     },
@@ -235,7 +235,8 @@ export async function trainVision(
   const { imageSize: s, channels } = run.model;
   if (s !== data.imageSize || channels !== data.channels) {
     throw new Error(
-      `model '${run.name}' takes ${s}×${s}×${channels} images but the data has ${data.imageSize}×${data.imageSize}×${data.channels}`,
+      `model '${run.name}' takes ${s}×${s}×${channels} images ` +
+        `but the data has ${data.imageSize}×${data.imageSize}×${data.channels}`,
     );
   }
   if (run.model.numClasses !== data.classes.length) {

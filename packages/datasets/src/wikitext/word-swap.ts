@@ -29,6 +29,7 @@ export interface WordSwapOptions {
 }
 
 /** Python's `str.split()` whitespace, as the tokeniser uses it. */
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f (file/group/record/unit separators) are whitespace to Python
 const WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 const HAS_WORD_CHAR = /[\p{L}\p{N}]/u;
 

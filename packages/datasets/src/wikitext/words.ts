@@ -7,6 +7,7 @@
 import { EOS, UNK, type Vocabulary } from './vocabulary.js';
 
 /** Python's `str.split()` whitespace, as the file tokeniser uses it. */
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f (file/group/record/unit separators) are whitespace to Python
 const WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
 /**

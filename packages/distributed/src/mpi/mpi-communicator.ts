@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from '../communicator.js';
 import { DistributedError } from '../errors.js';
 import { threadSerialized } from './abi.js';
@@ -210,7 +211,8 @@ export class MpiCommunicator implements Communicator {
     const fn: MpiFunction = this.lib.fn[name];
     return new Promise((resolve, reject) => {
       fn.async(...args, (error: unknown, rc: number) => {
-        if (error) reject(error instanceof Error ? error : new DistributedError(String(error)));
+        if (error instanceof Error) reject(error);
+        else if (error) reject(new DistributedError(`rank ${this.rank}: ${name} failed: ${inspect(error)}`));
         else if (rc !== 0) reject(new DistributedError(`rank ${this.rank}: ${name} failed with MPI error code ${rc}`));
         else resolve();
       });

@@ -1,6 +1,7 @@
 /**
  * Named vision configurations: the paper's ImageNet V-MoE S/32 and B/32
- * (docs/paper-notes.md#v-moe-imagenet-recipe) and small MNIST models that train on a CPU, each with its momentum variants.
+ * (docs/paper-notes.md#v-moe-imagenet-recipe) and small MNIST models that train on a CPU, each with its momentum
+ * variants.
  * @module
  */
 import { ConfigError } from '@momentum-smoe/core';
@@ -119,19 +120,22 @@ const BUILDERS: Record<VisionPresetName, () => VisionMoEConfig> = {
   'momentum-vmoe-mnist': () => mnist('momentum-vmoe-mnist', VMOE_MNIST, HEAVY_BALL, false),
   'robust-vmoe-mnist': () => mnist('robust-vmoe-mnist', VMOE_MNIST, ROBUST, false),
   'softmoe-mnist': () => mnist('softmoe-mnist', SOFT_MNIST, { kind: 'none' }, true),
-  // Momentum-Soft MoE's placement is NOT FOUND in the paper: heavy ball over the Soft MoE blocks, wired as MomentumV-MoE.
+  // Momentum-Soft MoE's placement is NOT FOUND in the paper: heavy ball over the Soft MoE blocks, wired as
+  // MomentumV-MoE.
   'momentum-softmoe-mnist': () => mnist('momentum-softmoe-mnist', SOFT_MNIST, HEAVY_BALL, true),
 };
 
 /**
  * A fresh copy of a named configuration (edit it freely before building a model).
+ * @param name a preset name: any string type-checks (editors still complete the known ones); an unknown one throws.
  * @throws ConfigError for an unknown name, listing the known ones.
  * @example
  * ```ts
- * const model = new VisionMoE({ ...visionPreset('vmoe-mnist'), blocks: 2, moe: { ...visionPreset('vmoe-mnist').moe, blocks: [1] } });
+ * const base = visionPreset('vmoe-mnist');
+ * const model = new VisionMoE({ ...base, blocks: 2, moe: { ...base.moe, blocks: [1] } });
  * ```
  */
-export function visionPreset(name: VisionPresetName | string): VisionMoEConfig {
+export function visionPreset(name: VisionPresetName | (string & {})): VisionMoEConfig {
   const build = (BUILDERS as Record<string, (() => VisionMoEConfig) | undefined>)[name];
   if (!build) throw new ConfigError(`unknown vision preset '${name}': use one of ${VISION_PRESET_NAMES.join(', ')}`);
   return structuredClone(build());
