@@ -97,14 +97,16 @@ export function parseFlags(
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
       throw new UsageError(
-        `msmoe ${command}: unexpected argument '${arg}' (flags take the form --name value; see msmoe ${command} --help)`,
+        `msmoe ${command}: unexpected argument '${arg}' ` +
+          `(flags take the form --name value; see msmoe ${command} --help)`,
       );
     }
     const name = arg.slice(2).split('=')[0]!;
     if (!names.includes(name)) {
       const guess = closest(name, names);
       throw new UsageError(
-        `msmoe ${command}: unknown flag --${name}${guess ? `; did you mean --${guess}?` : ''} (see msmoe ${command} --help)`,
+        `msmoe ${command}: unknown flag --${name}${guess ? `; did you mean --${guess}?` : ''} ` +
+          `(see msmoe ${command} --help)`,
       );
     }
     if (specs[name]!.type === 'string' && !arg.includes('=')) i++; // skip its value
@@ -123,7 +125,8 @@ export function parseFlags(
     if (s.choices && typeof v === 'string' && !s.choices.includes(v)) {
       const guess = closest(v, s.choices);
       throw new UsageError(
-        `msmoe ${command}: --${n} '${v}' is not one of ${s.choices.join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`,
+        `msmoe ${command}: --${n} '${v}' is not one of ${s.choices.join(', ')}` +
+          `${guess ? `; did you mean '${guess}'?` : ''}`,
       );
     }
   }

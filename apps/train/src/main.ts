@@ -1,6 +1,6 @@
 /**
- * The `msmoe` command line's dispatcher. Every user error is one line naming the fix; exit status 2 for usage errors, 1 for
- * failures.
+ * The `msmoe` command line's dispatcher. Every user error is one line naming the fix; exit status 2 for usage errors,
+ * 1 for failures.
  * @module
  */
 import { MomentumSmoeError } from '@momentum-smoe/core';

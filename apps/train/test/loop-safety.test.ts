@@ -58,7 +58,8 @@ describe('resume never retrains from step 0 over a run (issue 15.1)', () => {
     const straight = await trainLm(run(6, 2), train, valid, mkdtempSync(join(tmpdir(), 'res-a-')), quiet);
     straight.model.dispose();
     const dir = mkdtempSync(join(tmpdir(), 'res-b-'));
-    (await trainLm(run(6, 2), train, valid, dir, { ...quiet, stopAt: 5, checkpointOnStop: false })).model.dispose(); // killed at 5
+    // killed at 5
+    (await trainLm(run(6, 2), train, valid, dir, { ...quiet, stopAt: 5, checkpointOnStop: false })).model.dispose();
     const bestStep = await stepOf(join(dir, 'best.safetensors'));
     rmSync(join(dir, 'last.safetensors')); // what a user does after a "corrupt checkpoint" error
     const said: string[] = [];
@@ -71,7 +72,8 @@ describe('resume never retrains from step 0 over a run (issue 15.1)', () => {
         `last\\.safetensors is missing; continuing from .*best\\.safetensors \\(step ${bestStep} of the 5 logged\\)`,
       ),
     );
-    expect(resumed.trainLoss).toEqual(straight.trainLoss); // the log of steps 1..bestStep kept, the rest retrained exactly
+    // the log of steps 1..bestStep kept, the rest retrained exactly
+    expect(resumed.trainLoss).toEqual(straight.trainLoss);
     expect(
       records(dir)
         .filter((r) => r.kind === 'train')
@@ -81,7 +83,8 @@ describe('resume never retrains from step 0 over a run (issue 15.1)', () => {
 
   it('with no valid checkpoint but a log it stops, says what exists and changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'res-c-'));
-    (await trainLm(run(6, 4), train, valid, dir, { ...quiet, stopAt: 2, checkpointOnStop: false })).model.dispose(); // before the first checkpoint
+    // stopped before the first checkpoint
+    (await trainLm(run(6, 4), train, valid, dir, { ...quiet, stopAt: 2, checkpointOnStop: false })).model.dispose();
     const before = readFileSync(join(dir, 'metrics.jsonl'));
     await expect(trainLm(run(6, 4), train, valid, dir, { ...quiet, resume: true })).rejects.toThrow(
       /cannot resume .*: no valid checkpoint \(last\.safetensors is missing; best\.safetensors is missing\), and metrics\.jsonl logs 2 steps that were not checkpointed\. Nothing was changed/,

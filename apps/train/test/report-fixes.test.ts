@@ -48,7 +48,8 @@ describe('msmoe data wikitext on a terminal (issue 15.6)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wt-'));
     writeFileSync(join(dir, 'wiki.train.tokens'), 'a b c\n'.repeat(2000));
     writeFileSync(join(dir, 'wiki.valid.tokens'), 'a b\n');
-    writeFileSync(join(dir, 'wiki.test.tokens'), Buffer.from([0x61, 0x20, 0xff, 0xfe, 0x0a])); // not UTF-8: fails mid-read
+    // not UTF-8: fails mid-read
+    writeFileSync(join(dir, 'wiki.test.tokens'), Buffer.from([0x61, 0x20, 0xff, 0xfe, 0x0a]));
     const written: string[] = [];
     const wasTTY = process.stderr.isTTY;
     process.stderr.isTTY = true;

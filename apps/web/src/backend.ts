@@ -63,9 +63,8 @@ export async function startBackend(requested: BackendName): Promise<BackendStatu
   await tf.ready();
   const actual = tf.getBackend();
   const kernels = actual === 'wasm' ? installWasmPatches() : [];
-  const fallback =
-    actual === requested
-      ? null
-      : `${requested} did not start${reason ? ` (${reason})` : requested === 'wasm' ? ' (its .wasm files were not found or not allowed)' : ''}; running on ${actual}`;
+  const wasmHint = requested === 'wasm' ? ' (its .wasm files were not found or not allowed)' : '';
+  const why = reason ? ` (${reason})` : wasmHint;
+  const fallback = actual === requested ? null : `${requested} did not start${why}; running on ${actual}`;
   return { requested, actual, fallback, kernels };
 }

@@ -37,7 +37,9 @@ export function parseVocab(text: string): string[] {
   return lines.map((l) => l.replace(/\r$/, ''));
 }
 
-/** Builds the model from safetensors bytes, a vocabulary file's text and, for official weights without one, a config. */
+/**
+ * Builds the model from safetensors bytes, a vocabulary file's text and, for official weights without one, a config.
+ */
 export function modelFromBytes(
   name: string,
   weights: Uint8Array,
@@ -75,7 +77,8 @@ export function modelFromBytes(
     model.dispose();
     throw new FileFormatError(
       name,
-      `the vocabulary has ${words.length} words but the model's vocab is ${model.config.vocab}: load the run's own vocab.txt`,
+      `the vocabulary has ${words.length} words but the model's vocab is ${model.config.vocab}: ` +
+        "load the run's own vocab.txt",
     );
   }
   model.train(false);
@@ -102,7 +105,9 @@ export async function modelFromUrl(url: string, name?: string): Promise<LoadedMo
   return modelFromBytes(name ?? (url.replace(/\/+$/, '').split('/').slice(-2).join('/') || url), weights, vocab);
 }
 
-/** Loads models from picked or dropped files: each `.safetensors` with the `vocab.txt` (and optional `.json` config). */
+/**
+ * Loads models from picked or dropped files: each `.safetensors` with the `vocab.txt` (and optional `.json` config).
+ */
 export async function modelsFromFiles(files: readonly File[]): Promise<LoadedModel[]> {
   const weights = files.filter((f) => f.name.endsWith('.safetensors'));
   const vocab = files.find((f) => f.name.endsWith('.txt'));

@@ -82,10 +82,11 @@ async function defaultModels(): Promise<void> {
 function renderColumn(col: HTMLElement, m: LoadedModel, g: Pick<Generation, 'tokens'> & Partial<Generation>): void {
   const detail = el('div', { class: 'detail' });
   const pick = (i: number) => detail.replaceChildren(routingTable(g.tokens[i]!));
+  const generated = g.tokens.filter((t) => t.generated).length;
   const meta =
     g.totalMs === undefined
       ? 'generating…'
-      : `first token ${g.firstTokenMs!.toFixed(0)} ms · ${((g.tokens.filter((t) => t.generated).length * 1000) / g.totalMs).toFixed(1)} tokens/s`;
+      : `first token ${g.firstTokenMs!.toFixed(0)} ms · ${((generated * 1000) / g.totalMs).toFixed(1)} tokens/s`;
   const parts: Node[] = [el('h3', {}, m.name), tokenText(g.tokens, pick), detail, el('div', { class: 'meta' }, meta)];
   if (g.layers) {
     parts.push(el('div', {}, el('b', {}, 'tokens per expert'), el('br'), heatMap(g.layers)));

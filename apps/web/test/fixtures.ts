@@ -41,7 +41,10 @@ export function trainTiny(config: Record<string, unknown>, seed: number, steps =
   return model.train(false);
 }
 
-/** Writes the model as `msmoe train` does (a checkpoint with `model/<name>` tensors and its config) or as official weights. */
+/**
+ * Writes the model as `msmoe train` does (a checkpoint with `model/<name>` tensors and its config) or as official
+ * weights.
+ */
 export async function writeRun(
   dir: string,
   model: SmoeLanguageModel,

@@ -1,7 +1,8 @@
 /**
  * matMul speed on wasm, stock kernels against the project's patches, in one process (the stock kernels are
  * registered back to measure "before"); cpu for reference. Also times the patched UnsortedSegmentSum and
- * Conv2DBackpropFilter on wasm, and gather / slice-per-expert / split, stock against patched. Run: `pnpm --filter @momentum-smoe/core bench` → bench/results/matmul.json.
+ * Conv2DBackpropFilter on wasm, and gather / slice-per-expert / split, stock against patched.
+ * Run: `pnpm --filter @momentum-smoe/core bench` → bench/results/matmul.json.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

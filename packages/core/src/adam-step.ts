@@ -31,7 +31,8 @@ export interface AdamStepResult {
 
 /**
  * One Adam step with PyTorch's semantics (bias-corrected, ε outside the root): with g' = scale·g,
- * `m' = β1·m + (1−β1)·g'`, `v' = β2·v + (1−β2)·g'²`, `p' = p − lr·((m'/c1) / (√(v'/c2) + ε) + wd·p)`.
+ * `m' = β1·m + (1−β1)·g'`, `v' = β2·v + (1−β2)·g'²`,
+ * `p' = p − lr·((m'/c1) / (√(v'/c2) + ε) + wd·p)`.
  * All four inputs share one shape (float32). On wasm this is one pass over the data.
  * @example
  * ```ts

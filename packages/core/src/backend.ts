@@ -58,7 +58,9 @@ function probeNative(pkg: string, from?: string): { entry: string } | { reason: 
     const binding = napi.map((d) => join(lib, d, 'tfjs_binding.node')).find((f) => existsSync(f));
     if (!binding)
       return {
-        reason: `installed but its native binding is missing (its install script did not run or failed): ${lib}/napi-v*/tfjs_binding.node`,
+        reason:
+          'installed but its native binding is missing (its install script did not run or failed): ' +
+          `${lib}/napi-v*/tfjs_binding.node`,
       };
     return { entry: req.resolve(pkg) };
   }
@@ -103,8 +105,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     if (choice === 'tensorflow') {
       throw new ConfigError(
-        `backend 'tensorflow' requested but unavailable (${skipped.map((s) => `${s.package}: ${s.reason}`).join('; ')}). ` +
-          'Install one with `pnpm add @tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) or `pnpm add @tensorflow/tfjs-node`.',
+        `backend 'tensorflow' requested but unavailable ` +
+          `(${skipped.map((s) => `${s.package}: ${s.reason}`).join('; ')}). ` +
+          'Install one with `pnpm add @tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) ' +
+          'or `pnpm add @tensorflow/tfjs-node`.',
       );
     }
   } else {
@@ -136,5 +140,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 /** One line for logs: `backend wasm (@tensorflow/tfjs-backend-wasm); skipped: ...`. */
 export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.package} (${s.reason})`).join('; ');
-  return `backend ${report.backend} (${report.package}${report.gpu ? ', GPU' : ''})${skipped ? `; skipped: ${skipped}` : ''}`;
+  return (
+    `backend ${report.backend} (${report.package}${report.gpu ? ', GPU' : ''})` +
+    (skipped ? `; skipped: ${skipped}` : '')
+  );
 }

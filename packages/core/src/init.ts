@@ -19,8 +19,8 @@ export function normalInit(rng: Rng, shape: readonly number[], std = 1, mean = 0
 }
 
 /**
- * PyTorch `nn.Linear` default: `kaiming_uniform_(a=√5)` on the weight, which is U(±1/√fanIn), and U(±1/√fanIn) on
- * the bias. Shapes here are tfjs-style: weight `[fanIn, fanOut]` (x·W), bias `[fanOut]`.
+ * PyTorch `nn.Linear` default: `kaiming_uniform_(a=√5)` on the weight, which is U(±1/√fanIn), and U(±1/√fanIn)
+ * on the bias. Shapes here are tfjs-style: weight `[fanIn, fanOut]` (x·W), bias `[fanOut]`.
  * @example
  * ```ts
  * const { weight, bias } = torchLinearInit(new Rng(0), 256, 16); // weight: [256, 16], bias: [16]
@@ -35,8 +35,8 @@ export function torchLinearInit(rng: Rng, fanIn: number, fanOut: number): { weig
 }
 
 /**
- * fastmoe's expert init (docs/paper-notes.md#expert-initialisation): `kaiming_uniform_(a=√5)` applied to the stacked `[E, out, in]`
- * tensor, where PyTorch takes fan_in = out·in, so the bound is 1/√(out·in), not 1/√in.
+ * fastmoe's expert init (docs/paper-notes.md#expert-initialisation): `kaiming_uniform_(a=√5)` applied to the
+ * stacked `[E, out, in]` tensor, where PyTorch takes fan_in = out·in, so the bound is 1/√(out·in), not 1/√in.
  * Returns `[E, dIn, dOut]` (tfjs layout, x·W).
  */
 export function fastmoeExpertInit(rng: Rng, experts: number, dIn: number, dOut: number): tf.Tensor3D {

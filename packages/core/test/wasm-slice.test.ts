@@ -42,7 +42,8 @@ describe('Slice, Unpack and SplitV patches on wasm', () => {
     'slice matches a float64 loop and cpu on random boxes (seed $seed, $dtype)',
     async ({ seed, dtype }) => {
       const rng = new Rng(seed);
-      const shape = Array.from({ length: 1 + rng.int(5) }, () => 1 + rng.int(5)); // rank 1 to 5 (tf.slice refuses scalars)
+      // rank 1 to 5 (tf.slice refuses scalars)
+      const shape = Array.from({ length: 1 + rng.int(5) }, () => 1 + rng.int(5));
       const begin = shape.map((d) => rng.int(d));
       const size = shape.map((d, i) => rng.int(d - begin[i]! + 1)); // 0 included: empty boxes
       const sizeArg = size.map((s, i) => (rng.int(4) === 0 && s === shape[i]! - begin[i]! ? -1 : s)); // -1: to the end

@@ -24,7 +24,8 @@ async function train(backend: 'cpu' | 'wasm'): Promise<Run> {
   const rng = new Rng(SEED);
   const embedding = tf.variable(tf.tensor(randomArray(rng, VOCAB * DIM), [VOCAB, DIM]));
   const w1 = tf.variable(tf.tensor(randomArray(rng, DIM * HIDDEN), [DIM, HIDDEN]));
-  const w2 = tf.variable(tf.tensor(randomArray(rng, VOCAB * HIDDEN), [VOCAB, HIDDEN])); // tied-style [V, H], used transposed
+  // tied-style [V, H], used transposed
+  const w2 = tf.variable(tf.tensor(randomArray(rng, VOCAB * HIDDEN), [VOCAB, HIDDEN]));
   const tokens = tf.tensor1d(
     Array.from({ length: TOKENS }, () => rng.int(VOCAB)),
     'int32',

@@ -3,7 +3,8 @@
  * (smooth photo-like content plus grain, quality 90): train transform (random resized crop 224, flip,
  * [−1, 1]) and eval transform (short side 256, centre crop 224), at several decode concurrencies, plus how
  * much of a synchronous "training step" the prefetch hides, and the train transform with V-MoE's full light1
- * augmentation (inception crop 5–100%, flip, RandAugment 2 × magnitude 10, mixup 0.2). Writes bench/results/datasets-jpeg.json.
+ * augmentation (inception crop 5–100%, flip, RandAugment 2 × magnitude 10, mixup 0.2).
+ * Writes bench/results/datasets-jpeg.json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

@@ -20,7 +20,9 @@ function distinctIds(n: number, seed: number): Int32Array {
   return ids;
 }
 
-/** Naive block at column `pos` of the official `data.view(B, -1)`: x = data[:, pos:pos+M], y = data[:, pos+1:pos+M+1]. */
+/**
+ * Naive block at column `pos` of the official `data.view(B, -1)`: x = data[:, pos:pos+M], y = data[:, pos+1:pos+M+1].
+ */
 function naiveBlock(ids: Int32Array, B: number, M: number, pos: number): { x: number[]; y: number[] } {
   const T = Math.floor(ids.length / B);
   const x: number[] = [];

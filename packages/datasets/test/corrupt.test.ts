@@ -46,10 +46,10 @@ describe('corruptions', () => {
       const energies = [1, 2, 3, 4, 5].map((s) =>
         energy(corruptImage(clean, SIZE, SIZE, corruption, s, new SeededRandom(4)), clean),
       );
-      for (let s = 1; s < 5; s++)
-        expect(energies[s]!, `seed 4, ${corruption} severities ${s}→${s + 1}: ${energies.join(', ')}`).toBeGreaterThan(
-          energies[s - 1]!,
-        );
+      for (let s = 1; s < 5; s++) {
+        const what = `seed 4, ${corruption} severities ${s}→${s + 1}: ${energies.join(', ')}`;
+        expect(energies[s]!, what).toBeGreaterThan(energies[s - 1]!);
+      }
       expect(energies[0]).toBeGreaterThan(0);
     });
   }

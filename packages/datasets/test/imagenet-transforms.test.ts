@@ -68,7 +68,8 @@ describe('transform geometry', () => {
   });
 
   it("random resized crop falls back to torchvision's centred crop when no try fits", () => {
-    // 1000×10 (ratio 100): no box of ratio ≤ 4/3 and area ≥ 8% fits; fallback h = 10, w = round(10·4/3) = 13, left = (1000−13)//2 = 493
+    // 1000×10 (ratio 100): no box of ratio ≤ 4/3 and area ≥ 8% fits; fallback h = 10, w = round(10·4/3) = 13,
+    // left = (1000−13)//2 = 493
     expect(randomResizedCropBox(1000, 10, new SeededRandom(3))).toEqual({ left: 493, top: 0, width: 13, height: 10 });
     // 10×1000: w = 10, h = round(10/(3/4)) = 13, top = (1000−13)//2 = 493
     expect(randomResizedCropBox(10, 1000, new SeededRandom(3))).toEqual({ left: 0, top: 493, width: 10, height: 13 });
@@ -90,7 +91,8 @@ describe('decoding transforms', () => {
     const full = new Uint8Array(await sharp(png).resize(341, 256, { fit: 'fill', kernel: 'linear' }).raw().toBuffer());
     expect(Buffer.from(out).equals(Buffer.from(crop(full, 341, 58, 16, 224)))).toBe(true);
     expect(Buffer.from(out).equals(Buffer.from(crop(full, 341, 59, 16, 224)))).toBe(false);
-    // R = source x, G = source y: output pixel (i, j) samples x = (58 + j + ½)·256/341 − ½, y = (16 + i + ½)·192/256 − ½
+    // R = source x, G = source y: output pixel (i, j) samples x = (58 + j + ½)·256/341 − ½,
+    // y = (16 + i + ½)·192/256 − ½
     let worst = 0;
     for (let i = 0; i < 224; i++)
       for (let j = 0; j < 224; j++) {

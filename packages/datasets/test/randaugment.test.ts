@@ -122,7 +122,8 @@ describe('RandAugment enhancements (blend with a degenerate image, factor 1.9 at
     };
     const expected = perPixel(im, (x, y, c) => extrapolate(smooth(x, y, c), at(im, x, y, c)));
     const got = sharpness(im, f).data;
-    // float32 kernel weights may put a smoothed value that is an exact integer one below: allow that (≤ 2 after ×1.9).
+    // float32 kernel weights may put a smoothed value that is an exact integer one below: allow that
+    // (≤ 2 after ×1.9).
     const diffs = [...got].map((v, i) => Math.abs(v - expected[i]!));
     expect(Math.max(...diffs)).toBeLessThanOrEqual(2);
     expect(diffs.filter((d) => d > 0).length).toBeLessThan(diffs.length / 10);

@@ -83,7 +83,9 @@ async function measure(backend: 'wasm' | 'cpu', tokens: number, reps: number, wi
 const wasm = await measure('wasm', 4096, 15, true);
 const cpu = await measure('cpu', 128, 3, false);
 writeResult('moe', {
-  setup: `fwd+bwd, d=${D}, hidden=${HIDDEN}, k=${K}, TopKRouter, fastmoe init; dense FFN d→${K * HIDDEN}→d; times: medians; ratios: medians of per-repetition ratios (interleaved runs)`,
+  setup:
+    `fwd+bwd, d=${D}, hidden=${HIDDEN}, k=${K}, TopKRouter, fastmoe init; dense FFN d→${K * HIDDEN}→d; ` +
+    'times: medians; ratios: medians of per-repetition ratios (interleaved runs)',
   backend: wasm.backend,
   moe_vs_dense_ratio: wasm.moe_vs_dense_ratio,
   e64_vs_e8_ratio: wasm.e64_vs_e8_ratio,

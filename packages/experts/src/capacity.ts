@@ -32,7 +32,8 @@ export function slotMaps(plan: TokenChoicePlan, capacity: number): SlotMaps {
     const ids = tf.reshape(plan.indices, [a]) as tf.Tensor1D; // [T·k]
     const kept = tf.cast(tf.reshape(plan.kept, [a, 1]), 'float32'); // [T·k, 1]
     // A comparison, not tf.oneHot: that needs E ≥ 2, and wasm's OneHot writes int32 bits when asked for float32.
-    const hits = tf.mul(tf.cast(tf.equal(tf.expandDims(ids, 1), tf.range(0, e, 1, 'int32')), 'float32'), kept); // [T·k, E]
+    const assigned = tf.cast(tf.equal(tf.expandDims(ids, 1), tf.range(0, e, 1, 'int32')), 'float32'); // [T·k, E]
+    const hits = tf.mul(assigned, kept); // [T·k, E]
     const position = tf.sum(tf.mul(tf.cumsum(hits, 0, true), hits), 1); // [T·k]
     const valid = tf.logicalAnd(tf.greater(tf.reshape(kept, [a]), 0), tf.less(position, capacity));
     const slot = tf.add(tf.mul(ids, tf.scalar(capacity, 'int32')), tf.cast(position, 'int32'));

@@ -18,9 +18,9 @@ import {
 export type ExpertActivation = 'relu' | 'gelu';
 
 /**
- * Weight initialisation. `fastmoe`: U(±1/√(in·out)) on the stacked weights, biases 0 (the official code's quirk, see
- * `fastmoeExpertInit` in `@momentum-smoe/core`). `torch`: each expert as a PyTorch `nn.Linear`, weights and biases
- * U(±1/√fanIn).
+ * Weight initialisation. `fastmoe`: U(±1/√(in·out)) on the stacked weights, biases 0 (the official code's quirk,
+ * see `fastmoeExpertInit` in `@momentum-smoe/core`). `torch`: each expert as a PyTorch `nn.Linear`, weights and
+ * biases U(±1/√fanIn).
  */
 export type ExpertInit = 'fastmoe' | 'torch';
 
@@ -50,8 +50,9 @@ function checkPositiveInt(value: number, name: string): void {
 }
 
 /**
- * E experts, each `Linear(dIn → dHidden) → activation → Dropout → Linear(dHidden → dOut)` (the official `_Expert`),
- * with weights stacked as `w1: [E, dIn, dHidden]`, `b1: [E, dHidden]`, `w2: [E, dHidden, dOut]`, `b2: [E, dOut]`.
+ * E experts, each `Linear(dIn → dHidden) → activation → Dropout → Linear(dHidden → dOut)` (the official
+ * `_Expert`), with weights stacked as `w1: [E, dIn, dHidden]`, `b1: [E, dHidden]`, `w2: [E, dHidden, dOut]`,
+ * `b2: [E, dOut]`.
  * The bank never routes: {@link MoELayer} (or {@link applyPlan}) decides which rows reach which expert.
  * @example
  * ```ts

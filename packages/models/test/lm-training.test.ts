@@ -103,8 +103,9 @@ describe('training', () => {
         'layers.1.norm1.bias',
       ];
       for (const name of names) {
-        // Small steps: routing is piecewise constant and ReLU piecewise linear, so a step must not cross a kink; Adam's
-        // layer 0 is a steep soft sign of the tiny initial expert outputs, f/√(f²/1000 + 1e-8), so it needs smaller ones.
+        // Small steps: routing is piecewise constant and ReLU piecewise linear, so a step must not cross a kink;
+        // Adam's layer 0 is a steep soft sign of the tiny initial expert outputs, f/√(f²/1000 + 1e-8), so it needs
+        // smaller ones.
         const eps = arch.includes('a') ? 2e-4 : 1e-3;
         const v = params.get(name)!;
         const dir = tf.tensor(rng.normalArray(v.size), v.shape);

@@ -29,7 +29,8 @@ describe('VisionMoE presets', () => {
   it.each(VISION_PRESET_NAMES.filter((n) => n.includes('32')))(
     '%s (narrowed to width 16, 64 px) has the formula count',
     (name) => {
-      // Same depth, MoE placement, experts, patch, classes and heads layout as the ImageNet preset; small widths so it builds fast.
+      // Same depth, MoE placement, experts, patch, classes and heads layout as the ImageNet preset; small widths so
+      // it builds fast.
       const full = visionPreset(name);
       const cfg: VisionMoEConfig = {
         ...full,
@@ -85,7 +86,8 @@ describe('VisionMoE forward', () => {
     const model = new VisionMoE(visionPreset('vmoe-mnist'), { seed: 2 });
     const x = mnistImages(16, 2);
     const t = 8 * 17; // 8 images × (16 patches + CLS)
-    const capacity = (cf: number) => Math.min(Math.ceil(Math.ceil((2 * t * cf) / 4) / 4) * 4, t); // ceil(kT·cf/E) → multiple of 4, ≤ T
+    // ceil(kT·cf/E) → multiple of 4, ≤ T
+    const capacity = (cf: number) => Math.min(Math.ceil(Math.ceil((2 * t * cf) / 4) / 4) * 4, t);
     const train = model.train(true).forward(x);
     expect(train.blocks.map((b) => b.capacity)).toEqual([capacity(1.05), capacity(1.05)]); // 72
     const evalOut = model.train(false).forward(x);

@@ -125,8 +125,8 @@ writeResult('momentum', {
     robustMomentum: extraCost('robustMomentum'),
   },
   note:
-    'ratio_from_rule_cost = 1 + (rule-only time − plain rule-only time) / plain MoE-stack time: the overhead the rule ' +
-    'itself adds, less sensitive to machine load than the direct ratios',
+    'ratio_from_rule_cost = 1 + (rule-only time − plain rule-only time) / plain MoE-stack time: ' +
+    'the overhead the rule itself adds, less sensitive to machine load than the direct ratios',
   median_ms: ms,
   all_ms: times,
 });

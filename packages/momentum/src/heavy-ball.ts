@@ -77,7 +77,9 @@ export class HeavyBall extends ResidualRuleBase {
     return { x: next, state: { [this.buffer]: buf } };
   }
 
-  /** The buffer update alone: p = μp − f, or m = μm + γf (AdamSMoE's layer 0 updates the buffer without moving x). */
+  /**
+   * The buffer update alone: p = μp − f, or m = μm + γf (AdamSMoE's layer 0 updates the buffer without moving x).
+   */
   advance(prev: tf.Tensor, fx: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const decayed = tf.mul(prev, this.mu.value());

@@ -124,7 +124,10 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Modified Gram–Schmidt; a vector that collapses (J has rank < count) is replaced by a unit axis orthogonal to the rest. */
+/**
+ * Modified Gram–Schmidt; a vector that collapses (J has rank < count) is replaced by a unit axis orthogonal to the
+ * rest.
+ */
 function orthonormalise(vectors: Float64Array[]): Float64Array[] {
   const out: Float64Array[] = [];
   const project = (v: Float64Array): number => {

@@ -55,7 +55,8 @@ export function robustMomentumCoefficients(design: RobustMomentumDesign = {}): R
   const slack = 1e-12; // 1 − 1/1.25 is 0.19999999999999996 in float64
   if (!(rho >= lo - slack && rho <= hi + slack)) {
     throw new ConfigError(
-      `robust momentum: rho must lie in [1 − 1/√κ, 1 − 1/κ] = [${lo.toFixed(6)}, ${hi.toFixed(6)}] for kappa = ${kappa}, ` +
+      `robust momentum: rho must lie in [1 − 1/√κ, 1 − 1/κ] = [${lo.toFixed(6)}, ${hi.toFixed(6)}] ` +
+        `for kappa = ${kappa}, ` +
         `got ${rho}; pick rho in that interval (near the left end is faster, near the right end more robust)`,
     );
   }

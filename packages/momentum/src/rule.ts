@@ -55,7 +55,9 @@ export interface ResidualRule {
   readonly name: string;
   /** The zero state for a new block of tokens shaped like `x`. */
   initState(x: tf.Tensor): RuleState;
-  /** Applies the rule once: `x` is the layer input, `f` the expert mixture, `state` what the previous layer returned. */
+  /**
+   * Applies the rule once: `x` is the layer input, `f` the expert mixture, `state` what the previous layer returned.
+   */
   step(x: tf.Tensor, f: ExpertFn, state: RuleState, ctx: StepContext): StepResult;
 }
 

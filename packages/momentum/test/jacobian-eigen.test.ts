@@ -21,7 +21,8 @@ describe('dominant eigenvalues of a layer Jacobian by power iteration', () => {
     it(`linear experts f(x) = x·A: the two largest-magnitude eigenvalues of A (${method}, seed ${seed})`, () => {
       const aT = tf.tensor2d(Float32Array.from(a), [D, D]);
       const x = tf.tensor2d(Float32Array.from(x0), [1, D]);
-      const est = dominantEigenvalues((p) => tf.matMul(p, aT), x, { count: 2, method, seed: 7 }); // not 51: the start must not be A's own eigenvectors
+      // seed 7, not 51: the start must not be A's own eigenvectors
+      const est = dominantEigenvalues((p) => tf.matMul(p, aT), x, { count: 2, method, seed: 7 });
       expect(est.converged).toBe(true);
       expect(est.values[0]).toBeCloseTo(2.6, 3);
       expect(est.values[1]).toBeCloseTo(-1.7, 3);

@@ -36,7 +36,9 @@ function measuredNorms(rule: ResidualRule, lambda: number, layers: number, seed:
   return norms;
 }
 
-/** The region stated in docs/paper-notes.md#stability-of-heavy-ball for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ). */
+/**
+ * The region stated in docs/paper-notes.md#stability-of-heavy-ball for heavy ball: |μ| < 1 and 0 < γλ < 2(1 + μ).
+ */
 const heavyBallStable = (mu: number, gamma: number, lambda: number) =>
   Math.abs(mu) < 1 && gamma * lambda > 0 && gamma * lambda < 2 * (1 + mu);
 

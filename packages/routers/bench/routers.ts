@@ -1,6 +1,7 @@
 /**
  * Routing cost at LM scale (T = 4096 tokens, d = 256, E = 16, k = 2): forward and forward+backward of each router,
- * against the bare gate (`softmax(x·W)`, the floor any router pays). Run: `pnpm --filter @momentum-smoe/routers bench`.
+ * against the bare gate (`softmax(x·W)`, the floor any router pays).
+ * Run: `pnpm --filter @momentum-smoe/routers bench`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, initBackend } from '@momentum-smoe/core';

@@ -38,9 +38,9 @@ const PADDING_LOGIT = -1e9;
 
 /**
  * Slot logits `x·Φ` with `Φ: [d, E·S]` (parameter `phi`), or with `normalize` `scale · (x/‖x‖)·(Φ/‖Φ‖)`
- * (tokens normalised over d, each slot column over d, ‖v‖ = √(Σv² + 1e-6)); `dispatch` = softmax over real tokens for
- * each slot, `combine` = softmax over slots for each token (0 for padding). No auxiliary losses; `tokensPerExpert` counts each
- * token's combine mass per expert, and `dropRate` is 0.
+ * (tokens normalised over d, each slot column over d, ‖v‖ = √(Σv² + 1e-6)); `dispatch` = softmax over real
+ * tokens for each slot, `combine` = softmax over slots for each token (0 for padding). No auxiliary losses;
+ * `tokensPerExpert` counts each token's combine mass per expert, and `dropRate` is 0.
  * @example
  * ```ts
  * const router = new SoftMoERouter({ dModel: 8, experts: 4, slotsPerExpert: 2, rng: new Rng(5) });
@@ -92,12 +92,14 @@ export class SoftMoERouter extends Router {
     const { experts, slotsPerExpert } = this;
     return tidyPlan(() => {
       const logits = this.logits(x); // [T, E·S]
-      const real = options.mask === undefined ? null : tf.reshape(tf.cast(options.mask, 'float32'), [tokens, 1]); // [T, 1]
+      // real: [T, 1], 1 for a real token and 0 for padding
+      const real = options.mask === undefined ? null : tf.reshape(tf.cast(options.mask, 'float32'), [tokens, 1]);
       const dispatchLogits = real === null ? logits : tf.add(logits, tf.mul(tf.sub(1, real), PADDING_LOGIT));
       const dispatch = tf.transpose(tf.softmax(tf.transpose(dispatchLogits))) as tf.Tensor2D; // softmax over tokens
       const logCombine: tf.Tensor2D = tf.logSoftmax(logits); // over slots
       const combine = real === null ? tf.exp(logCombine) : tf.mul(tf.exp(logCombine), real);
-      const perExpert = maskedSum(tf.sum(tf.reshape(combine, [tokens, experts, slotsPerExpert]), 2), options.mask); // [E]
+      const perSlotGroup = tf.sum(tf.reshape(combine, [tokens, experts, slotsPerExpert]), 2); // [T, E]
+      const perExpert = maskedSum(perSlotGroup, options.mask); // [E]
       return {
         kind: 'soft' as const,
         experts,

@@ -21,7 +21,9 @@ export interface SwitchRouterConfig {
   dModel: number;
   /** Number of experts E. */
   experts: number;
-  /** Initial weights (U(±1/√d)) and, in training, the jitter draw from it; `new Rng(0)` when absent and no jitter. */
+  /**
+   * Initial weights (U(±1/√d)) and, in training, the jitter draw from it; `new Rng(0)` when absent and no jitter.
+   */
   rng?: Rng;
   /** Multiplicative input jitter ε in training: x · U(1−ε, 1+ε). Default 0 (off); needs `rng` when > 0. */
   jitter?: number;
@@ -29,9 +31,14 @@ export interface SwitchRouterConfig {
   capacityFactor?: number | null;
   /** Capacity factor in evaluation; defaults to `capacityFactor`. */
   evalCapacityFactor?: number | null;
-  /** Fill buffers in order of each token's top gate value (batch-priority routing) instead of position. Default false. */
+  /**
+   * Fill buffers in order of each token's top gate value (batch-priority routing) instead of position. Default false.
+   */
   batchPriority?: boolean;
-  /** Weights in `auxLoss`: `balance` ({@link switchBalanceLoss}, default 0.01), `zLoss` ({@link routerZLoss}, default 0). */
+  /**
+   * Weights in `auxLoss`: `balance` ({@link switchBalanceLoss}, default 0.01), `zLoss` ({@link routerZLoss},
+   * default 0).
+   */
   lossWeights?: {
     /** Weight of `balance`. */
     balance?: number;

@@ -10,7 +10,8 @@ beforeAll(async () => {
 describe('expertCapacity', () => {
   it('is ceil(k·T·cf/E), rounded up to the multiple, at most T', () => {
     expect(expertCapacity({ tokens: 400, experts: 8, topK: 2, factor: 1.05, multipleOf: 4 })).toBe(108); // 105 → 108
-    expect(expertCapacity({ tokens: 32, experts: 4, topK: 2, factor: 1.05, multipleOf: 4 })).toBe(20); // 16.8 → 17 → 20
+    // 16.8 → 17 → 20
+    expect(expertCapacity({ tokens: 32, experts: 4, topK: 2, factor: 1.05, multipleOf: 4 })).toBe(20);
     expect(expertCapacity({ tokens: 10, experts: 2, topK: 2, factor: 4 })).toBe(10); // 40 clamped to T
     expect(expertCapacity({ tokens: 16, experts: 4, topK: 1, factor: 1 })).toBe(4);
     expect(expertCapacity({ tokens: 7, experts: 4, topK: 1, factor: 1.25 })).toBe(3); // 2.1875 → 3

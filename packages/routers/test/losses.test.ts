@@ -61,7 +61,8 @@ describe('auxiliary losses equal hand-computed values', () => {
         [0.3, 0.1],
       ]);
     const top1 = () => tf.tensor2d([[0], [0]], undefined, 'int32');
-    // thresholds 1.5 and 0.3 (σ = 1): p = [[1−Φ(0.5), 1−Φ(1.5)], [1−Φ(0.3), 1−Φ(0.3)]], Φ from the standard table
+    // thresholds 1.5 and 0.3 (σ = 1): p = [[1−Φ(0.5), 1−Φ(1.5)], [1−Φ(0.3), 1−Φ(0.3)]],
+    // Φ from the standard table
     const [phi05, phi15, phi03] = [0.6914625, 0.9331928, 0.6179114];
     const pMean = [(1 - phi05 + 1 - phi03) / 2, (1 - phi15 + 1 - phi03) / 2];
     const cv2 = (a: number, b: number) => ((a - b) / 2) ** 2 / ((a + b) / 2) ** 2;

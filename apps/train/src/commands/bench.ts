@@ -70,7 +70,8 @@ export const benchCommand: Command = {
           ? `, all-reduce ${result.allreduce_ms.toFixed(1)} ms (${(100 * result.allreduce_share).toFixed(1)}%)`
           : '';
       console.log(
-        `${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s on ${result.backend} × ${result.workers}${reduce}`,
+        `${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s ` +
+          `on ${result.backend} × ${result.workers}${reduce}`,
       );
     }
   },

@@ -37,7 +37,9 @@ export const VARIANT_PRESETS: Record<string, string> = {
 const FLAGS: FlagSpecs = {
   variants: {
     type: 'string',
-    help: `comma-separated, of ${Object.keys(VARIANT_PRESETS).join(', ')} (language) or ${Object.keys(VISION_VARIANT_PRESETS).join(', ')} (vision)`,
+    help:
+      `comma-separated, of ${Object.keys(VARIANT_PRESETS).join(', ')} (language) ` +
+      `or ${Object.keys(VISION_VARIANT_PRESETS).join(', ')} (vision)`,
     default: 'smoe,momentum,adam',
   },
   seeds: { type: 'string', help: 'seeds per variant (1..N)', default: '3' },
@@ -49,7 +51,9 @@ const FLAGS: FlagSpecs = {
   },
   data: {
     type: 'string',
-    help: 'WikiText-format folder, or an ImageNet folder for vision variants (default: the embedded SOTU corpus / MNIST)',
+    help:
+      'WikiText-format folder, or an ImageNet folder for vision variants ' +
+      '(default: the embedded SOTU corpus / MNIST)',
   },
   config: {
     type: 'string',
@@ -84,7 +88,8 @@ export const compareCommand: Command = {
     for (const v of variants) {
       if (!(v in (vision ? VISION_VARIANT_PRESETS : VARIANT_PRESETS))) {
         throw new UsageError(
-          `msmoe compare: unknown variant '${v}' (language: ${Object.keys(VARIANT_PRESETS).join(', ')}; vision: ${Object.keys(VISION_VARIANT_PRESETS).join(', ')}; do not mix them)`,
+          `msmoe compare: unknown variant '${v}' (language: ${Object.keys(VARIANT_PRESETS).join(', ')}; ` +
+            `vision: ${Object.keys(VISION_VARIANT_PRESETS).join(', ')}; do not mix them)`,
         );
       }
     }
@@ -99,7 +104,8 @@ export const compareCommand: Command = {
     if (vision) {
       if (plan.mode !== 'single')
         throw new UsageError(
-          'msmoe compare: --workers and MPI ranks train language comparisons only; for vision, use msmoe train per variant',
+          'msmoe compare: --workers and MPI ranks train language comparisons only; ' +
+            'for vision, use msmoe train per variant',
         );
       const size = flags.size === 'tiny' ? 'mnist' : String(flags.size);
       await startBackend(String(flags.backend));

@@ -45,7 +45,8 @@ export const dataCommand: Command = {
       stats.splits[s].tokens.toLocaleString('en-US'),
     ]);
     console.log(
-      `vocabulary: ${stats.vocab.toLocaleString('en-US')} (with <eos>)\n${markdownTable(['split', 'lines', 'tokens (with <eos>)'], rows)}`,
+      `vocabulary: ${stats.vocab.toLocaleString('en-US')} (with <eos>)\n` +
+        markdownTable(['split', 'lines', 'tokens (with <eos>)'], rows),
     );
   },
 };

@@ -82,12 +82,18 @@ export const defaultCommand: Command = {
       data: `SOTU, ${data.clean.train.length.toLocaleString('en-US')} training tokens, vocabulary ${data.vocab}`,
       budget: `${steps} steps × ${budget.batch} streams × 64 tokens, Adam lr ${budget.lr}, seed ${seed}`,
       attack: 'word swap to <unk> at rate 0.015, stop words protected',
-      '<unk> share': `${(100 * unkShare(data.clean.valid.subarray(0, budget.evalTokens), data.unkId)).toFixed(1)}% of the clean valid tokens evaluated. A swapped word becomes <unk>, which a briefly trained model predicts more easily than the rare content word it replaced, so attacked PPL can be below clean PPL at this budget; compare variants within a column`,
+      '<unk> share':
+        `${(100 * unkShare(data.clean.valid.subarray(0, budget.evalTokens), data.unkId)).toFixed(1)}% ` +
+        'of the clean valid tokens evaluated. A swapped word becomes <unk>, which a briefly trained model predicts ' +
+        'more easily than the rare content word it replaced, so attacked PPL can be below clean PPL at this budget; ' +
+        'compare variants within a column',
       evaluation: `official block order with the cache carried, on the first ${budget.evalTokens} tokens of each split`,
     });
     console.log(`\n${pplTable(results)}\n`);
     console.log(
-      `report: ${files.report}\nplots:  ${[files.lossPlot, files.validPlot, ...files.loadPlots].join(', ')}\nmetrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`,
+      `report: ${files.report}\n` +
+        `plots:  ${[files.lossPlot, files.validPlot, ...files.loadPlots].join(', ')}\n` +
+        `metrics: ${join(out, '<variant>', 'seed-<s>', 'metrics.jsonl')}`,
     );
   },
 };

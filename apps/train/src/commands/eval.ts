@@ -55,7 +55,8 @@ function checkVisionFlags(
 ): void {
   if (flags.config !== undefined) {
     throw new UsageError(
-      `msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); drop --config`,
+      `msmoe eval: --config describes a language model but ${weights} is a vision checkpoint (${run.name}); ` +
+        'drop --config',
     );
   }
   if (flags.preset === undefined) return;
@@ -79,7 +80,8 @@ export const evalCommand: Command = {
     if (!flags)
       return console.log(
         helpText(
-          'usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] [--attack word-swap:RATE] [--json]',
+          'usage: msmoe eval [--config model.json] --weights W.safetensors --data DIR [--split valid|test] ' +
+            '[--attack word-swap:RATE] [--json]',
           this.summary,
           FLAGS,
         ),
@@ -104,7 +106,8 @@ export const evalCommand: Command = {
       );
       if (result.mnist) {
         console.log(
-          `corrupted digits: mean top-1 error ${result.mnist.meanError.toFixed(2)}%, CE relative to clean ${result.mnist.cleanNormalizedCE.toFixed(1)} (--json: per corruption and severity)`,
+          `corrupted digits: mean top-1 error ${result.mnist.meanError.toFixed(2)}%, ` +
+            `CE relative to clean ${result.mnist.cleanNormalizedCE.toFixed(1)} (--json: per corruption and severity)`,
         );
       }
       return;
@@ -127,7 +130,8 @@ export const evalCommand: Command = {
     });
     if (config.vocab !== data.vocab) {
       throw new UsageError(
-        `msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids (check --data and --max-vocab)`,
+        `msmoe eval: the model's vocab is ${config.vocab} but the data's vocabulary has ${data.vocab} ids ` +
+          '(check --data and --max-vocab)',
       );
     }
     const model = new SmoeLanguageModel(config, { rng: new Rng(0) });
@@ -140,7 +144,8 @@ export const evalCommand: Command = {
     if (flags.json) console.log(JSON.stringify(result));
     else
       console.log(
-        `${split}${attackRate !== undefined ? ` (word swap ${attackRate})` : ''}: loss ${result.loss.toFixed(4)}  PPL ${result.ppl.toFixed(2)}  over ${result.tokens} tokens`,
+        `${split}${attackRate !== undefined ? ` (word swap ${attackRate})` : ''}: ` +
+          `loss ${result.loss.toFixed(4)}  PPL ${result.ppl.toFixed(2)}  over ${result.tokens} tokens`,
       );
   },
 };

@@ -45,7 +45,8 @@ export const generateCommand: Command = {
     const temperature = numberFlag('generate', 'temperature', flags.temperature)!;
     if (!(temperature >= 0)) throw new UsageError(`msmoe generate: --temperature must be ≥ 0, got ${temperature}`);
     const topK = intFlag('generate', 'top-k', flags['top-k'], { min: 0 })!;
-    if (flags.run !== undefined) findRunModels(String(flags.run), 'generate'); // a wrong folder fails before the backend starts
+    // a wrong folder fails before the backend starts
+    if (flags.run !== undefined) findRunModels(String(flags.run), 'generate');
     await startBackend(String(flags.backend));
     let models: RunModel[];
     if (flags.run !== undefined) models = await loadRunModels(String(flags.run), 'generate');

@@ -69,7 +69,9 @@ function newRun(flags: Flags, init: InitWeights | undefined): RunFile {
   const vision = isVisionPreset(flags.preset);
   if (vision ? flags.corpus === 'sotu' : flags.corpus === 'mnist') {
     throw new UsageError(
-      `msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} (vision presets take --corpus mnist or an ImageNet --data DIR; language models take --corpus sotu or a WikiText --data DIR)`,
+      `msmoe train: --corpus ${String(flags.corpus)} does not fit --preset ${String(flags.preset)} ` +
+        '(vision presets take --corpus mnist or an ImageNet --data DIR; ' +
+        'language models take --corpus sotu or a WikiText --data DIR)',
     );
   }
   const from = init ? { init: init.file } : {};
@@ -217,7 +219,8 @@ export const trainCommand: Command = {
     const run = prepared.runFile.run;
     if (leader) {
       console.error(
-        `data: ${data.source} (vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`,
+        `data: ${data.source} ` +
+          `(vocabulary ${data.vocab}, ${data.clean.train.length.toLocaleString('en-US')} training tokens)`,
       );
       await writeVocab(out, data.words);
     }
@@ -249,7 +252,8 @@ export const trainCommand: Command = {
     const best = result.valid.reduce((b, v) => (v.ppl < b ? v.ppl : b), Infinity);
     if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
     console.log(
-      `best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`,
+      `best valid PPL ${best.toFixed(2)}; metrics ${join(out, 'metrics.jsonl')}; ` +
+        `weights ${join(out, 'best.safetensors')}`,
     );
     return status();
   },

@@ -25,7 +25,10 @@ export function isVisionPreset(name: unknown): boolean {
   return typeof name === 'string' && (VISION_PRESET_NAMES as readonly string[]).includes(name);
 }
 
-/** Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input size. */
+/**
+ * Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input
+ * size.
+ */
 export async function visionData(
   data: string | undefined,
   imageSize: number,
@@ -84,7 +87,8 @@ export async function loadVisionRun(
     resume || given.model.numClasses === classes ? given : { ...given, model: { ...given.model, numClasses: classes } };
   if (run.model.numClasses !== classes) {
     throw new UsageError(
-      `msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; resume it on its own data, or start a new run with --out`,
+      `msmoe train: the run in ${out} has ${run.model.numClasses} classes but ${data.source} has ${classes}; ` +
+        'resume it on its own data, or start a new run with --out',
     );
   }
   return { run, data };
@@ -127,7 +131,8 @@ export async function trainVisionCommand(
   if (signal.aborted) console.log(`interrupted after a checkpoint; continue with: msmoe train --resume ${out}`);
   const best = result.evals.reduce((b, e) => Math.max(b, e.top1), 0);
   console.log(
-    `best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; weights ${join(out, 'best.safetensors')}`,
+    `best top-1 ${(100 * best).toFixed(2)}%; metrics ${join(out, 'metrics.jsonl')}; ` +
+      `weights ${join(out, 'best.safetensors')}`,
   );
 }
 
@@ -145,7 +150,9 @@ export async function evalVisionCommand(weights: string, flags: Flags): Promise<
   if (data.classes.length !== model.config.numClasses) {
     model.dispose();
     throw new UsageError(
-      `msmoe eval: --weights ${weights} classifies ${model.config.numClasses} classes but ${data.source} has ${data.classes.length}; evaluate on the folder the model was trained on (or one with the same classes)`,
+      `msmoe eval: --weights ${weights} classifies ${model.config.numClasses} classes ` +
+        `but ${data.source} has ${data.classes.length}; ` +
+        'evaluate on the folder the model was trained on (or one with the same classes)',
     );
   }
   const result = await evaluateVision(model, data, {
@@ -205,7 +212,9 @@ export async function compareVisionCommand(
       : 'not evaluated (give msmoe eval the ImageNet-C folder)';
   writeVisionReport(out, results, {
     data: data.source,
-    budget: `${steps} steps × ${budget.batch} images, lr ${budget.lr}, warm-up ${Math.min(budget.warmup, Math.ceil(steps / 5))}, seeds ${seeds.join(', ')}`,
+    budget:
+      `${steps} steps × ${budget.batch} images, lr ${budget.lr}, ` +
+      `warm-up ${Math.min(budget.warmup, Math.ceil(steps / 5))}, seeds ${seeds.join(', ')}`,
     'corrupted top-1': corrupted,
     mCE: `ImageNet-C's formula with ${variants[0]}'s errors in place of AlexNet's (so ${variants[0]} reads 100)`,
   });

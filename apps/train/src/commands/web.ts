@@ -93,7 +93,8 @@ export const webCommand: Command = {
     for (const f of folders)
       if (!existsSync(join(f, VOCAB_FILE)))
         throw new UsageError(
-          `msmoe web: ${join(f, VOCAB_FILE)} is missing (the run predates vocab.txt): retrain it, e.g. msmoe --out ${String(flags.run)}`,
+          `msmoe web: ${join(f, VOCAB_FILE)} is missing (the run predates vocab.txt): ` +
+            `retrain it, e.g. msmoe --out ${String(flags.run)}`,
         );
     const pageDir = resolve(
       flags.page === undefined
@@ -148,7 +149,8 @@ export const webCommand: Command = {
     });
     const { port: bound } = server.address() as { port: number };
     console.log(
-      `http://127.0.0.1:${bound}/  (${names.length} model${names.length === 1 ? '' : 's'}: ${names.join(', ')}; Ctrl-C to stop)`,
+      `http://127.0.0.1:${bound}/  ` +
+        `(${names.length} model${names.length === 1 ? '' : 's'}: ${names.join(', ')}; Ctrl-C to stop)`,
     );
     await new Promise<void>((done) => {
       process.once('SIGINT', () => server.close(() => done()));

@@ -26,7 +26,8 @@ export async function writeVocab(dir: string, words: readonly string[]): Promise
 export function readVocab(file: string, command: string): string[] {
   if (!existsSync(file))
     throw new UsageError(
-      `msmoe ${command}: ${file}: no vocabulary file (runs trained before vocab.txt was kept need retraining, or pass --vocab FILE)`,
+      `msmoe ${command}: ${file}: no vocabulary file ` +
+        '(runs trained before vocab.txt was kept need retraining, or pass --vocab FILE)',
     );
   const text = readFileSync(file, 'utf8');
   return text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined);
@@ -49,7 +50,8 @@ export function findRunModels(dir: string, command: string): string[] {
   }
   if (found.length === 0)
     throw new UsageError(
-      `msmoe ${command}: --run ${dir}: no ${BEST_CHECKPOINT} there or in <variant>/seed-<s>/ below it (train first: msmoe)`,
+      `msmoe ${command}: --run ${dir}: no ${BEST_CHECKPOINT} there or in <variant>/seed-<s>/ below it ` +
+        '(train first: msmoe)',
     );
   return found;
 }
@@ -90,7 +92,8 @@ export async function loadModel(
   if (words.length !== model.config.vocab) {
     model.dispose();
     throw new UsageError(
-      `msmoe ${command}: the vocabulary has ${words.length} words but the model ${name} has vocab ${model.config.vocab}; pass the run's own vocab.txt`,
+      `msmoe ${command}: the vocabulary has ${words.length} words ` +
+        `but the model ${name} has vocab ${model.config.vocab}; pass the run's own vocab.txt`,
     );
   }
   return { name, model, words };

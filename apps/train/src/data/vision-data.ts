@@ -143,7 +143,8 @@ class MnistStream implements TrainStream {
   restore(state: VisionDataState): void {
     if (state.kind !== 'mnist' || state.imageCount !== this.split.count || state.seed !== this.seed) {
       throw new Error(
-        `saved data position (${JSON.stringify(state)}) is not for these ${this.split.count} MNIST training images with seed ${this.seed}`,
+        `saved data position (${JSON.stringify(state)}) is not for these ${this.split.count} MNIST training images ` +
+          `with seed ${this.seed}`,
       );
     }
     this.epoch = state.epoch;

@@ -72,7 +72,8 @@ export function writeCompareReport(
     const experts = r.layers[0]!.tokensPerExpert.length;
     const file = join(outDir, `expert-load-${variant}.svg`);
     const chart = groupedBars(
-      `${variant}: tokens per expert (last logged step; state RMS ${r.layers.map((l) => l.stateNorm.toFixed(2)).join(', ')})`,
+      `${variant}: tokens per expert ` +
+        `(last logged step; state RMS ${r.layers.map((l) => l.stateNorm.toFixed(2)).join(', ')})`,
       'MoE layer',
       'assignments',
       r.layers.map((l) => `layer ${l.layer}`),

@@ -30,7 +30,8 @@ function frame(title: string, xLabel: string, yLabel: string, body: string, lege
   const items = legend
     .map(
       (n, i) =>
-        `<rect x="${W - PAD.r + 12}" y="${PAD.t + 18 * i}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
+        `<rect x="${W - PAD.r + 12}" y="${PAD.t + 18 * i}" width="12" height="12" ` +
+        `fill="${COLORS[i % COLORS.length]}"/>` +
         `<text x="${W - PAD.r + 30}" y="${PAD.t + 18 * i + 10}" font-size="12">${esc(n)}</text>`,
     )
     .join('');
@@ -39,7 +40,8 @@ function frame(title: string, xLabel: string, yLabel: string, body: string, lege
     `<rect width="${W}" height="${H}" fill="white"/>` +
     `<text x="${(W - PAD.r + PAD.l) / 2}" y="18" font-size="14" text-anchor="middle">${esc(title)}</text>` +
     `<text x="${(W - PAD.r + PAD.l) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>` +
-    `<text x="14" y="${H / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(yLabel)}</text>` +
+    `<text x="14" y="${H / 2}" font-size="12" text-anchor="middle" ` +
+    `transform="rotate(-90 14 ${H / 2})">${esc(yLabel)}</text>` +
     body +
     items +
     '</svg>\n'
@@ -103,10 +105,14 @@ export function groupedBars(
   for (const t of ticks(0, max))
     body += `<text x="${PAD.l - 6}" y="${sy(t) + 4}" font-size="11" text-anchor="end">${t}</text>`;
   groups.forEach((g, gi) => {
-    body += `<text x="${PAD.l + gw * (gi + 0.5)}" y="${H - PAD.b + 16}" font-size="11" text-anchor="middle">${esc(g)}</text>`;
+    body +=
+      `<text x="${PAD.l + gw * (gi + 0.5)}" y="${H - PAD.b + 16}" font-size="11" text-anchor="middle">` +
+      `${esc(g)}</text>`;
     members.forEach((_, mi) => {
       const v = values[gi]?.[mi] ?? 0;
-      body += `<rect x="${(PAD.l + gw * gi + gw * 0.1 + bw * mi).toFixed(1)}" y="${sy(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - PAD.b - sy(v)).toFixed(1)}" fill="${COLORS[mi % COLORS.length]}"/>`;
+      body +=
+        `<rect x="${(PAD.l + gw * gi + gw * 0.1 + bw * mi).toFixed(1)}" y="${sy(v).toFixed(1)}" ` +
+        `width="${bw.toFixed(1)}" height="${(H - PAD.b - sy(v)).toFixed(1)}" fill="${COLORS[mi % COLORS.length]}"/>`;
     });
   });
   return frame(title, xLabel, yLabel, body, members.length <= 8 ? members : []);

@@ -52,7 +52,8 @@ export async function saveCheckpoint<S>(file: string, ckpt: Checkpoint<S>): Prom
 
 /**
  * Reads and verifies a checkpoint.
- * @throws {@link @momentum-smoe/core!FileFormatError} when the file is missing, truncated, not a checkpoint, or fails its checksum.
+ * @throws {@link @momentum-smoe/core!FileFormatError} when the file is missing, truncated, not a checkpoint, or fails
+ * its checksum.
  */
 export async function loadCheckpoint<S>(file: string): Promise<Checkpoint<S>> {
   const { tensors, metadata } = await readSafetensors(file);

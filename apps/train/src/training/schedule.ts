@@ -4,8 +4,9 @@
  */
 
 /**
- * The official WikiText schedule: `LambdaLR(min(1, step / warmup))`, linear warm-up from 0 then constant. The official
- * code calls `scheduler.step()` before `optimizer.step()`, so update number `step` (1-based) uses `min(1, step/warmup)`.
+ * The official WikiText schedule: `LambdaLR(min(1, step / warmup))`, linear warm-up from 0 then constant. The
+ * official code calls `scheduler.step()` before `optimizer.step()`, so update number `step` (1-based) uses
+ * `min(1, step/warmup)`.
  */
 export function warmupConstant(peak: number, warmup: number): (step: number) => number {
   return (step) => peak * (warmup > 0 ? Math.min(1, step / warmup) : 1);

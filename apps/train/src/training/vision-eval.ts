@@ -24,13 +24,16 @@ export interface SplitAccuracy {
   top1: number;
   /** Top-5 accuracy, in [0, 1]. */
   top5: number;
-  /** Mean sigmoid cross-entropy per image (the training loss without aux losses); over the subset's logits when restricted. */
+  /**
+   * Mean sigmoid cross-entropy per image (the training loss without aux losses); over the subset's logits when
+   * restricted.
+   */
   loss: number;
   /** Images evaluated. */
   count: number;
 }
 
-/** Σ over rows of `Σ_c softplus(z) − z_label` (V-MoE's sigmoid cross-entropy against one-hot labels), in float64. */
+/** Σ over rows of `Σ_c softplus(z) − z_label` (V-MoE's sigmoid cross-entropy against one-hot labels), float64. */
 function sigmoidXentSum(logits: Float32Array, labels: Int32Array, classes: number): number {
   let total = 0;
   for (let b = 0; b < labels.length; b++) {
@@ -101,7 +104,7 @@ export interface MnistRobustness {
    * the same model on clean digits (100 = no degradation). The clean error is floored at one image.
    */
   cleanNormalizedCE: number;
-  /** ImageNet-C's mCE formula with {@link CorruptionBaseline} errors in place of AlexNet's (null without a baseline). */
+  /** ImageNet-C's mCE formula, {@link CorruptionBaseline} errors in place of AlexNet's (null without a baseline). */
   mCE: number | null;
   /** The baseline's name, or null. */
   baseline: string | null;
@@ -124,7 +127,8 @@ export interface MnistRobustnessOptions {
  * @example
  * ```ts
  * const plain = await evaluateMnistRobustness(vmoe, data.mnistTest!);
- * const mom = await evaluateMnistRobustness(momentum, data.mnistTest!, { baseline: { name: 'vmoe', errors: plain.errors } });
+ * const baseline = { name: 'vmoe', errors: plain.errors };
+ * const mom = await evaluateMnistRobustness(momentum, data.mnistTest!, { baseline });
  * mom.mCE; // < 100 when momentum is more robust than the baseline
  * ```
  */
@@ -166,7 +170,8 @@ export async function evaluateMnistRobustness(
  * 100 means as robust as the baseline, below 100 more robust. A baseline error of 0 is floored at 1e-6.
  * @example
  * ```ts
- * corruptionMCE({ gaussian_noise: [0.1, 0.1, 0.2, 0.2, 0.4] }, { name: 'vmoe', errors: { gaussian_noise: [0.2, 0.2, 0.4, 0.4, 0.8] } }); // 50
+ * const baseline = { name: 'vmoe', errors: { gaussian_noise: [0.2, 0.2, 0.4, 0.4, 0.8] } };
+ * corruptionMCE({ gaussian_noise: [0.1, 0.1, 0.2, 0.2, 0.4] }, baseline); // 50
  * ```
  */
 export function corruptionMCE(

@@ -2,14 +2,15 @@
  * Corruptions of MNIST digits in memory, for the robustness evaluation of the MNIST presets: the ImageNet-C
  * noise corruptions with their severity parameters, and a Gaussian blur with sigmas chosen for 28×28 digits.
  *
- * | corruption     | severities 1..5                          | op on [0, 1] pixels, then clipped to [0, 1]        |
- * |----------------|------------------------------------------|----------------------------------------------------|
- * | gaussian_noise | std 0.08, 0.12, 0.18, 0.26, 0.38         | x + N(0, std²) per pixel (ImageNet-C's values)     |
- * | impulse_noise  | amount 0.03, 0.06, 0.09, 0.17, 0.27      | each pixel replaced w.p. amount by 0 or 1 equally (ImageNet-C's values) |
- * | gaussian_blur  | sigma 0.5, 0.75, 1, 1.5, 2 pixels        | separable Gaussian, radius ⌊4σ + ½⌋, edge clamped (skimage's) |
+ * | corruption     | severities 1..5                     | op on [0, 1] pixels, then clipped to [0, 1]        |
+ * |----------------|-------------------------------------|----------------------------------------------------|
+ * | gaussian_noise | std 0.08, 0.12, 0.18, 0.26, 0.38    | x + N(0, std²) per pixel                           |
+ * | impulse_noise  | amount 0.03, 0.06, 0.09, 0.17, 0.27 | each pixel replaced w.p. amount by 0 or 1 equally  |
+ * | gaussian_blur  | sigma 0.5, 0.75, 1, 1.5, 2 pixels   | separable Gaussian, radius ⌊4σ + ½⌋, edges clamped |
  *
- * ImageNet-C's blur sigmas (1..6 px) are for 224-pixel images; on 28-pixel digits they erase the digit from
- * severity 2, so the blur sigmas here are our own choice. Unlike ImageNet-C no uint8 rounding is applied.
+ * The noise parameters are ImageNet-C's; the blur clamps edges as skimage's does. ImageNet-C's blur sigmas
+ * (1..6 px) are for 224-pixel images; on 28-pixel digits they erase the digit from severity 2, so the blur sigmas
+ * here are our own choice. Unlike ImageNet-C no uint8 rounding is applied.
  * @module
  */
 import { Rng } from '@momentum-smoe/core';

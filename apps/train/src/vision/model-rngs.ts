@@ -47,7 +47,8 @@ export function setModelRngStates(root: object, states: Record<string, RngState>
   const extra = [...rngs.keys()].filter((p) => !(p in states));
   if (missing.length || extra.length) {
     throw new Error(
-      `${what}: random generators do not match the model (saved only: ${missing.join(', ') || 'none'}; model only: ${extra.join(', ') || 'none'})`,
+      `${what}: random generators do not match the model ` +
+        `(saved only: ${missing.join(', ') || 'none'}; model only: ${extra.join(', ') || 'none'})`,
     );
   }
   for (const [path, rng] of rngs) rng.setState(states[path]!);

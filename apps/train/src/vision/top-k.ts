@@ -20,7 +20,8 @@ export interface TopKCounts {
 export function labelRanks(logits: Float32Array, labels: Int32Array, classes: number): Int32Array {
   if (logits.length !== labels.length * classes) {
     throw new Error(
-      `labelRanks: logits of length ${logits.length} are not [${labels.length}, ${classes}] for ${labels.length} labels`,
+      `labelRanks: logits of length ${logits.length} are not [${labels.length}, ${classes}] ` +
+        `for ${labels.length} labels`,
     );
   }
   const ranks = new Int32Array(labels.length);

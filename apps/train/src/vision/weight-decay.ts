@@ -6,7 +6,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** Last name segments that hold a kernel in this project's modules (`Linear.weight`, `PatchEmbedding.kernel`, experts `w1`/`w2`). */
+/**
+ * Last name segments that hold a kernel in this project's modules (`Linear.weight`, `PatchEmbedding.kernel`, experts
+ * `w1`/`w2`).
+ */
 const KERNEL_NAMES = new Set(['kernel', 'weight', 'w1', 'w2']);
 
 /**

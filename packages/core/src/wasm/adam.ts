@@ -8,7 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, f32At, offsetOf } from './heap.js';
 import { simdKernels } from './simd/simd-module.js';
 
-/** Kernel name of one Adam step: inputs `param, grad, m, v, scale` (scale: a scalar gradient factor) → new param, m, v. */
+/**
+ * Kernel name of one Adam step: inputs `param, grad, m, v, scale` (scale: a scalar gradient factor); outputs the
+ * new param, m, v.
+ */
 export const ADAM_STEP = 'MsmoeAdamStep';
 /** Kernel name of Σ x² over all inputs (any number of float32 tensors) → float32 scalar. */
 export const SQUARED_NORM = 'MsmoeSquaredNorm';

@@ -1,7 +1,7 @@
 /**
  * `Conv2DBackpropFilter` for wasm (tfjs-wasm has none), NHWC, any strides and padding, dilation 1.
- * The filter gradient is `colsᵀ · dy`: im2col of the input (`[N·outH·outW, fh·fw·inC]`) times the output gradient
- * (`[N·outH·outW, outC]`), run by the fast matMul; images are taken in chunks that bound the im2col buffer.
+ * The filter gradient is `colsᵀ · dy`: im2col of the input (`[N·outH·outW, fh·fw·inC]`) times the output
+ * gradient (`[N·outH·outW, outC]`), run by the fast matMul; images are taken in chunks that bound the im2col buffer.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

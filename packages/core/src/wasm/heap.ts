@@ -70,7 +70,9 @@ export function makeView(backend: WasmBackend, offset: number, shape: number[]):
   return { info, id: tensorData(backend, info.dataId).id };
 }
 
-/** Unregisters a view without freeing the memory it points at (its owner does that); drops what was cached on its id. */
+/**
+ * Unregisters a view without freeing the memory it points at (its owner does that); drops what was cached on its id.
+ */
 export function releaseView(backend: WasmBackend, view: HeapView): void {
   backend.wasm.tfjs.disposeData(view.id);
   backend.dataIdMap.delete(view.info.dataId);

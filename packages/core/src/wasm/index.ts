@@ -63,7 +63,7 @@ function buildPatches(): tf.KernelConfig[] | null {
  * ```ts
  * await import('@tensorflow/tfjs-backend-wasm');
  * await tf.setBackend('wasm');
- * installWasmPatches(); // ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'GatherV2', …]
+ * installWasmPatches(); // ['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', …]
  * ```
  */
 export function installWasmPatches(): string[] {

@@ -10,7 +10,9 @@ import { simdKernels } from './simd/simd-module.js';
 
 /** Kernel name: inputs `logits [N, V]`, `targets [N]` int32 → per-row NLL `[N]` and log-sum-exp `[N]`. */
 export const SOFTMAX_NLL = 'MsmoeSoftmaxNll';
-/** Kernel name: inputs `logits [N, V]`, `lse [N]`, `targets [N]`, `dy [N]` → `dy[r]·(softmax(z_r) − onehot(t_r))`. */
+/**
+ * Kernel name: inputs `logits [N, V]`, `lse [N]`, `targets [N]`, `dy [N]` → `dy[r]·(softmax(z_r) − onehot(t_r))`.
+ */
 export const SOFTMAX_NLL_GRAD = 'MsmoeSoftmaxNllGrad';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };

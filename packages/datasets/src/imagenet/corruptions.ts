@@ -1,14 +1,15 @@
 /**
  * Seeded re-implementations of four ImageNet-C corruptions (Hendrycks & Dietterich 2019,
  * `make_imagenet_c.py`), with its severity parameters, applied to [0, 1] pixels and stored like the
- * reference (`np.uint8(clip(x, 0, 1)·255)`, truncating):
+ * reference (`np.uint8(clip(x, 0, 1)·255)`, truncating); each with its parameter at severities 1..5 and the
+ * reference op:
  *
- * | corruption       | severities 1..5                                          | reference op                         |
- * |------------------|----------------------------------------------------------|--------------------------------------|
- * | gaussian_noise   | std 0.08, 0.12, 0.18, 0.26, 0.38                          | x + N(0, std²) per value             |
- * | impulse_noise    | amount 0.03, 0.06, 0.09, 0.17, 0.27                       | skimage 's&p': each value replaced with prob. amount, by 0 or 1 equally |
- * | defocus_blur     | (radius, alias blur) (3, .1), (4, .5), (6, .5), (8, .5), (10, .5) | cv2.filter2D with a disk, reflect-101 border |
- * | gaussian_blur    | sigma 1, 2, 3, 4, 6                                       | skimage gaussian, truncate 4, 'nearest' border |
+ * - `gaussian_noise`: std 0.08, 0.12, 0.18, 0.26, 0.38; x + N(0, std²) per value.
+ * - `impulse_noise`: amount 0.03, 0.06, 0.09, 0.17, 0.27; skimage 's&p', each value replaced with prob. amount, by
+ *   0 or 1 equally.
+ * - `defocus_blur`: (radius, alias blur) (3, .1), (4, .5), (6, .5), (8, .5), (10, .5); cv2.filter2D with a disk,
+ *   reflect-101 border.
+ * - `gaussian_blur`: sigma 1, 2, 3, 4, 6; skimage gaussian, truncate 4, 'nearest' border.
  *
  * The disk is `x²+y² ≤ radius²` on offsets −max(8, radius)..max(8, radius), normalised, then smoothed by a
  * Gaussian of `alias blur` with a 3×3 (radius ≤ 8) or 5×5 window (cv2.GaussianBlur, reflect-101).

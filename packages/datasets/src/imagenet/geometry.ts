@@ -52,7 +52,8 @@ export function randomResizedCropBox(
   const [rLo, rHi] = ranges.ratio ?? [3 / 4, 4 / 3];
   if (!(sLo > 0 && sLo <= sHi && rLo > 0 && rLo <= rHi)) {
     throw new DatasetError(
-      `random crop: need 0 < scale[0] ≤ scale[1] and 0 < ratio[0] ≤ ratio[1], got scale [${sLo}, ${sHi}], ratio [${rLo}, ${rHi}]`,
+      `random crop: need 0 < scale[0] ≤ scale[1] and 0 < ratio[0] ≤ ratio[1], ` +
+        `got scale [${sLo}, ${sHi}], ratio [${rLo}, ${rHi}]`,
     );
   }
   const area = width * height;

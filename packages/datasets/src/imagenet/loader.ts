@@ -163,7 +163,9 @@ export class ImageLoader {
     });
   }
 
-  /** Mixup of a finished batch: weights drawn from (seed, epoch, position after the batch), so resuming redraws them. */
+  /**
+   * Mixup of a finished batch: weights drawn from (seed, epoch, position after the batch), so resuming redraws them.
+   */
   private mix(batch: ImageBatch): ImageBatch {
     const mixup = this.options.mixup;
     if (!mixup || !this.options.train || batch.count < 2) return batch;

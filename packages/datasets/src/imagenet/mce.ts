@@ -84,12 +84,14 @@ export function meanCorruptionError(
     }
     if (perSeverity.length !== 5) {
       throw new DatasetError(
-        `corruption "${corruption}": need top-1 errors for all 5 severities (the reference averages 5), got ${perSeverity.length}`,
+        `corruption "${corruption}": need top-1 errors for all 5 severities (the reference averages 5), ` +
+          `got ${perSeverity.length}`,
       );
     }
     if (perSeverity.some((e) => !(e >= 0 && e <= 1))) {
       throw new DatasetError(
-        `corruption "${corruption}": errors must be fractions in [0, 1] (1 − accuracy), got [${perSeverity.join(', ')}]`,
+        `corruption "${corruption}": errors must be fractions in [0, 1] (1 − accuracy), ` +
+          `got [${perSeverity.join(', ')}]`,
       );
     }
     ce[corruption] = perSeverity.reduce((a, e) => a + e, 0) / 5 / ref;

@@ -34,7 +34,8 @@ function checkBlockSize(data: Batchified, blockSize: number, minLength: number, 
     throw new DatasetError(`${what}: block size must be a positive integer, got ${blockSize}`);
   if (data.length < minLength) {
     throw new DatasetError(
-      `${what}: streams of ${data.length} tokens are too short for blocks of ${blockSize} (need at least ${minLength}); use fewer streams or a smaller block`,
+      `${what}: streams of ${data.length} tokens are too short for blocks of ${blockSize} ` +
+        `(need at least ${minLength}); use fewer streams or a smaller block`,
     );
   }
 }
@@ -83,7 +84,8 @@ export class TrainingBlocks {
       (!Number.isInteger(state.position) || state.position < 0 || state.position >= data.length - blockSize)
     ) {
       throw new DatasetError(
-        `TrainingBlocks: saved position ${state.position} is outside 0..${data.length - blockSize - 1}; was it saved for other data?`,
+        `TrainingBlocks: saved position ${state.position} is outside 0..${data.length - blockSize - 1}; ` +
+          'was it saved for other data?',
       );
     }
     this.position = state?.position ?? 0;

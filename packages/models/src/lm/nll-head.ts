@@ -17,7 +17,8 @@ import { assertShape, softmaxNll, softmaxNllGrad } from '@momentum-smoe/core';
  * need a host sync) → scalar.
  * @example
  * ```ts
- * const nll = projectedNll(hidden, model.out_emb.weight, model.out_emb.bias!, targets); // equals the mean NLL of logSoftmax
+ * // equals the mean NLL of logSoftmax
+ * const nll = projectedNll(hidden, model.out_emb.weight, model.out_emb.bias!, targets);
  * ```
  */
 export function projectedNll(h: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar {

@@ -71,7 +71,8 @@ export function loadOfficialStateDict(
     ].filter(Boolean);
     throw new FileFormatError(
       source,
-      `checkpoint does not match the model (${model.config.base} '${model.config.arch}', dModel ${model.config.dModel}, ` +
+      `checkpoint does not match the model ` +
+        `(${model.config.base} '${model.config.arch}', dModel ${model.config.dModel}, ` +
         `vocab ${model.config.vocab}): ${parts.join('. ')}`,
     );
   }

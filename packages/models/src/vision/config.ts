@@ -45,7 +45,8 @@ export interface VisionMoESettings {
  * Momentum over depth, as the authors' V-MoE fork wires it
  * (docs/paper-notes.md#v-moe-blocks-and-momentum-wiring):
  * - `none`: plain V-MoE, blocks return `x + y`.
- * - `heavy-ball` (fork commit 2f980dd): MoE blocks `m = μm + γf`, return `LN(x − m)`; dense blocks return `LN(x + y)`.
+ * - `heavy-ball` (fork commit 2f980dd): MoE blocks `m = μm + γf`, return `LN(x − m)`; dense blocks return
+ *   `LN(x + y)`.
  * - `robust` (fork HEAD, Cyrus et al. 2018 with code names permuted): lookahead `LN(x) + c·a·m` feeds every MLP,
  *   MoE blocks `m = −f + b·m`, return `LN(x + a·m)`; dense blocks return `LN(x + y)`.
  */
@@ -84,7 +85,8 @@ const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
  * Checks a config and throws a {@link ConfigError} naming the field and the fix. Returns the config unchanged.
  * @example
  * ```ts
- * const cfg = validateVisionConfig({ ...visionPreset('vmoe-mnist'), heads: 3 }); // throws: hidden 64 not a multiple of heads 3
+ * // throws: hidden 64 not a multiple of heads 3
+ * const cfg = validateVisionConfig({ ...visionPreset('vmoe-mnist'), heads: 3 });
  * ```
  */
 export function validateVisionConfig(cfg: VisionMoEConfig): VisionMoEConfig {

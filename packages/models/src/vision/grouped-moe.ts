@@ -62,7 +62,8 @@ export class GroupedMoE extends Module {
       let capacity: number | null = null;
       for (let start = 0; start < b; start += this.groupSize) {
         const images = Math.min(this.groupSize, b - start);
-        const tokens = tf.reshape(tf.slice(x, [start, 0, 0], [images, n, d]), [images * n, d]) as tf.Tensor2D; // [G·N, d]
+        const group = tf.slice(x, [start, 0, 0], [images, n, d]); // [G, N, d]
+        const tokens = tf.reshape(group, [images * n, d]) as tf.Tensor2D; // [G·N, d]
         const { y, plan } = this.layer.apply(tokens);
         outs.push(y as tf.Tensor2D);
         auxes.push(plan.auxLoss);

@@ -21,7 +21,8 @@ export function sigmoidCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D | 
   if (targets.rank === 2) assertShape(targets, logits.shape, 'sigmoidCrossEntropy targets ([images, classes])');
   else assertShape(targets, [logits.shape[0]], 'sigmoidCrossEntropy labels (one class id per image)');
   return tf.tidy(() => {
-    const y = targets.rank === 2 ? tf.cast(targets, 'float32') : tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]); // [B, classes]
+    // y: [B, classes]
+    const y = targets.rank === 2 ? tf.cast(targets, 'float32') : tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]);
     const perClass = tf.sub(tf.softplus(logits), tf.mul(y, logits));
     return tf.mean(tf.sum(perClass, 1));
   });

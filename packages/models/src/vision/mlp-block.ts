@@ -21,7 +21,8 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * `Dense(d → mlpDim) → GELU → Dense(mlpDim → d)` with V-MoE's init: Xavier-uniform kernels, biases N(0, 1e-6²).
+ * `Dense(d → mlpDim) → GELU → Dense(mlpDim → d)` with V-MoE's init: Xavier-uniform kernels, biases
+ * N(0, 1e-6²).
  * No dropout (V-MoE's encoder dropout rate is 0).
  * @example
  * ```ts

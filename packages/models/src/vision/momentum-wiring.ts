@@ -1,7 +1,8 @@
 /**
  * How momentum threads through the encoder blocks of one forward pass, as the authors' V-MoE fork wires it
  * (`rachtsy/vmoe`, `vmoe/nn/vit_moe.py` EncoderBlock; see docs/paper-notes.md#v-moe-blocks-and-momentum-wiring).
- * The MoE-block arithmetic is the momentum package's V-MoE rules; this file adds what the fork does around them in dense blocks.
+ * The MoE-block arithmetic is the momentum package's V-MoE rules; this file adds what the fork does around them in
+ * dense blocks.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,11 +13,13 @@ import type { VisionMomentum } from './config.js';
  * The per-block wiring of one momentum variant. With `a` the residual stream after attention, `y = LN(a)` and `f`
  * the MLP/MoE output (the buffer starts at zero for every batch, keeps its gradient, and only MoE blocks update it):
  *
- * | variant | MoE block | dense block |
- * |---|---|---|
- * | `none` | `a + f(y)` | `a + f(y)` |
- * | `heavy-ball` ({@link VMoEHeavyBall}, fork commit 2f980dd) | `m ← μm + γf(y)`, `LN_post(a − m)` | `LN_post(a + f(y))` |
- * | `robust` ({@link VMoERobustMomentum}, fork HEAD) | `m ← −f(y + c·a·m) + b·m`, `LN_post(a + a·m)` | `LN_post(a + f(y + c·a·m))` |
+ * | variant      | MoE block                                     | dense block                 |
+ * | ------------ | --------------------------------------------- | --------------------------- |
+ * | `none`       | `a + f(y)`                                    | `a + f(y)`                  |
+ * | `heavy-ball` | `m ← μm + γf(y)`, `LN_post(a − m)`            | `LN_post(a + f(y))`         |
+ * | `robust`     | `m ← −f(y + c·a·m) + b·m`, `LN_post(a + a·m)` | `LN_post(a + f(y + c·a·m))` |
+ *
+ * `heavy-ball` is {@link VMoEHeavyBall} (fork commit 2f980dd), `robust` {@link VMoERobustMomentum} (fork HEAD).
  *
  * At HEAD the robust look-ahead feeds dense blocks too (with the buffer of the last MoE block), as here.
  * @example

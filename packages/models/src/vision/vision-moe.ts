@@ -118,7 +118,8 @@ export class VisionMoE extends Module {
         if (out.routing) reports.push(out.routing);
       }
       const encoded = this.encoderNorm.apply(x); // [B, N, d]
-      const pooled = this.cls ? tf.squeeze(tf.slice(encoded, [0, 0, 0], [b, 1, -1]), [1]) : tf.mean(encoded, 1); // [B, d]
+      // pooled: [B, d]
+      const pooled = this.cls ? tf.squeeze(tf.slice(encoded, [0, 0, 0], [b, 1, -1]), [1]) : tf.mean(encoded, 1);
       const rep = this.preLogits ? tf.tanh(this.preLogits.apply(pooled)) : pooled;
       const logits = this.head.apply(rep) as tf.Tensor2D; // [B, classes]
       const losses: Record<string, tf.Scalar> = {};

@@ -14,8 +14,8 @@ export interface OfficialHeavyBallOptions extends Omit<HeavyBallOptions, 'buffer
 }
 
 /**
- * MomentumSMoE as the official code computes it: {@link HeavyBall} carrying the official buffer `m = −γp`, inside the
- * sublayer's LayerNorm `ctx.norm`:
+ * MomentumSMoE as the official code computes it: {@link HeavyBall} carrying the official buffer `m = −γp`, inside
+ * the sublayer's LayerNorm `ctx.norm`:
  *
  *     m_t = μ m_{t−1} + γ f(x_t)
  *     out = LN_moe(x_t − m_t)

@@ -36,8 +36,8 @@ export interface LoadLossInputs {
 }
 
 /**
- * Load loss: with `θ_t` the k-th largest noisy logit of token t, `p[t, e] = 1 − Φ((θ_t − logits[t, e]) / σ)` is the
- * probability that e would be selected if the noise were drawn again; the loss is the squared coefficient of
+ * Load loss: with `θ_t` the k-th largest noisy logit of token t, `p[t, e] = 1 − Φ((θ_t − logits[t, e]) / σ)` is
+ * the probability that e would be selected if the noise were drawn again; the loss is the squared coefficient of
  * variation over experts of `mean_tokens p[:, e]`.
  */
 export function loadLoss(inputs: LoadLossInputs): tf.Scalar {

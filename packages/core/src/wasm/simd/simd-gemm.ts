@@ -75,7 +75,8 @@ export function gemmWorkspaceFloats(m: number, n: number, k: number): number {
   const [aPack, bPack] = packFloats(m, n, k);
   const m4 = Math.floor(m / 4);
   const n8 = Math.floor(n / 8);
-  // the last rows of A [4, k] and of C [4, 8·n8]; the last columns of B [k, 8], of the bias [8] and of C [4·(m4+1), 8]
+  // the last rows of A [4, k] and of C [4, 8·n8]; the last columns of B [k, 8], of the bias [8] and of
+  // C [4·(m4+1), 8]
   const tails = (m % 4 ? 4 * k + 32 * n8 : 0) + (n % 8 ? 8 * k + 8 + 32 * (m4 + 1) : 0);
   return aPack + bPack + tails;
 }
@@ -110,9 +111,9 @@ interface TailStrip {
 }
 
 /**
- * The 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's block is
- * packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it, and then the
- * padded `tail` strip if any (so that B is never packed twice).
+ * The 4×8 tiles of rows [0, 4·m4) and columns [0, 8·n8): for each KC-deep pass and NC-wide column block, B's block
+ * is packed once (at byte `bPack`), then each MC-row block of A is packed (at `aPack`) and run against it, and then
+ * the padded `tail` strip if any (so that B is never packed twice).
  */
 function blocks(
   kernels: SimdKernels,

@@ -55,9 +55,9 @@ function decodeBase64(text: string): Uint8Array {
 
 /**
  * Switches on Node 20's `--experimental-wasm-relaxed-simd` where the engine lacks relaxed SIMD. Measured on Node 20:
- * set before the process compiles its first WebAssembly module, the fused build runs 1.2–1.5× faster than plain SIMD;
- * set later, modules validate but the fused build runs slower than plain SIMD (up to 2×). So this runs when this module
- * is imported, before any backend initialises; {@link engineHasRelaxedSimd} then reads the result.
+ * set before the process compiles its first WebAssembly module, the fused build runs 1.2–1.5× faster than plain
+ * SIMD; set later, modules validate but the fused build runs slower than plain SIMD (up to 2×). So this runs when
+ * this module is imported, before any backend initialises; {@link engineHasRelaxedSimd} then reads the result.
  */
 function enableRelaxedSimdFlag(): void {
   if (webAssembly.validate(decodeBase64(KERNELS_RELAXED_WASM_BASE64))) return;

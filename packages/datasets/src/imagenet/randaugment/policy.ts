@@ -52,9 +52,9 @@ function randomSign(rng: SeededRandom, v: number): number {
 
 /**
  * Applies operation `op` at `magnitude`, drawing its random sign or position from `rng`. The magnitude mapping:
- * Rotate ±30°·m, Shear ±0.3·m, Translate ±100·m px, Cutout a 2·⌊40·m⌋ square, Color/Contrast/Brightness/Sharpness
- * factor 1.8·m + 0.1, Posterize ⌊4·m⌋ bits, Solarize threshold ⌊256·m⌋, SolarizeAdd +⌊110·m⌋ below 128, where
- * m = magnitude / 10.
+ * Rotate ±30°·m, Shear ±0.3·m, Translate ±100·m px, Cutout a 2·⌊40·m⌋ square,
+ * Color/Contrast/Brightness/Sharpness factor 1.8·m + 0.1, Posterize ⌊4·m⌋ bits, Solarize threshold ⌊256·m⌋,
+ * SolarizeAdd +⌊110·m⌋ below 128, where m = magnitude / 10.
  */
 export function applyRandAugmentOp(image: RgbImage, op: RandAugmentOp, magnitude: number, rng: SeededRandom): RgbImage {
   const m = magnitude / RANDAUGMENT_MAX_LEVEL;
@@ -100,7 +100,8 @@ export function applyRandAugmentOp(image: RgbImage, op: RandAugmentOp, magnitude
  * `magnitude`. Seeded by `rng` (draw it per image, e.g. `streamFor(seed, epoch, image)`).
  * @example
  * ```ts
- * const out = randAugment({ data: rgb, width: 224, height: 224 }, streamFor(seed, epoch, i), { layers: 2, magnitude: 10 });
+ * const image = { data: rgb, width: 224, height: 224 };
+ * const out = randAugment(image, streamFor(seed, epoch, i), { layers: 2, magnitude: 10 });
  * ```
  */
 export function randAugment(image: RgbImage, rng: SeededRandom, options: RandAugmentOptions): RgbImage {
