@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
+import { LM_CONFIG_FIELDS } from '@momentum-smoe/models';
 import type { MetricsRecord } from '../src/report/metrics-log.js';
 
 describe('msmoe errors name the fix in one line', () => {
@@ -40,6 +41,14 @@ describe('msmoe errors name the fix in one line', () => {
       expect(r.out, c).toMatch(/usage: msmoe/);
     }
     expect((await cli('--help')).out).toMatch(/Commands:[\s\S]*train[\s\S]*compare/);
+  });
+
+  it('lists every model.json field of the config table under train --help, with its default', async () => {
+    const help = (await cli('train', '--help')).out;
+    for (const [key, spec] of Object.entries(LM_CONFIG_FIELDS) as [string, { json?: string }][]) {
+      const name = spec.json ?? key;
+      expect(help, name).toMatch(new RegExp(`^  ${name} `, 'm'));
+    }
   });
 });
 

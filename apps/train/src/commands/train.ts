@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import type { TensorData } from '@momentum-smoe/core';
-import type { LmConfig, VisionMoEConfig } from '@momentum-smoe/models';
+import { lmConfigHelp, type LmConfig, type VisionMoEConfig } from '@momentum-smoe/models';
 import { existsSync } from 'node:fs';
 import { UsageError, givenFlags, helpText, intFlag, numberFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { loadLmData, streamProblem, type LmData } from '../data/lm-data.js';
@@ -177,14 +177,11 @@ export const trainCommand: Command = {
   summary: 'train one model (preset or config) on WikiText-format data or the embedded corpus',
   async run(argv) {
     const flags = parseFlags('train', argv, FLAGS);
-    if (!flags)
-      return console.log(
-        helpText(
-          'usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]',
-          this.summary,
-          FLAGS,
-        ),
-      );
+    if (!flags) {
+      const usage = 'usage: msmoe train --preset NAME | --config model.json [--data DIR | --corpus sotu] [flags]';
+      const fields = "model.json fields (JSON name, the official scripts' flag, default, meaning):";
+      return console.log(`${helpText(usage, this.summary, FLAGS)}\n\n${fields}\n${lmConfigHelp()}`);
+    }
     const plan = parallelPlan('train', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
     const leader = isLeader(plan);
