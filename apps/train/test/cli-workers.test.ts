@@ -2,39 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@momentum-smoe/core';
 import { SmoeLanguageModel, validateLmConfig } from '@momentum-smoe/models';
 import { UsageError } from '../src/args.js';
 import { parallelPlan, pinGpu } from '../src/training/dp-launch.js';
 import { cli } from './cli-helper.js';
+import { TINY_CONFIG, writeCorpus } from './tiny-run.js';
 import type { MetricsRecord } from '../src/report/metrics-log.js';
 
-/** A WikiText-format corpus of random sentences over 30 words (seeded). */
-function writeCorpus(dir: string, seed: number): void {
-  const rng = new Rng(seed);
-  const text = (lines: number) =>
-    Array.from({ length: lines }, () =>
-      Array.from({ length: 5 + rng.int(10) }, () => `w${rng.int(30)}`).join(' '),
-    ).join('\n') + '\n';
-  writeFileSync(join(dir, 'train.txt'), text(300));
-  writeFileSync(join(dir, 'valid.txt'), text(40));
-  writeFileSync(join(dir, 'test.txt'), text(40));
-}
-
-const tiny = {
-  base: 'transformer',
-  arch: 'smsm',
-  layers: 2,
-  hidden: 16,
-  inner: 16,
-  heads: 2,
-  blockSize: 8,
-  attnSpan: 8,
-  experts: 4,
-  topK: 2,
-  dropout: 0,
-  vocab: 50,
-};
+const tiny = { ...TINY_CONFIG, dropout: 0, vocab: 50 };
 
 describe('launch plans', () => {
   // Rank 3 of 4, the second rank on its node, as Open MPI's mpirun describes it.
@@ -95,7 +70,7 @@ describe('msmoe --workers', () => {
 
   it('train, bench and compare run on 2 workers: one run folder, the all-reduce readings, one report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'workers-'));
-    writeCorpus(dir, 4);
+    writeCorpus(dir, 4, 300);
     writeFileSync(join(dir, 'model.json'), JSON.stringify(tiny));
     const out = join(dir, 'run');
     const t = await cli(

@@ -3,54 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@momentum-smoe/core';
 import { disposeLayerReports, sampleToken, saveWeights } from '@momentum-smoe/models';
 import { cli } from './cli-helper.js';
+import { TINY_CONFIG, tinyTrain, writeCorpus } from './tiny-run.js';
 import { loadRunModels } from '../src/data/run-models.js';
 
 describe('msmoe train → vocab.txt → msmoe generate', () => {
   it('keeps the vocabulary beside the weights, and greedy generation is the arg-max of full forward passes (seed 4)', async () => {
     const data = mkdtempSync(join(tmpdir(), 'corpus-'));
-    const rng = new Rng(4);
-    const words = Array.from({ length: 20 }, (_, i) => `w${i}`);
-    const text = (lines: number) =>
-      Array.from({ length: lines }, () => Array.from({ length: 6 }, () => words[rng.int(20)]).join(' ')).join('\n') +
-      '\n';
-    for (const split of ['train', 'valid', 'test'])
-      writeFileSync(join(data, `${split}.txt`), text(split === 'train' ? 200 : 40));
+    writeCorpus(data, 4, 200);
     const dir = mkdtempSync(join(tmpdir(), 'run-'));
-    const config = {
-      arch: 'smsm',
-      layers: 2,
-      hidden: 16,
-      inner: 16,
-      heads: 2,
-      blockSize: 8,
-      attnSpan: 8,
-      experts: 4,
-      topK: 2,
-      dropout: 0,
-      vocab: 1,
-    };
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...TINY_CONFIG, dropout: 0 }));
     const out = join(dir, 'run');
-    const t = await cli(
-      'train',
-      '--config',
-      join(dir, 'model.json'),
-      '--data',
-      data,
-      '--steps',
-      '2',
-      '--batch',
-      '4',
-      '--eval-every',
-      '2',
-      '--out',
-      out,
-      '--backend',
-      'wasm',
-    );
+    const t = await cli(...tinyTrain(join(dir, 'model.json'), data, out));
     expect(t.code, t.err).toBe(0);
 
     const vocab = readFileSync(join(out, 'vocab.txt'), 'utf8').trim().split('\n');
