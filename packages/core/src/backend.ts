@@ -1,5 +1,6 @@
 /**
- * Backend selection: tfjs-node-gpu (CUDA), then tfjs-node, then wasm, then the pure-JS cpu backend.
+ * Backend selection: tfjs-node-gpu (CUDA), then WebGPU on a GPU (Dawn), then tfjs-node, then wasm, then the pure-JS
+ * cpu backend.
  * @module
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -8,9 +9,16 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from './errors.js';
 import { installWasmPatches } from './wasm/index.js';
+import { describeAdapterLine, startWebGpu, type WebGpuAdapter } from './webgpu.js';
 
-/** What {@link initBackend} may pick: `auto` tries each in order, `tensorflow` means tfjs-node-gpu or tfjs-node. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * What {@link initBackend} may pick: `auto` tries each in order, `tensorflow` means tfjs-node-gpu or tfjs-node,
+ * `webgpu` is TensorFlow.js's WebGPU backend through Dawn (a software adapter is accepted when asked for by name).
+ */
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** The choices, in the order `auto` tries them after tfjs-node-gpu. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -25,12 +33,14 @@ export interface InitBackendOptions {
 
 /** Which backend runs, from which package, and why each earlier candidate was skipped. */
 export interface BackendReport {
-  /** The tfjs backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  /** The tfjs backend name now active: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
   backend: string;
   /** The npm package that provides it. */
   package: string;
-  /** True when tfjs-node-gpu runs (CUDA). */
+  /** True when a GPU runs: tfjs-node-gpu (CUDA), or webgpu on an adapter that is not a software one. */
   gpu: boolean;
+  /** On webgpu, the adapter that runs. */
+  adapter?: WebGpuAdapter;
   /** Kernels the wasm backend lacks or runs slowly that this project registered (wasm only). */
   patches: string[];
   /** Candidates tried before the chosen one, with the reason each was skipped. */
@@ -38,6 +48,7 @@ export interface BackendReport {
 }
 
 const NATIVE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const WEBGPU = '@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)';
 
 function resolvers(from?: string): NodeJS.Require[] {
   const bases = [from, join(process.cwd(), 'package.json'), import.meta.url].filter((b): b is string => !!b);
@@ -69,53 +80,74 @@ function probeNative(pkg: string, from?: string): { entry: string } | { reason: 
 
 /**
  * Selects and initialises the fastest available backend and returns a report.
- * Order for `auto`: `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`, `@tensorflow/tfjs-backend-wasm`, cpu.
- * On wasm it also registers the project's kernel patches (see {@link installWasmPatches}).
+ * Order for `auto`: `@tensorflow/tfjs-node-gpu`, webgpu on a GPU adapter, `@tensorflow/tfjs-node`,
+ * `@tensorflow/tfjs-backend-wasm`, cpu. On wasm it also registers the project's kernel patches (see
+ * {@link installWasmPatches}).
  * @example
  * ```ts
  * const report = await initBackend({ backend: 'auto' });
- * console.log(`backend: ${report.backend} (${report.package})`);
+ * console.log(describeBackend(report)); // backend wasm (@tensorflow/tfjs-backend-wasm); skipped: ...
  * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
   const choice = options.backend ?? 'auto';
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(choice)) {
-    throw new ConfigError(`unknown backend '${choice}': use one of auto, tensorflow, wasm, cpu`);
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new ConfigError(`unknown backend '${choice}': use one of ${BACKEND_CHOICES.join(', ')}`);
   }
   tf.env().set('PROD', true); // silences tfjs' "install tfjs-node" banner; we report the backend ourselves
   const skipped: BackendReport['skipped'] = [];
-
-  if (choice === 'auto' || choice === 'tensorflow') {
-    for (const pkg of NATIVE) {
-      const probe = probeNative(pkg, options.resolveFrom);
-      if ('reason' in probe) {
-        skipped.push({ package: pkg, reason: probe.reason });
-        continue;
-      }
-      try {
-        await import(probe.entry);
-        if (await tf.setBackend('tensorflow')) {
-          await tf.ready();
-          return { backend: 'tensorflow', package: pkg, gpu: pkg.endsWith('gpu'), patches: [], skipped };
-        }
-        skipped.push({ package: pkg, reason: "loaded, but setBackend('tensorflow') failed" });
-      } catch (e) {
-        skipped.push({ package: pkg, reason: `failed to load: ${(e as Error).message.split('\n')[0]}` });
-      }
+  const notRequested = (pkg: string) => skipped.push({ package: pkg, reason: `not requested (--backend ${choice})` });
+  const native = async (pkg: string): Promise<BackendReport | null> => {
+    if (choice !== 'auto' && choice !== 'tensorflow') {
+      notRequested(pkg);
+      return null;
     }
-    if (choice === 'tensorflow') {
+    const probe = probeNative(pkg, options.resolveFrom);
+    if ('reason' in probe) {
+      skipped.push({ package: pkg, reason: probe.reason });
+      return null;
+    }
+    try {
+      await import(probe.entry);
+      if (await tf.setBackend('tensorflow')) {
+        await tf.ready();
+        return { backend: 'tensorflow', package: pkg, gpu: pkg.endsWith('gpu'), patches: [], skipped };
+      }
+      skipped.push({ package: pkg, reason: "loaded, but setBackend('tensorflow') failed" });
+    } catch (e) {
+      skipped.push({ package: pkg, reason: `failed to load: ${(e as Error).message.split('\n')[0]}` });
+    }
+    return null;
+  };
+
+  const cuda = await native(NATIVE[0]);
+  if (cuda) return cuda;
+  if (choice === 'auto' || choice === 'webgpu') {
+    const started = await startWebGpu(resolvers(options.resolveFrom), choice === 'webgpu');
+    if ('adapter' in started) {
+      const { adapter } = started;
+      return { backend: 'webgpu', package: WEBGPU, gpu: !adapter.software, adapter, patches: [], skipped };
+    }
+    skipped.push({ package: WEBGPU, reason: started.reason });
+    if (choice === 'webgpu') {
       throw new ConfigError(
-        `backend 'tensorflow' requested but unavailable ` +
-          `(${skipped.map((s) => `${s.package}: ${s.reason}`).join('; ')}). ` +
-          'Install one with `pnpm add @tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) ' +
-          'or `pnpm add @tensorflow/tfjs-node`.',
+        `backend 'webgpu' requested but unavailable: ${started.reason}. On a Linux GPU server install the ` +
+          "driver's Vulkan ICD; for a software adapter run scripts/ci/install-webgpu-adapter.sh (docs/gpu.md)",
       );
     }
-  } else {
-    for (const pkg of NATIVE) skipped.push({ package: pkg, reason: `not requested (--backend ${choice})` });
+  } else notRequested(WEBGPU);
+  const cpuNative = await native(NATIVE[1]);
+  if (cpuNative) return cpuNative;
+  if (choice === 'tensorflow') {
+    throw new ConfigError(
+      `backend 'tensorflow' requested but unavailable ` +
+        `(${skipped.map((s) => `${s.package}: ${s.reason}`).join('; ')}). ` +
+        'Install one with `pnpm add @tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) ' +
+        'or `pnpm add @tensorflow/tfjs-node`.',
+    );
   }
 
-  if (choice !== 'cpu') {
+  if (choice === 'auto' || choice === 'wasm') {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       if (await tf.setBackend('wasm')) {
@@ -128,9 +160,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       skipped.push({ package: '@tensorflow/tfjs-backend-wasm', reason: `failed to load: ${(e as Error).message}` });
     }
     if (choice === 'wasm') throw new ConfigError(`backend 'wasm' requested but unavailable: ${skipped.at(-1)?.reason}`);
-  } else {
-    skipped.push({ package: '@tensorflow/tfjs-backend-wasm', reason: 'not requested (--backend cpu)' });
-  }
+  } else notRequested('@tensorflow/tfjs-backend-wasm');
 
   if (!(await tf.setBackend('cpu'))) throw new ConfigError('no tfjs backend could be initialised, not even cpu');
   await tf.ready();
@@ -140,8 +170,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 /** One line for logs: `backend wasm (@tensorflow/tfjs-backend-wasm); skipped: ...`. */
 export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.package} (${s.reason})`).join('; ');
+  const detail = report.adapter ? `, adapter: ${describeAdapterLine(report.adapter)}` : report.gpu ? ', GPU' : '';
   return (
-    `backend ${report.backend} (${report.package}${report.gpu ? ', GPU' : ''})` +
+    `backend ${report.backend} (${report.package}${detail})` +
     (skipped ? `; skipped: ${skipped}` : '')
   );
 }

@@ -7,9 +7,11 @@ export * from './portable.js';
 export {
   initBackend,
   describeBackend,
+  BACKEND_CHOICES,
   type BackendChoice,
   type BackendReport,
   type InitBackendOptions,
 } from './backend.js';
+export { checkDevice, checkBindingSize, describeAdapterLine, DeviceError, type WebGpuAdapter } from './webgpu.js';
 export { writeFileAtomic, makeDirectory, removeStaleTempFiles } from './atomic.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';

@@ -2,7 +2,13 @@
  * Flags and set-up shared by the commands that train.
  * @module
  */
-import { describeBackend, initBackend, type BackendChoice, type BackendReport } from '@momentum-smoe/core';
+import {
+  BACKEND_CHOICES,
+  describeBackend,
+  initBackend,
+  type BackendChoice,
+  type BackendReport,
+} from '@momentum-smoe/core';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { streamProblem, type LmData } from '../data/lm-data.js';
 import type { CompareBudget } from '../training/compare.js';
@@ -12,7 +18,7 @@ export { interruptSignal } from '../training/interrupt.js';
 
 /** `--backend`, shared by every command that computes. */
 export const BACKEND_FLAG: FlagSpecs = {
-  backend: { type: 'string', help: 'tfjs backend', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' },
+  backend: { type: 'string', help: 'tfjs backend (docs/gpu.md)', choices: [...BACKEND_CHOICES], default: 'auto' },
 };
 
 /** Initialises the requested backend and prints which one runs (to stderr, so --json output stays clean). */

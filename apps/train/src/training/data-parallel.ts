@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MomentumSmoeError, Rng } from '@momentum-smoe/core';
 import type { Communicator } from '@momentum-smoe/distributed';
 import type { StepSync } from './loop.js';
+import { readInto, tensorCopy } from './host-copy.js';
 
 /** A mistake in how a data-parallel run is set up (e.g. a batch the ranks cannot share); one line, for the user. */
 export class DataParallelError extends MomentumSmoeError {
@@ -67,27 +68,32 @@ export class DataParallel {
    */
   stepSync(params: Map<string, tf.Variable>): StepSync {
     const trainable = [...params].filter(([, p]) => p.trainable);
+    const total = trainable.reduce((n, [, p]) => n + p.size, 0);
+    // [Σ sizes + readings]: every gradient in params order, then the step's readings; one array reused every step.
+    let flat = new Float32Array(0);
     return {
       rank: this.rank,
       size: this.size,
       prepare: () => this.syncParameters(params),
       meanGradients: async (grads, readings) => {
-        // [Σ sizes + readings]: every gradient flattened in params order, then the step's readings.
-        const flat = tf.tidy(() => {
-          const parts = trainable.map(([, p]) => tf.reshape(grads[p.name] ?? tf.zerosLike(p), [-1]));
-          return tf.concat([...parts, tf.tensor1d(readings, 'float32')]);
-        });
-        tf.dispose(Object.values(grads));
-        const data = (await flat.data()) as Float32Array;
-        flat.dispose();
-        await this.comm.allReduce(data, 'mean');
-        const out: tf.NamedTensorMap = {};
+        if (flat.length !== total + readings.length) flat = new Float32Array(total + readings.length);
         let offset = 0;
         for (const [, p] of trainable) {
-          out[p.name] = tf.tensor(data.subarray(offset, offset + p.size), p.shape, 'float32');
+          const g = grads[p.name];
+          if (g) await readInto(g, flat, offset);
+          else flat.fill(0, offset, offset + p.size);
           offset += p.size;
         }
-        for (let i = 0; i < readings.length; i++) readings[i] = data[offset + i]!;
+        flat.set(readings, offset);
+        tf.dispose(Object.values(grads));
+        await this.comm.allReduce(flat, 'mean');
+        const out: tf.NamedTensorMap = {};
+        offset = 0;
+        for (const [, p] of trainable) {
+          out[p.name] = tensorCopy(flat.subarray(offset, offset + p.size), p.shape);
+          offset += p.size;
+        }
+        for (let i = 0; i < readings.length; i++) readings[i] = flat[offset + i]!;
         return out;
       },
     };

@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { checkDevice } from '@momentum-smoe/core';
 import { MetricsLog, type MetricsRecord } from '../report/metrics-log.js';
 import { ProgressBar } from '../report/progress.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -187,6 +188,7 @@ export async function runTrainingLoop<S>(
     step++;
 
     const { record, bar: fields } = await task.endStep(readings, gradNorm, lr, logging);
+    checkDevice(); // a failed webgpu dispatch only raises an event and leaves garbage: stop before it is logged
     const entry: MetricsRecord = { step, kind: 'train', ...record, [task.units.rateKey]: rate() };
     train.push(entry);
     log?.write(entry);
@@ -197,6 +199,7 @@ export async function runTrainingLoop<S>(
 
     if (step % task.evalEvery === 0 || step === task.steps) {
       const { record: evalRecord, score } = await task.evaluate();
+      checkDevice();
       const e: MetricsRecord = { step, ...evalRecord };
       evals.push(e);
       log?.write(e);
