@@ -65,6 +65,14 @@ describe('msmoe on webgpu', () => {
     expect(result.tokens_per_s).toBeGreaterThan(0);
   }, 300_000);
 
+  it('data parallelism on webgpu is refused in one line that names what works', async () => {
+    const { root, data, config } = tinySetup(7);
+    const r = await cli('train', '--config', config, '--data', data, '--out', join(root, 'run'), '--workers', '2', '--backend', 'webgpu');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--workers 2 cannot run on --backend webgpu .*--backend tensorflow/);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+
   it('a tensor over the binding limit is refused with the fix, before it reaches the device', () => {
     const rows = Math.floor(adapter.maxBindingBytes / 4 / 1024) + 1; // one row of 1024 float32 past the limit
     expect(() => checkBindingSize([rows - 1, 1024], 'float32', adapter)).not.toThrow();

@@ -29,6 +29,11 @@ export interface InitBackendOptions {
    * app's `import.meta.url`). The current directory and this package are always tried too.
    */
   resolveFrom?: string;
+  /**
+   * Whether `auto` may pick WebGPU (default true). Data-parallel ranks pass false: Dawn gives each process the same
+   * default adapter, so ranks cannot each take their own GPU.
+   */
+  webgpu?: boolean;
 }
 
 /** Which backend runs, from which package, and why each earlier candidate was skipped. */
@@ -122,7 +127,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 
   const cuda = await native(NATIVE[0]);
   if (cuda) return cuda;
-  if (choice === 'auto' || choice === 'webgpu') {
+  if (choice === 'auto' && options.webgpu === false) {
+    skipped.push({ package: WEBGPU, reason: 'not for data-parallel ranks (they would share one adapter)' });
+  } else if (choice === 'auto' || choice === 'webgpu') {
     const started = await startWebGpu(resolvers(options.resolveFrom), choice === 'webgpu');
     if ('adapter' in started) {
       const { adapter } = started;

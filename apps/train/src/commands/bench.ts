@@ -1,7 +1,7 @@
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { resolveModel } from '../data/model-config.js';
 import { benchTrainStep, type BenchResult } from '../training/bench-step.js';
-import { WORKERS_FLAG, checkBatchShares, parallelPlan, pinGpu, runParallelJob } from '../training/dp-launch.js';
+import { WORKERS_FLAG, checkBatchShares, parallelPlan, checkParallelBackend, pinGpu, runParallelJob } from '../training/dp-launch.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
 import type { Command } from './command.js';
 import { printProfile } from '../bench/profile-command.js';
@@ -47,6 +47,7 @@ export const benchCommand: Command = {
     const batch = intFlag('bench train-step', 'batch', flags.batch)!;
     const plan = parallelPlan('bench train-step', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
+    checkParallelBackend('bench train-step', plan, String(flags.backend));
     checkBatchShares('bench train-step', plan, batch);
     await startBackend(String(flags.backend));
     if (flags.profile) return printProfile(config, batch, intFlag('bench train-step', 'reps', flags.reps)!);

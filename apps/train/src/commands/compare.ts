@@ -10,7 +10,7 @@ import {
   checkBatchShares,
   isLeader,
   parallelPlan,
-  pinGpu,
+  checkParallelBackend, pinGpu,
   runParallelJob,
   shareIds,
 } from '../training/dp-launch.js';
@@ -97,6 +97,7 @@ export const compareCommand: Command = {
     const out = String(flags.out);
     const plan = parallelPlan('compare', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
+    checkParallelBackend('compare', plan, String(flags.backend));
     const leader = isLeader(plan);
     const overwrite = flags.overwrite === true;
     if (leader)

@@ -13,7 +13,7 @@ import {
   checkBatchShares,
   isLeader,
   parallelPlan,
-  pinGpu,
+  checkParallelBackend, pinGpu,
   runParallelJob,
   shareIds,
 } from '../training/dp-launch.js';
@@ -184,6 +184,7 @@ export const trainCommand: Command = {
     }
     const plan = parallelPlan('train', flags.workers === undefined ? undefined : String(flags.workers));
     pinGpu(plan);
+    checkParallelBackend('train', plan, String(flags.backend));
     const leader = isLeader(plan);
     const resume = flags.resume !== undefined;
     const out = String(resume ? flags.resume : flags.out);

@@ -56,7 +56,7 @@ export function sharedStopSignal(flag: Int32Array): AbortSignal {
 
 /** Runs `job` as rank `dp.rank`: starts the backend, then trains, compares or benchmarks. */
 export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSignal): Promise<DpJobResult> {
-  await initBackend({ backend: job.backend as BackendChoice, resolveFrom: import.meta.url });
+  await initBackend({ backend: job.backend as BackendChoice, resolveFrom: import.meta.url, webgpu: false });
   // Rank 0 alone shows progress; every rank stops on the signal (the loop makes them agree on the step).
   const common = { dataParallel: dp, ...(dp.rank === 0 ? {} : { progressLabel: null }), ...(signal ? { signal } : {}) };
   switch (job.kind) {

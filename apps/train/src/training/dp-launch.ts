@@ -52,6 +52,20 @@ export function parallelPlan(
   return n > 1 ? { mode: 'workers', size: n } : { mode: 'single' };
 }
 
+/**
+ * Refuses `--backend webgpu` for a data-parallel plan: Dawn hands every process the same default adapter, so the
+ * ranks cannot each take their own GPU (and worker threads would share one device).
+ * @throws UsageError naming the ways that work.
+ */
+export function checkParallelBackend(command: string, plan: ParallelPlan, backend: string): void {
+  if (backend !== 'webgpu' || plan.mode === 'single') return;
+  const how = plan.mode === 'workers' ? `--workers ${plan.size}` : `${plan.launcher.kind} with ${plan.launcher.size} ranks`;
+  throw new UsageError(
+    `msmoe ${command}: ${how} cannot run on --backend webgpu (every rank would get the same adapter); ` +
+      'train in one process on webgpu, or data-parallel on tfjs-node-gpu (--backend tensorflow) or wasm',
+  );
+}
+
 /** Under an MPI launcher, makes this rank see only the GPU of its local rank (before a native backend loads). */
 export function pinGpu(plan: ParallelPlan, env: NodeJS.ProcessEnv = process.env): void {
   if (plan.mode !== 'mpi') return;
