@@ -63,7 +63,7 @@ function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; r
       // The rule may evaluate the experts more than once per layer; the last evaluation is the one kept.
       const entry = {
         layer: index,
-        experts: plan.hostIndices,
+        experts: plan.hostIndices ?? (plan.indices.dataSync() as Int32Array),
         weights: plan.weights.dataSync() as Float32Array,
         k: plan.indices.shape[1],
       };

@@ -1,0 +1,45 @@
+/**
+ * Top-k selection with device ops only, for routing without a host read. The choice is made by pairwise comparisons
+ * (a rank per expert) rather than `tf.topk`, so that ties resolve to the lower expert id on every backend, exactly as
+ * the host path's `topKRows`; the comparisons carry no gradient (the choice is a constant for the tape).
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** `f(x)` as a constant for the tape: its gradient with respect to `x` is zero (tfjs has no gradient for comparisons). */
+function detached<T extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => T): T {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: f(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(args[0] as tf.Tensor),
+  }));
+  return op(x) as T;
+}
+
+/**
+ * One-hot of the top-k experts of each row: `[T, E]` scores → `[T, k, E]` float32, slot j marking the expert of rank
+ * j (by descending score, ties to the lower id). NaN scores rank as −∞, so a NaN never beats a number (as on the
+ * host). Costs `T·E²` comparisons, small next to the gate's matMul for the expert counts MoE layers use.
+ */
+export function deviceTopKOneHot(scores: tf.Tensor2D, k: number): tf.Tensor3D {
+  return detached(scores, (s) =>
+    tf.tidy(() => {
+      const experts = s.shape[1]!;
+      const z = tf.where(tf.isNaN(s), tf.fill(s.shape, -Infinity), s); // [T, E]
+      const other = tf.expandDims(z, 2); // [T, E', 1]
+      const self = tf.expandDims(z, 1); // [T, 1, E]
+      const ids = tf.range(0, experts, 1, 'int32');
+      const lowerId = tf.less(tf.expandDims(ids, 1), tf.expandDims(ids, 0)); // [E', E]: e' < e
+      const beats = tf.logicalOr(tf.greater(other, self), tf.logicalAnd(tf.equal(other, self), lowerId)); // [T, E', E]
+      const rank = tf.sum(tf.cast(beats, 'int32'), 1); // [T, E]: experts ahead of e
+      const slots = tf.reshape(tf.range(0, k, 1, 'int32'), [1, k, 1]);
+      return tf.cast(tf.equal(tf.expandDims(rank, 1), slots), 'float32') as tf.Tensor3D; // [T, k, E]
+    }),
+  );
+}
+
+/** Expert ids of a slot one-hot: `[T, k, E]` → `[T, k]` int32 (a constant for the tape). */
+export function oneHotIds(oneHot: tf.Tensor3D): tf.Tensor2D {
+  return detached(oneHot, (h) =>
+    tf.tidy(() => tf.cast(tf.sum(tf.mul(h, tf.range(0, h.shape[2]!, 1, 'float32')), 2), 'int32') as tf.Tensor2D),
+  );
+}
