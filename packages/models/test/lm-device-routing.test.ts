@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
@@ -6,7 +9,9 @@ import {
   disposeLayerReports,
   evaluateLm,
   keepLayerReports,
+  loadWeights,
   readLayerReports,
+  saveWeights,
 } from '../src/index.js';
 import { randomIds, setRouting, tinyModel } from './lm-helpers.js';
 
@@ -103,7 +108,7 @@ describe.each(['cpu', 'wasm'] as const)('language model with device routing on %
     },
   );
 
-  it('a training step and an evaluation make no synchronous read, and leak no tensors (seed 72)', async () => {
+  it('training steps, an evaluation and saveWeights make no synchronous read, and leak no tensors (seed 72)', async () => {
     const m = model('smsm', 72, 'device');
     const rng = new Rng(72);
     const x = randomIds(rng, 2, 4, 23);
@@ -134,8 +139,15 @@ describe.each(['cpu', 'wasm'] as const)('language model with device routing on %
     for (let i = 0; i < 3; i++) await step();
     expect(tf.memory().numTensors, 'tensors after 3 more steps').toBe(before);
     const evaluation = await evaluateLm(m, stream, { batch: 2 });
+    const dir = await mkdtemp(join(tmpdir(), 'msmoe-device-'));
+    await saveWeights(m, join(dir, 'w.safetensors'));
     undo();
     expect(Number.isFinite(first) && Number.isFinite(evaluation.loss)).toBe(true);
+    const copy = model('smsm', 1, 'device');
+    await loadWeights(copy, join(dir, 'w.safetensors'));
+    expect(copy.layers.items[1]!.smoe!.gate.bias.dataSync()).toEqual(m.layers.items[1]!.smoe!.gate.bias.dataSync());
+    copy.dispose();
+    await rm(dir, { recursive: true });
     tf.dispose([x, y, cache]);
     opt.dispose();
     m.dispose();
