@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TokenChoicePlan } from '@momentum-smoe/routers';
+import { type TokenChoicePlan, expertOneHot } from '@momentum-smoe/routers';
 import type { ExpertBank } from './expert-bank.js';
 
 /**
@@ -16,7 +16,7 @@ import type { ExpertBank } from './expert-bank.js';
 export function combineMatrix(plan: TokenChoicePlan): tf.Tensor2D {
   return tf.tidy(() => {
     const weights = tf.mul(plan.weights, tf.cast(plan.kept, 'float32')); // [T, k], dropped pairs count 0
-    const oneHot = tf.cast(tf.oneHot(plan.indices, plan.experts), 'float32'); // [T, k, E]
+    const oneHot = expertOneHot(plan.indices, plan.experts); // [T, k, E]
     return tf.sum(tf.mul(oneHot, tf.expandDims(weights, 2)), 1) as tf.Tensor2D; // [T, E]
   });
 }

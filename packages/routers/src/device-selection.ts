@@ -6,11 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** `f(x)` as a constant for the tape: its gradient with respect to `x` is zero (tfjs has no gradient for comparisons). */
+/**
+ * `f(x)` as a constant for the tape: its gradient with respect to `x` is zero (tfjs has no gradient for
+ * comparisons, and a tape that reaches one throws).
+ */
 function detached<T extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => T): T {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: f(args[0] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor) => tf.zerosLike(args[0] as tf.Tensor),
+    gradFunc: () => tf.zeros(x.shape), // float32 even for int32 ids, as the tape requires
   }));
   return op(x) as T;
 }
@@ -25,14 +28,16 @@ export function deviceTopKOneHot(scores: tf.Tensor2D, k: number): tf.Tensor3D {
     tf.tidy(() => {
       const experts = s.shape[1]!;
       const z = tf.where(tf.isNaN(s), tf.fill(s.shape, -Infinity), s); // [T, E]
-      const other = tf.expandDims(z, 2); // [T, E', 1]
-      const self = tf.expandDims(z, 1); // [T, 1, E]
+      const self = tf.expandDims(z, 2); // [T, E, 1]
+      const other = tf.expandDims(z, 1); // [T, 1, E']
       const ids = tf.range(0, experts, 1, 'int32');
-      const lowerId = tf.less(tf.expandDims(ids, 1), tf.expandDims(ids, 0)); // [E', E]: e' < e
-      const beats = tf.logicalOr(tf.greater(other, self), tf.logicalAnd(tf.equal(other, self), lowerId)); // [T, E', E]
-      const rank = tf.sum(tf.cast(beats, 'int32'), 1); // [T, E]: experts ahead of e
-      const slots = tf.reshape(tf.range(0, k, 1, 'int32'), [1, k, 1]);
-      return tf.cast(tf.equal(tf.expandDims(rank, 1), slots), 'float32') as tf.Tensor3D; // [T, k, E]
+      const lowerId = tf.greater(tf.expandDims(ids, 1), tf.expandDims(ids, 0)); // [E, E']: e' < e
+      const beats = tf.logicalOr(tf.greater(other, self), tf.logicalAnd(tf.equal(other, self), lowerId)); // [T, E, E']
+      // Booleans become numbers by selection, not by a cast: webgpu's cast only relabels, and a later transpose of
+      // the relabelled buffer fails to compile. Summing over the last axis needs no transpose at all.
+      const rank = tf.sum(tf.where(beats, 1, 0), 2); // [T, E]: experts ahead of e
+      const slots = tf.reshape(tf.range(0, k, 1, 'float32'), [1, k, 1]);
+      return tf.where(tf.equal(tf.expandDims(rank, 1), slots), 1, 0) as tf.Tensor3D; // [T, k, E]
     }),
   );
 }
@@ -41,5 +46,16 @@ export function deviceTopKOneHot(scores: tf.Tensor2D, k: number): tf.Tensor3D {
 export function oneHotIds(oneHot: tf.Tensor3D): tf.Tensor2D {
   return detached(oneHot, (h) =>
     tf.tidy(() => tf.cast(tf.sum(tf.mul(h, tf.range(0, h.shape[2]!, 1, 'float32')), 2), 'int32') as tf.Tensor2D),
+  );
+}
+
+/**
+ * One-hot of expert ids, `[T, k]` int32 → `[T, k, E]` float32, by comparison (a constant for the tape). Not
+ * `tf.oneHot`: its int32 form does not compile on webgpu, its float32 form writes int32 bits on wasm, and it needs
+ * E ≥ 2.
+ */
+export function expertOneHot(indices: tf.Tensor2D, experts: number): tf.Tensor3D {
+  return detached(indices, (ids) =>
+    tf.tidy(() => tf.where(tf.equal(tf.expandDims(ids, 2), tf.range(0, experts, 1, 'int32')), 1, 0) as tf.Tensor3D),
   );
 }

@@ -35,7 +35,7 @@ export function deviceTokenChoicePlan(p: DeviceTokenChoiceParts): TokenChoicePla
   const kept: tf.Tensor2D =
     p.mask === undefined
       ? tf.ones([tokens, k])
-      : tf.tile(tf.expandDims(tf.cast(tf.notEqual(p.mask, 0), 'float32'), 1), [1, k]);
+      : tf.tile(tf.expandDims(tf.where(tf.notEqual(p.mask, 0), 1, 0), 1), [1, k]); // a selection: see device-selection
   const tokensPerExpert = tf.sum(tf.mul(p.oneHot, tf.expandDims(kept, 2)), [0, 1]) as tf.Tensor1D; // [E]
   const metrics: RoutingMetrics = {
     tokensPerExpert,
