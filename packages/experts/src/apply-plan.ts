@@ -7,7 +7,7 @@ import { ConfigError, ShapeError } from '@momentum-smoe/core';
 import type { RoutingPlan } from '@momentum-smoe/routers';
 import type { ExpertBank } from './expert-bank.js';
 import { droplessMoE } from './dropless.js';
-import { denseDroplessMoE } from './dense-dropless.js';
+import { blockDroplessMoE } from './block-dropless.js';
 import { capacityMoE } from './capacity.js';
 import { expertChoiceMoE } from './expert-choice.js';
 import { softMoE } from './soft.js';
@@ -25,12 +25,12 @@ export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
 /**
  * Dispatch, expert compute and combine for any plan kind:
  * token choice without capacity → dropless: grouped per-expert matMuls sized from the plan's host copy of the ids,
- *   or, for a plan routed on the device (`hostIndices: null`), every expert on every token in one batched matMul
- *   combined by a `[T, E]` weight matrix (no read back; unchosen experts are weighted 0);
+ *   or, for a plan routed on the device (`hostIndices: null`), assignments sorted by expert on the device into at
+ *   most 2E blocks of ⌈T·k/E⌉ rows, one batched matMul per layer on per-block weights (no read back);
  * token choice with capacity → `[E, C, d]` buffers and one batched matMul (no host sync);
  * expert choice → gather the chosen tokens, batched matMul, scatter-add by weight;
  * soft → slots = dispatchᵀ·x, batched matMul, y = combine·outputs.
- * Apart from that device fallback, never computes an expert on rows not routed to it.
+ * Never computes an expert on rows not routed to it (block padding rows are zeros whose outputs are dropped).
  * @param x `[T, bank.dIn]`.
  * @returns `[T, bank.dOut]`.
  * @throws {@link @momentum-smoe/core!ShapeError} if `x` is not `[T, dIn]` or the plan's tensors do not match `T`;
@@ -99,7 +99,7 @@ export function dispatch(bank: ExpertBank, x: tf.Tensor2D, plan: RoutingPlan): t
   switch (plan.kind) {
     case 'token-choice':
       if (plan.capacity !== null) return capacityMoE(x, plan, bank, plan.capacity);
-      return plan.hostIndices === null ? denseDroplessMoE(x, plan, bank) : droplessMoE(x, plan, bank);
+      return plan.hostIndices === null ? blockDroplessMoE(x, plan, bank) : droplessMoE(x, plan, bank);
     case 'expert-choice':
       return expertChoiceMoE(x, plan, bank);
     case 'soft':
