@@ -34,11 +34,17 @@ describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
     { path: 'dropless, expert 1 unused', capacity: null, unused: 1 },
     { path: 'capacity (with drops)', capacity: 4 },
     { path: 'capacity (room for all)', capacity: T },
-    { path: 'dropless, routed on the device (dense)', capacity: null, onDevice: true },
+    { path: 'dropless, routed on the device (blocks)', capacity: null, onDevice: true },
     { path: 'dropless, routed on the device, expert 1 unused', capacity: null, unused: 1, onDevice: true },
-  ] as { path: string; capacity: number | null; unused?: number; onDevice?: boolean }[])(
+    {
+      path: 'dropless, routed on the device, all tokens on experts 2 and 0',
+      capacity: null,
+      skewed: true,
+      onDevice: true,
+    },
+  ] as { path: string; capacity: number | null; unused?: number; skewed?: boolean; onDevice?: boolean }[])(
     'token choice, $path',
-    ({ capacity, unused, onDevice }) => {
+    ({ capacity, unused, skewed, onDevice }) => {
       it.each([
         [11, 'relu'],
         [12, 'gelu'],
