@@ -257,7 +257,8 @@ export function sampleToken(logProbs: ArrayLike<number>, options: SamplingOption
  * each new token as a block of one. Same model, prompt, options and seed → same ids. Reads nothing synchronously.
  * @example
  * ```ts
- * const ids = await generateTokens(model, Int32Array.from([5, 9, 2]), { tokens: 20, temperature: 0.8, topK: 40, seed: 1 });
+ * const options = { tokens: 20, temperature: 0.8, topK: 40, seed: 1 };
+ * const ids = await generateTokens(model, Int32Array.from([5, 9, 2]), options);
  * ```
  */
 export async function generateTokens(
