@@ -51,8 +51,9 @@ describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
       ] as const)('forward and gradients match the float64 loop reference (seed %i, %s)', (seed, activation) => {
         const rng = new Rng(seed);
         const b = bank(seed, activation);
-        const choices =
-          unused === undefined
+        const choices = skewed
+          ? Int32Array.from({ length: T * K }, (_, a) => (a % K === 0 ? 2 : 0)) // every token: experts 2 and 0
+          : unused === undefined
             ? randomChoices(rng, T, K, E)
             : randomChoices(rng, T, K, E - 1).map((e) => (e >= unused ? e + 1 : e));
         const kept = capacity === null ? new Float32Array(T * K).fill(1) : fillKept(choices, T, K, E, capacity);
