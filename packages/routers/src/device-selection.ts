@@ -50,12 +50,15 @@ export function oneHotIds(oneHot: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * One-hot of expert ids, `[T, k]` int32 → `[T, k, E]` float32, by comparison (a constant for the tape). Not
- * `tf.oneHot`: its int32 form does not compile on webgpu, its float32 form writes int32 bits on wasm, and it needs
- * E ≥ 2.
+ * One-hot of expert ids, `[T, k]` int32 → `[T, k, E]` float32 (E ≥ 2), built so that it is right on every backend:
+ * `tf.oneHot`'s int32 form does not compile on webgpu (tfjs 4.22), and its float32 form writes int32 bits on wasm, so
+ * webgpu asks for float32 and the others for int32 then cast (a real conversion there; on webgpu a cast would only
+ * relabel the buffer, which a later transpose rejects).
  */
 export function expertOneHot(indices: tf.Tensor2D, experts: number): tf.Tensor3D {
-  return detached(indices, (ids) =>
-    tf.tidy(() => tf.where(tf.equal(tf.expandDims(ids, 2), tf.range(0, experts, 1, 'int32')), 1, 0) as tf.Tensor3D),
+  return tf.tidy(() =>
+    tf.getBackend() === 'webgpu'
+      ? (tf.oneHot(indices, experts, 1, 0, 'float32') as tf.Tensor3D)
+      : (tf.cast(tf.oneHot(indices, experts), 'float32') as tf.Tensor3D),
   );
 }
