@@ -8,22 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@momentum-smoe/core';
-import type { TokenChoicePlan } from '@momentum-smoe/routers';
+import { type TokenChoicePlan, expertOneHot } from '@momentum-smoe/routers';
 import type { ExpertBank } from './expert-bank.js';
 import { routeRows } from './route-rows.js';
 import { combineAssignments } from './combine.js';
-
-/**
- * `f()` off the tape: its inputs are closed over, not passed, so no op inside it (comparisons, sorts: no gradient in
- * tfjs) is ever differentiated; the result is a constant, as the host path's indices are.
- */
-function offTape<T extends tf.Tensor>(f: () => T): T {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: f(),
-    gradFunc: () => tf.zerosLike(args[0] as tf.Tensor),
-  }));
-  return op(tf.scalar(0)) as T;
-}
 
 /** Where each assignment sits among the blocks, which assignment and token fill each block row, and block experts. */
 export interface BlockMaps {
@@ -40,7 +28,8 @@ export interface BlockMaps {
 /**
  * The block layout of a plan's `[T, k]` ids, on the device: assignments of expert e take rows `start_e·b + rank`,
  * where rank counts the earlier assignments of e (a stable sort) and `start_e` the blocks of the experts before e.
- * Call it inside `tf.tidy` (it leaves intermediate tensors to the enclosing scope).
+ * `indices` must be a constant for the tape (as a router's plan ids are): comparisons have no gradient. Call it
+ * inside `tf.tidy` (it leaves its packed result to the enclosing scope).
  */
 export function blockMaps(indices: tf.Tensor2D, experts: number, blockRows: number): BlockMaps {
   const [t, k] = indices.shape;
@@ -48,26 +37,25 @@ export function blockMaps(indices: tf.Tensor2D, experts: number, blockRows: numb
   const blocks = 2 * experts;
   const rows = blocks * blockRows;
   const int = (v: number) => tf.scalar(v, 'int32');
-  const packed = offTape(() =>
-    tf.tidy(() => {
-      const ids = tf.reshape(indices, [a]) as tf.Tensor1D; // [T·k]
-      // Selections, not casts, turn comparisons into numbers (webgpu's cast only relabels: see expertOneHot).
-      const assigned = tf.where(tf.equal(tf.expandDims(ids, 1), tf.range(0, experts, 1, 'int32')), 1, 0); // [T·k, E]
-      const rank = tf.sum(tf.mul(tf.cumsum(assigned, 0, true), assigned), 1); // [T·k]
-      const perExpert = tf.ceil(tf.div(tf.sum(assigned, 0), blockRows)); // [E] blocks of each expert
-      const start = tf.cumsum(perExpert, 0, true); // [E] first block of each expert
-      const slot = tf.cast(tf.add(tf.mul(tf.gather(start, ids), blockRows), rank), 'int32'); // [T·k]
-      // Inverse map by scatter (rows are unique); float updates, as in capacity.ts; +1 marks a filled row.
-      const filled = tf.cast(tf.scatterND(tf.expandDims(slot, 1), tf.range(1, a + 1, 1, 'float32'), [rows]), 'int32');
-      const empty = tf.equal(filled, 0);
-      const assignment = tf.where(empty, tf.fill([rows], a, 'int32'), tf.sub(filled, int(1))); // [2E·b]
-      const token = tf.where(empty, tf.fill([rows], t, 'int32'), tf.floorDiv(assignment, int(k))); // [2E·b]
-      const blockIds = tf.expandDims(tf.range(0, blocks, 1, 'float32'), 1); // [2E, 1]
-      const before = tf.sum(tf.where(tf.lessEqual(tf.add(start, perExpert), blockIds), 1, 0), 1); // [2E]
-      const expert = tf.cast(tf.minimum(before, experts - 1), 'int32'); // [2E]
-      return tf.concat([slot, assignment, token, expert]);
-    }),
-  );
+  // The ids are a constant for the tape (as a host plan's), so none of these comparisons is ever differentiated.
+  const packed = tf.tidy(() => {
+    const ids = tf.reshape(indices, [a]) as tf.Tensor1D; // [T·k]
+    const assigned = tf.reshape(expertOneHot(indices, experts), [a, experts]); // [T·k, E]
+    const rank = tf.sum(tf.mul(tf.cumsum(assigned, 0, true), assigned), 1); // [T·k]
+    const perExpert = tf.ceil(tf.div(tf.sum(assigned, 0), blockRows)); // [E] blocks of each expert
+    const start = tf.cumsum(perExpert, 0, true); // [E] first block of each expert
+    const slot = tf.cast(tf.add(tf.mul(tf.gather(start, ids), blockRows), rank), 'int32'); // [T·k]
+    // Inverse map by scatter (rows are unique); float updates, as in capacity.ts; +1 marks a filled row.
+    const filled = tf.cast(tf.scatterND(tf.expandDims(slot, 1), tf.range(1, a + 1, 1, 'float32'), [rows]), 'int32');
+    const empty = tf.equal(filled, 0);
+    const assignment = tf.where(empty, tf.fill([rows], a, 'int32'), tf.sub(filled, int(1))); // [2E·b]
+    const token = tf.where(empty, tf.fill([rows], t, 'int32'), tf.floorDiv(assignment, int(k))); // [2E·b]
+    const blockIds = tf.expandDims(tf.range(0, blocks, 1, 'float32'), 1); // [2E, 1]
+    // A selection, not a cast, turns the comparison into numbers (webgpu's cast only relabels: see expertOneHot).
+    const before = tf.sum(tf.where(tf.lessEqual(tf.add(start, perExpert), blockIds), 1, 0), 1); // [2E]
+    const expert = tf.cast(tf.minimum(before, experts - 1), 'int32'); // [2E]
+    return tf.concat([slot, assignment, token, expert]);
+  });
   const [slotOfAssignment, assignmentOfSlot, tokenOfSlot, expertOfBlock] = tf.split(packed, [a, rows, rows, blocks]);
   return { slotOfAssignment, assignmentOfSlot, tokenOfSlot, expertOfBlock } as BlockMaps;
 }
@@ -90,9 +78,7 @@ function applyBlocks(bank: ExpertBank, x: tf.Tensor3D, expertOfBlock: tf.Tensor1
   const e = bank.experts;
   return tf.tidy(() => {
     // Each block's weights by a one-hot product (its gradient is a matMul, fine on every backend) [B, E].
-    const pick = offTape(() =>
-      tf.where(tf.equal(tf.expandDims(expertOfBlock, 1), tf.range(0, e, 1, 'int32')), 1, 0),
-    ) as tf.Tensor2D;
+    const pick = tf.where(tf.equal(tf.expandDims(expertOfBlock, 1), tf.range(0, e, 1, 'int32')), 1, 0); // [B, E]
     const gather = (w: tf.Tensor, shape: number[]) => tf.reshape(tf.matMul(pick, tf.reshape(w, [e, -1])), shape);
     const w1 = gather(bank.w1, [blocks, bank.dIn, bank.dHidden]) as tf.Tensor3D;
     const b1 = gather(bank.b1, [blocks, 1, bank.dHidden]);

@@ -7,15 +7,16 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * `f(x)` as a constant for the tape: its gradient with respect to `x` is zero (tfjs has no gradient for
- * comparisons, and a tape that reaches one throws).
+ * `f()` as a constant for the tape, like a host copy: what it reads is closed over rather than passed in, so the tape
+ * never links its result to any input (tfjs has no gradient for comparisons, and a tape that reaches one throws; a
+ * constant also lets every consumer of the ids compare them freely, as it may compare a host plan's).
  */
-function detached<T extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => T): T {
+function constant<T extends tf.Tensor>(f: () => T): T {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: f(args[0] as tf.Tensor),
-    gradFunc: () => tf.zeros(x.shape), // float32 even for int32 ids, as the tape requires
+    value: f(),
+    gradFunc: () => tf.zerosLike(args[0] as tf.Tensor),
   }));
-  return op(x) as T;
+  return op(tf.scalar(0)) as T; // a fresh scalar: no path from any variable
 }
 
 /**
@@ -24,9 +25,10 @@ function detached<T extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => T): T 
  * host). Costs `T·E²` comparisons, small next to the gate's matMul for the expert counts MoE layers use.
  */
 export function deviceTopKOneHot(scores: tf.Tensor2D, k: number): tf.Tensor3D {
-  return detached(scores, (s) =>
+  return constant(() =>
     tf.tidy(() => {
-      const experts = s.shape[1]!;
+      const s = scores;
+      const experts = s.shape[1];
       const z = tf.where(tf.isNaN(s), tf.fill(s.shape, -Infinity), s); // [T, E]
       const self = tf.expandDims(z, 2); // [T, E, 1]
       const other = tf.expandDims(z, 1); // [T, 1, E']
@@ -44,9 +46,8 @@ export function deviceTopKOneHot(scores: tf.Tensor2D, k: number): tf.Tensor3D {
 
 /** Expert ids of a slot one-hot: `[T, k, E]` → `[T, k]` int32 (a constant for the tape). */
 export function oneHotIds(oneHot: tf.Tensor3D): tf.Tensor2D {
-  return detached(oneHot, (h) =>
-    tf.tidy(() => tf.cast(tf.sum(tf.mul(h, tf.range(0, h.shape[2]!, 1, 'float32')), 2), 'int32') as tf.Tensor2D),
-  );
+  const ids = tf.range(0, oneHot.shape[2], 1, 'float32');
+  return constant(() => tf.tidy(() => tf.cast(tf.sum(tf.mul(oneHot, ids), 2), 'int32') as tf.Tensor2D));
 }
 
 /**
