@@ -147,7 +147,7 @@ describe('the page in Chromium', () => {
         { tokens: 10, seed: 0, temperature: 0, topK: 0 },
       ]) {
         const prompt = wordsToIds(textToWords('w1 w2 w3', { finalEos: false }), vocab);
-        const expected = idsToText([...prompt, ...generateTokens(model, prompt, options)], vocab);
+        const expected = idsToText([...prompt, ...(await generateTokens(model, prompt, options))], vocab);
         const got = await page.evaluate(([n, o]) => msmoe.generate('w1 w2 w3', { ...o, model: n }), [
           name,
           options,

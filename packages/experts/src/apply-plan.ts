@@ -7,6 +7,7 @@ import { ConfigError, ShapeError } from '@momentum-smoe/core';
 import type { RoutingPlan } from '@momentum-smoe/routers';
 import type { ExpertBank } from './expert-bank.js';
 import { droplessMoE } from './dropless.js';
+import { blockDroplessMoE } from './block-dropless.js';
 import { capacityMoE } from './capacity.js';
 import { expertChoiceMoE } from './expert-choice.js';
 import { softMoE } from './soft.js';
@@ -23,11 +24,13 @@ export function assertTokens(bank: ExpertBank, x: tf.Tensor): void {
 
 /**
  * Dispatch, expert compute and combine for any plan kind:
- * token choice without capacity → dropless (grouped per-expert matMuls, sized from the plan's host copy of the ids);
+ * token choice without capacity → dropless: grouped per-expert matMuls sized from the plan's host copy of the ids,
+ *   or, for a plan routed on the device (`hostIndices: null`), assignments sorted by expert on the device into at
+ *   most 2E blocks of ⌈T·k/E⌉ rows, one batched matMul per layer on per-block weights (no read back);
  * token choice with capacity → `[E, C, d]` buffers and one batched matMul (no host sync);
  * expert choice → gather the chosen tokens, batched matMul, scatter-add by weight;
  * soft → slots = dispatchᵀ·x, batched matMul, y = combine·outputs.
- * Never computes an expert on rows not routed to it.
+ * Never computes an expert on rows not routed to it (block padding rows are zeros whose outputs are dropped).
  * @param x `[T, bank.dIn]`.
  * @returns `[T, bank.dOut]`.
  * @throws {@link @momentum-smoe/core!ShapeError} if `x` is not `[T, dIn]` or the plan's tensors do not match `T`;
@@ -57,7 +60,7 @@ function checkPlan(bank: ExpertBank, plan: RoutingPlan, t: number): void {
       if (plan.indices.shape[0] !== t) {
         throw new ShapeError('token-choice plan indices (one row per token of x)', [t, null], plan.indices.shape);
       }
-      if (plan.hostIndices.length !== plan.indices.size) {
+      if (plan.hostIndices !== null && plan.hostIndices.length !== plan.indices.size) {
         throw new ShapeError(
           'token-choice plan hostIndices (the host copy of indices)',
           [plan.indices.size],
@@ -95,7 +98,8 @@ function checkPlan(bank: ExpertBank, plan: RoutingPlan, t: number): void {
 export function dispatch(bank: ExpertBank, x: tf.Tensor2D, plan: RoutingPlan): tf.Tensor2D {
   switch (plan.kind) {
     case 'token-choice':
-      return plan.capacity === null ? droplessMoE(x, plan, bank) : capacityMoE(x, plan, bank, plan.capacity);
+      if (plan.capacity !== null) return capacityMoE(x, plan, bank, plan.capacity);
+      return plan.hostIndices === null ? blockDroplessMoE(x, plan, bank) : droplessMoE(x, plan, bank);
     case 'expert-choice':
       return expertChoiceMoE(x, plan, bank);
     case 'soft':

@@ -41,11 +41,12 @@ export function groupByExpert(expertIds: Int32Array, experts: number): ExpertGro
 /**
  * The dropless path: every assignment is computed, each expert on exactly its rows.
  * @param x `[T, d]`.
- * @param plan a token-choice plan; `weights · kept` are the combine weights.
+ * @param plan a token-choice plan with `hostIndices`; `weights · kept` are the combine weights.
  * @returns `[T, dOut]`.
  */
 export function droplessMoE(x: tf.Tensor2D, plan: TokenChoicePlan, bank: ExpertBank): tf.Tensor2D {
   const [t, k] = plan.indices.shape;
+  if (plan.hostIndices === null) throw new Error('internal: droplessMoE needs a plan with hostIndices');
   // Group sizes are data-dependent: they come from the router's host copy of the ids, so nothing is read back here.
   const { counts, order, position } = groupByExpert(plan.hostIndices, bank.experts);
   return tf.tidy(() => {

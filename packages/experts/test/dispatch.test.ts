@@ -34,30 +34,45 @@ describe.each(['wasm', 'cpu'] as const)('dispatch paths on %s', (backend) => {
     { path: 'dropless, expert 1 unused', capacity: null, unused: 1 },
     { path: 'capacity (with drops)', capacity: 4 },
     { path: 'capacity (room for all)', capacity: T },
-  ] as { path: string; capacity: number | null; unused?: number }[])('token choice, $path', ({ capacity, unused }) => {
-    it.each([
-      [11, 'relu'],
-      [12, 'gelu'],
-    ] as const)('forward and gradients match the float64 loop reference (seed %i, %s)', (seed, activation) => {
-      const rng = new Rng(seed);
-      const b = bank(seed, activation);
-      const choices =
-        unused === undefined
-          ? randomChoices(rng, T, K, E)
-          : randomChoices(rng, T, K, E - 1).map((e) => (e >= unused ? e + 1 : e));
-      const kept = capacity === null ? new Float32Array(T * K).fill(1) : fillKept(choices, T, K, E, capacity);
-      if (capacity === 4) expect(kept.includes(0), `seed ${seed} must drop something`).toBe(true);
-      const res = checkAgainstReference(
-        b,
-        [gaussianLeaf('x', [T, D], rng), gaussianLeaf('gate', [T, K], rng)],
-        ([x, g]) => applyPlan(b, x as tf.Tensor2D, tokenChoice(E, choices, g as tf.Tensor2D, kept, capacity)),
-        ([x, g], w) => tokenChoiceRef(w, x!, T, K, choices, g!, kept),
-        seed,
-      );
-      expectClose(res, seed);
-      b.dispose();
-    });
-  });
+    { path: 'dropless, routed on the device (blocks)', capacity: null, onDevice: true },
+    { path: 'dropless, routed on the device, expert 1 unused', capacity: null, unused: 1, onDevice: true },
+    {
+      path: 'dropless, routed on the device, all tokens on experts 2 and 0',
+      capacity: null,
+      skewed: true,
+      onDevice: true,
+    },
+  ] as { path: string; capacity: number | null; unused?: number; skewed?: boolean; onDevice?: boolean }[])(
+    'token choice, $path',
+    ({ capacity, unused, skewed, onDevice }) => {
+      it.each([
+        [11, 'relu'],
+        [12, 'gelu'],
+      ] as const)('forward and gradients match the float64 loop reference (seed %i, %s)', (seed, activation) => {
+        const rng = new Rng(seed);
+        const b = bank(seed, activation);
+        const choices = skewed
+          ? Int32Array.from({ length: T * K }, (_, a) => (a % K === 0 ? 2 : 0)) // every token: experts 2 and 0
+          : unused === undefined
+            ? randomChoices(rng, T, K, E)
+            : randomChoices(rng, T, K, E - 1).map((e) => (e >= unused ? e + 1 : e));
+        const kept = capacity === null ? new Float32Array(T * K).fill(1) : fillKept(choices, T, K, E, capacity);
+        if (capacity === 4) expect(kept.includes(0), `seed ${seed} must drop something`).toBe(true);
+        const res = checkAgainstReference(
+          b,
+          [gaussianLeaf('x', [T, D], rng), gaussianLeaf('gate', [T, K], rng)],
+          ([x, g]) => {
+            const plan = tokenChoice(E, choices, g as tf.Tensor2D, kept, capacity);
+            return applyPlan(b, x as tf.Tensor2D, onDevice ? { ...plan, hostIndices: null } : plan);
+          },
+          ([x, g], w) => tokenChoiceRef(w, x!, T, K, choices, g!, kept),
+          seed,
+        );
+        expectClose(res, seed);
+        b.dispose();
+      });
+    },
+  );
 
   it('expert choice: forward and gradients match the float64 loop reference (seed 21)', () => {
     const seed = 21;

@@ -14,19 +14,19 @@ const corpus = (n: number, vocab: number, seed: number) => {
 };
 
 describe('evaluateLm (official full evaluation)', () => {
-  it('a uniform predictor scores log V over exactly ⌊(⌊n/B⌋ − 1)/M⌋ whole blocks (seed 41)', () => {
+  it('a uniform predictor scores log V over exactly ⌊(⌊n/B⌋ − 1)/M⌋ whole blocks (seed 41)', async () => {
     const model = tinyModel({}, 41);
     model.out_emb.weight.assign(tf.zerosLike(model.out_emb.weight));
     model.out_emb.bias!.assign(tf.zerosLike(model.out_emb.bias!));
     // 103 tokens in 3 streams of 34: inputs 0..31 and targets 1..32 fill 8 blocks of 4; a 9th would need target 36.
-    const result = evaluateLm(model, corpus(103, 23, 41), { batch: 3 });
+    const result = await evaluateLm(model, corpus(103, 23, 41), { batch: 3 });
     expect(result.tokens).toBe(8 * 3 * 4);
     expect(result.loss).toBeCloseTo(Math.log(23), 6);
     expect(result.ppl).toBeCloseTo(23, 4);
     model.dispose();
   });
 
-  it('equals a hand-written loop over streams and blocks with the cache carried (seed 42)', () => {
+  it('equals a hand-written loop over streams and blocks with the cache carried (seed 42)', async () => {
     const model = tinyModel({ arch: 'sasa', dropout: 0.3 }, 42);
     const ids = corpus(61, 23, 42);
     const [b, m] = [2, 4];
@@ -49,7 +49,7 @@ describe('evaluateLm (official full evaluation)', () => {
       cache = out.nextCache;
     }
     model.train(true);
-    const result = evaluateLm(model, ids, { batch: b, blockSize: m });
+    const result = await evaluateLm(model, ids, { batch: b, blockSize: m });
     const want = perBlock.reduce((a, v) => a + v, 0) / perBlock.length;
     expect(perBlock.length).toBe(7);
     expect(result.loss, 'seed 42').toBeCloseTo(want, 5);
@@ -58,14 +58,14 @@ describe('evaluateLm (official full evaluation)', () => {
     model.dispose();
   });
 
-  it('fails clearly when no whole block fits, and leaks no tensors', () => {
+  it('fails clearly when no whole block fits, and leaks no tensors', async () => {
     const model = tinyModel({}, 43);
-    expect(() => evaluateLm(model, corpus(9, 23, 43), { batch: 2 })).toThrow(ConfigError);
-    expect(() => evaluateLm(model, corpus(9, 23, 43), { batch: 2 })).toThrow(/fewer than one block/);
+    await expect(evaluateLm(model, corpus(9, 23, 43), { batch: 2 })).rejects.toThrow(ConfigError);
+    await expect(evaluateLm(model, corpus(9, 23, 43), { batch: 2 })).rejects.toThrow(/fewer than one block/);
     const ids = corpus(50, 23, 43);
-    evaluateLm(model, ids, { batch: 2 });
+    await evaluateLm(model, ids, { batch: 2 });
     const before = tf.memory().numTensors;
-    evaluateLm(model, ids, { batch: 2 });
+    await evaluateLm(model, ids, { batch: 2 });
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { LmDecoder, disposeLayerReports, generateTokens, sampleToken, type LmConfig } from '../src/index.js';
-import { randomIds, tinyModel } from './lm-helpers.js';
+import { randomIds, setRouting, tinyModel } from './lm-helpers.js';
 import type { SmoeLanguageModel } from '../src/index.js';
 
 beforeAll(async () => {
@@ -153,10 +153,10 @@ describe('sampleToken', () => {
 });
 
 describe('generateTokens', () => {
-  it('greedy equals the arg-max of a full forward pass over each growing prefix (seed 9)', () => {
+  it('greedy equals the arg-max of a full forward pass over each growing prefix (seed 9)', async () => {
     const model = tinyModel({ arch: 'smsm' }, 9);
     const prompt = Int32Array.from([3, 1, 4]);
-    const ids = generateTokens(model, prompt, { tokens: 8 });
+    const ids = await generateTokens(model, prompt, { tokens: 8 });
     model.train(false);
     let prefix = Array.from(prompt);
     for (const id of ids) {
@@ -167,14 +167,54 @@ describe('generateTokens', () => {
     model.dispose();
   });
 
-  it('the same seed gives the same sample, another seed another (seed 10)', () => {
+  it('the same seed gives the same sample, another seed another (seed 10)', async () => {
     const model = tinyModel({ arch: 'sasa' }, 10);
     const options = { tokens: 20, temperature: 1.5, topK: 10 };
-    const a = generateTokens(model, [1, 2], { ...options, seed: 1 });
-    const b = generateTokens(model, [1, 2], { ...options, seed: 1 });
-    const c = generateTokens(model, [1, 2], { ...options, seed: 2 });
+    const a = await generateTokens(model, [1, 2], { ...options, seed: 1 });
+    const b = await generateTokens(model, [1, 2], { ...options, seed: 1 });
+    const c = await generateTokens(model, [1, 2], { ...options, seed: 2 });
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
+    model.dispose();
+  });
+
+  it('with device routing, reads nothing synchronously and gives the host-routed ids (seed 11)', async () => {
+    const options = { tokens: 6, temperature: 0.8, topK: 5, seed: 3 };
+    const host = tinyModel({ arch: 'srsr' }, 11);
+    const device = tinyModel({ arch: 'srsr' }, 11);
+    setRouting(host, 'host');
+    setRouting(device, 'device');
+    const want = await generateTokens(host, [4, 5, 6], options);
+    const engine = tf.engine() as unknown as Record<'readSync', (...args: unknown[]) => unknown>;
+    const { readSync } = engine;
+    engine.readSync = () => {
+      throw new Error('synchronous read while generating');
+    };
+    try {
+      expect(Array.from(await generateTokens(device, [4, 5, 6], options))).toEqual(Array.from(want));
+    } finally {
+      engine.readSync = readSync;
+    }
+    host.dispose();
+    device.dispose();
+  });
+});
+
+describe('LmDecoder.stepAsync', () => {
+  it('gives what step gives: log-probs, routing and layer values (seed 12)', async () => {
+    const model = tinyModel({ arch: 'smsm' }, 12);
+    const [a, b] = [new LmDecoder(model), new LmDecoder(model)];
+    for (const ids of [[1, 2, 3], [7], [9, 0]]) {
+      const sync = a.step(ids);
+      const async = await b.stepAsync(ids);
+      expect(async.routing).toEqual(sync.routing);
+      expect(async.layers).toEqual(sync.layers);
+      expect(async.logProbs.map((r) => Array.from(r))).toEqual(sync.logProbs.map((r) => Array.from(r)));
+    }
+    const before = tf.memory().numTensors;
+    await b.stepAsync([5]);
+    expect(tf.memory().numTensors).toBe(before);
+    [a, b].forEach((d) => d.dispose());
     model.dispose();
   });
 });

@@ -37,3 +37,8 @@ export function randomIds(rng: Rng, b: number, m: number, vocab: number): tf.Ten
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
+
+/** Forces where every MoE gate of `model` makes its top-k choice (`auto` picks by backend). */
+export function setRouting(model: SmoeLanguageModel, routing: 'host' | 'device'): void {
+  for (const layer of model.layers.items) if (layer.smoe) layer.smoe.gate.routing = routing;
+}

@@ -5,6 +5,8 @@
 export type { RoutingPlan, TokenChoicePlan, ExpertChoicePlan, SoftPlan, RoutingMetrics } from './plan.js';
 export { Router, type RouteOptions } from './router.js';
 export { TopKRouter, type TopKRouterConfig } from './top-k-router.js';
+export { type RoutingMode, resolveRouting } from './routing-mode.js';
+export { expertOneHot } from './device-selection.js';
 export { SwitchRouter, type SwitchRouterConfig } from './switch-router.js';
 export { NoisyTopKRouter, type NoisyTopKRouterConfig } from './noisy-top-k-router.js';
 export { ExpertChoiceRouter, type ExpertChoiceRouterConfig } from './expert-choice-router.js';

@@ -5,10 +5,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { assertShape } from '@momentum-smoe/core';
 
+/** Checks that a mask, when given, is `[T]` (no read). */
+export function checkMask(mask: tf.Tensor1D | undefined, tokens: number, what: string): void {
+  if (mask !== undefined) assertShape(mask, [tokens], `${what} mask (one entry per token of x)`);
+}
+
 /** Reads a mask to the host (checking it is `[T]`), or `null` when every token is real. */
 export function readMask(mask: tf.Tensor1D | undefined, tokens: number, what: string): Float32Array | null {
   if (mask === undefined) return null;
-  assertShape(mask, [tokens], `${what} mask (one entry per token of x)`);
+  checkMask(mask, tokens, what);
   return Float32Array.from(mask.dataSync());
 }
 

@@ -32,9 +32,9 @@ interface PlanBase {
 
 /**
  * Token choice (top-k, Switch, V-MoE): each token picks k experts.
- * `indices: [T, k]` int32 with its host copy `hostIndices`, `weights: [T, k]` (0 where dropped), `kept: [T, k]` 1/0.
- * `capacity` is the per-expert buffer size, or `null` when the router is dropless. Padding tokens (mask 0) are
- * never kept, so they take no capacity and cost no expert compute.
+ * `indices: [T, k]` int32 with its host copy `hostIndices` (`null` when routed on the device), `weights: [T, k]`
+ * (0 where dropped), `kept: [T, k]` 1/0. `capacity` is the per-expert buffer size, or `null` when the router is
+ * dropless. Padding tokens (mask 0) are never kept, so they take no capacity and cost no expert compute.
  */
 export interface TokenChoicePlan extends PlanBase {
   /** Discriminant. */
@@ -42,11 +42,12 @@ export interface TokenChoicePlan extends PlanBase {
   /** `[T, k]` int32 expert of each (token, slot). */
   indices: tf.Tensor2D;
   /**
-   * The same ids on the host, row-major `[T, k]`. A router decides on a host copy of its scores anyway (tfjs has no
-   * gradient for `topk`), so it hands that copy on and dropless dispatch sizes its per-expert products from it
-   * without reading `indices` back (on a GPU every read is a device sync).
+   * The same ids on the host, row-major `[T, k]`, or `null`. A router that decides on a host copy of its scores
+   * hands that copy on, and dropless dispatch sizes its per-expert products from it without reading `indices` back
+   * (on a GPU every read is a device sync). A router that decides with device ops (`routing: 'device'`) has no host
+   * copy: the plan says `null`, and dropless dispatch takes its static-shape device path.
    */
-  hostIndices: Int32Array;
+  hostIndices: Int32Array | null;
   /** `[T, k]` combine weights, 0 where dropped (differentiable). */
   weights: tf.Tensor2D;
   /** `[T, k]` 1 where the slot is processed, 0 where dropped by capacity or padding. */

@@ -7,7 +7,10 @@ import { Rng, assertShape, torchLinearInit } from '@momentum-smoe/core';
 import type { TokenChoicePlan } from './plan.js';
 import { Router, type RouteOptions } from './router.js';
 import { pickSlots, slotOneHot, topKRows } from './selection.js';
-import { readMask } from './mask.js';
+import { checkMask, readMask } from './mask.js';
+import { deviceTopKOneHot, oneHotIds } from './device-selection.js';
+import { deviceTokenChoicePlan } from './device-token-choice-plan.js';
+import { type RoutingMode, resolveRouting } from './routing-mode.js';
 import { tidyPlan } from './plan-lifetime.js';
 import { smoeBalanceLoss } from './losses/balance.js';
 import { routerZLoss } from './losses/z-loss.js';
@@ -34,6 +37,8 @@ export interface TopKRouterConfig {
     /** Weight of `zLoss`. */
     zLoss?: number;
   };
+  /** Where the top-k choice is made ({@link RoutingMode}); default `auto` (device on webgpu, host elsewhere). */
+  routing?: RoutingMode;
 }
 
 /**
@@ -57,6 +62,12 @@ export class TopKRouter extends Router {
   readonly weight: tf.Variable<tf.Rank.R2>;
   /** Gate bias `[E]`. */
   readonly bias: tf.Variable<tf.Rank.R1>;
+  /**
+   * Where the top-k choice is made: `host` (one read of the logits per call; the plan carries `hostIndices`),
+   * `device` (no read; `hostIndices` is `null`) or `auto` (device on the webgpu backend). Both give the same plan
+   * values and gradients; set it to force a path, e.g. in tests.
+   */
+  routing: RoutingMode;
   private readonly lossWeights: Record<string, number | undefined>;
 
   constructor(config: TopKRouterConfig) {
@@ -69,6 +80,7 @@ export class TopKRouter extends Router {
     this.experts = config.experts;
     this.topK = config.topK;
     this.dModel = config.dModel;
+    this.routing = config.routing ?? 'auto';
     const init = torchLinearInit(config.rng ?? new Rng(0), config.dModel, config.experts);
     this.weight = this.param('weight', init.weight);
     this.bias = this.param('bias', init.bias);
@@ -82,6 +94,11 @@ export class TopKRouter extends Router {
 
   /** {@link TopKRouter.route} for `x` already checked to be `[T, dModel]`. */
   override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
+    return resolveRouting(this.routing) === 'device' ? this.routeOnDevice(x, options) : this.routeOnHost(x, options);
+  }
+
+  /** The host path: logits read back once, top-k on the host copy. */
+  private routeOnHost(x: tf.Tensor2D, options: RouteOptions): TokenChoicePlan {
     const tokens = x.shape[0];
     const { experts, topK } = this;
     const valid = readMask(options.mask, tokens, 'TopKRouter');
@@ -102,6 +119,31 @@ export class TopKRouter extends Router {
         valid,
         mask: options.mask,
         capacity: null,
+        losses: {
+          balance: smoeBalanceLoss(tf.exp(logProbs) as tf.Tensor2D, indices, { mask: options.mask }),
+          zLoss: routerZLoss(logits, options.mask),
+        },
+        lossWeights: this.lossWeights,
+      });
+    });
+  }
+
+  /** The device path: the same plan from device ops only (no read; `hostIndices` is `null`). */
+  private routeOnDevice(x: tf.Tensor2D, options: RouteOptions): TokenChoicePlan {
+    checkMask(options.mask, x.shape[0], 'TopKRouter');
+    return tidyPlan(() => {
+      const logits = tf.add(tf.matMul(x, this.weight), this.bias) as tf.Tensor2D; // [T, E]
+      const oneHot = deviceTopKOneHot(logits, this.topK); // [T, k, E]
+      const indices = oneHotIds(oneHot); // [T, k]
+      const gates = tf.softmax(pickSlots(logits, oneHot)); // [T, k]
+      const logProbs = tf.logSoftmax(logits); // [T, E]
+      return deviceTokenChoicePlan({
+        experts: this.experts,
+        indices,
+        oneHot,
+        gates,
+        logProbs,
+        mask: options.mask,
         losses: {
           balance: smoeBalanceLoss(tf.exp(logProbs) as tf.Tensor2D, indices, { mask: options.mask }),
           zLoss: routerZLoss(logits, options.mask),

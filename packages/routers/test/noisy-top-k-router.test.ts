@@ -62,7 +62,7 @@ describe('NoisyTopKRouter', () => {
       expect(plan.capacity).toBe(4);
       expect(read2d(plan.indices), `seed ${seed}`).toEqual(r.indices);
       // the host copy dispatch reads instead of the device ids: the same reference ids, row-major
-      expect(Array.from(plan.hostIndices)).toEqual(r.indices.flat());
+      expect(Array.from(plan.hostIndices!)).toEqual(r.indices.flat());
       expect(read2d(plan.kept), `seed ${seed}`).toEqual(r.kept);
       expect(ref.maxRelErr(plan.weights.dataSync(), r.weights.flat())).toBeLessThan(1e-5);
       expect(plan.losses.importance!.dataSync()[0]).toBeCloseTo(r.importance, 5);

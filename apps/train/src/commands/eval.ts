@@ -139,7 +139,7 @@ export const evalCommand: Command = {
     else await loadWeights(model, weights);
     const split = String(flags.split) as 'valid' | 'test';
     const ids = attackRate !== undefined ? data.attacked![split] : data.clean[split];
-    const result = evaluateLm(model, ids, { batch });
+    const result = await evaluateLm(model, ids, { batch });
     model.dispose();
     if (flags.json) console.log(JSON.stringify(result));
     else

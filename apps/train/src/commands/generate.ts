@@ -63,7 +63,7 @@ export const generateCommand: Command = {
     for (const { name, model, words } of models) {
       const vocab = new Vocabulary(words);
       const prompt = wordsToIds(textToWords(String(flags.prompt), { finalEos: false }), vocab);
-      const ids = generateTokens(model, prompt, { tokens, seed, temperature, topK });
+      const ids = await generateTokens(model, prompt, { tokens, seed, temperature, topK });
       if (models.length > 1) console.log(`== ${name}`);
       console.log(idsToText([...prompt, ...ids], vocab));
       model.dispose();

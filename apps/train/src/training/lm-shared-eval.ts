@@ -17,11 +17,11 @@ export async function evaluateLmShared(
   batch: number,
   dp?: DataParallel,
 ): Promise<number> {
-  if (!dp || dp.size === 1) return evaluateLm(model, ids, { batch }).loss;
+  if (!dp || dp.size === 1) return (await evaluateLm(model, ids, { batch })).loss;
   const { start, count } = dp.share(batch, 'evaluation streams');
   // Stream s is ids[s·L, (s+1)·L), L = ⌊N / batch⌋, exactly as evaluateLm cuts them.
   const length = Math.floor(ids.length / batch);
-  const loss = evaluateLm(model, ids.subarray(start * length, (start + count) * length), { batch: count }).loss;
+  const loss = (await evaluateLm(model, ids.subarray(start * length, (start + count) * length), { batch: count })).loss;
   // Doubles through JSON, summed in rank order: every rank gets the same number.
   const losses = await dp.gatherJson(loss);
   return losses.reduce((a, b) => a + b, 0) / dp.size;

@@ -32,13 +32,19 @@ export interface LmEvaluation {
  * Evaluates next-token NLL over a token stream, as the official `full_eval`: the ids are cut into `batch` contiguous
  * streams of ⌊n / batch⌋ tokens (the remainder dropped), then blocks of `blockSize` inputs with their next-token
  * targets are scored in order with the cache carried, stopping before a block whose targets would run past the end.
- * Runs in evaluation mode (no dropout) and restores the model's previous mode.
+ * Runs in evaluation mode (no dropout) and restores the model's previous mode. Nothing is read synchronously: each
+ * block's NLL is read with `data()` while the next block is already queued, so a GPU backend never stalls on a read
+ * (and on webgpu in Node, where `dataSync` throws, evaluation works); the block NLLs are summed in float64.
  * @example
  * ```ts
- * const { loss, ppl, tokens } = evaluateLm(model, corpus.valid, { batch: 8 });
+ * const { loss, ppl, tokens } = await evaluateLm(model, corpus.valid, { batch: 8 });
  * ```
  */
-export function evaluateLm(model: SmoeLanguageModel, ids: Int32Array, options: EvaluateLmOptions): LmEvaluation {
+export async function evaluateLm(
+  model: SmoeLanguageModel,
+  ids: Int32Array,
+  options: EvaluateLmOptions,
+): Promise<LmEvaluation> {
   const { batch } = options;
   const m = options.blockSize ?? model.config.blockSize;
   if (!Number.isInteger(batch) || batch < 1)
@@ -57,6 +63,14 @@ export function evaluateLm(model: SmoeLanguageModel, ids: Int32Array, options: E
   model.train(false);
   let cache = model.initCache(batch);
   let sum = 0;
+  // The previous block's NLL and its read in flight: awaited once the next block is queued.
+  let pending: { nll: tf.Scalar; value: Promise<tf.TypedArray> } | null = null;
+  const settle = async () => {
+    if (pending === null) return;
+    sum += (await pending.value)[0]!;
+    pending.nll.dispose();
+    pending = null;
+  };
   try {
     const x = new Int32Array(batch * m);
     const y = new Int32Array(batch * m);
@@ -69,14 +83,17 @@ export function evaluateLm(model: SmoeLanguageModel, ids: Int32Array, options: E
       const xs = tf.tensor2d(x, [batch, m], 'int32');
       const ys = tf.tensor2d(y, [batch, m], 'int32');
       const out = model.loss(xs, ys, cache);
-      sum += out.nll.dataSync()[0]!;
-      tf.dispose([xs, ys, out.loss, out.nll, out.auxLoss, cache]);
+      tf.dispose([xs, ys, out.loss, out.auxLoss, cache]);
       disposeLayerReports(out.layers);
       cache = out.nextCache;
+      await settle();
+      pending = { nll: out.nll, value: out.nll.data() };
       options.onBlock?.(block + 1, blocks);
     }
+    await settle();
   } finally {
     tf.dispose(cache);
+    (pending as { nll: tf.Scalar } | null)?.nll.dispose();
     model.train(wasTraining);
   }
   const loss = sum / blocks;

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, Rng } from '@momentum-smoe/core';
 import type { TokenChoicePlan } from '@momentum-smoe/routers';
-import type { LmCache, SmoeLanguageModel } from './lm.js';
-import { type LmLayerReport, type LmLayerValues, disposeLayerReports } from './layer-report.js';
+import type { LmCache, LmForward, SmoeLanguageModel } from './lm.js';
+import { type LmLayerValues, disposeLayerReports } from './layer-report.js';
 
 /** The experts one MoE layer chose for one position, with their combine weights. */
 export interface TokenRouting {
@@ -49,27 +49,30 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (id: number, step: DecodeStep) => void;
 }
 
+/** One MoE layer's last routing decision of a block: its `[n, k]` ids and weights, kept past the forward scope. */
+interface TracedLayer {
+  layer: number;
+  indices: tf.Tensor2D;
+  weights: tf.Tensor2D;
+}
+
 /**
  * Runs the gates of `model` with `routeTrusted` (what an MoE layer calls) wrapped, so that the chosen experts and
- * weights of every position can be read while `run` executes. Restores the gates afterwards.
+ * weights of every position are kept (not read: the caller reads them, synchronously or not). Restores the gates.
  */
-function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; routing: TokenRouting[][] } {
-  const perLayer: { layer: number; experts: Int32Array; weights: Float32Array; k: number }[] = [];
+function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; traced: TracedLayer[] } {
+  const traced: TracedLayer[] = [];
   const gates = model.layers.items.flatMap((layer, index) => (layer.smoe ? [{ gate: layer.smoe.gate, index }] : []));
   for (const { gate, index } of gates) {
     const original = gate.routeTrusted.bind(gate);
     gate.routeTrusted = (x, options) => {
       const plan = original(x, options) as TokenChoicePlan;
       // The rule may evaluate the experts more than once per layer; the last evaluation is the one kept.
-      const entry = {
-        layer: index,
-        experts: plan.hostIndices,
-        weights: plan.weights.dataSync() as Float32Array,
-        k: plan.indices.shape[1],
-      };
-      const at = perLayer.findIndex((e) => e.layer === index);
-      if (at >= 0) perLayer[at] = entry;
-      else perLayer.push(entry);
+      const entry = { layer: index, indices: tf.keep(plan.indices), weights: tf.keep(plan.weights) };
+      const at = traced.findIndex((e) => e.layer === index);
+      if (at >= 0) tf.dispose([traced[at]!.indices, traced[at]!.weights]);
+      if (at >= 0) traced[at] = entry;
+      else traced.push(entry);
       return plan;
     };
   }
@@ -79,21 +82,47 @@ function traceRouting<T>(model: SmoeLanguageModel, run: () => T): { result: T; r
   } finally {
     for (const { gate } of gates) delete (gate as { routeTrusted?: unknown }).routeTrusted;
   }
-  const positions = perLayer.length === 0 ? 0 : perLayer[0]!.experts.length / perLayer[0]!.k;
-  const routing = Array.from({ length: positions }, (_, p) =>
-    perLayer.map(({ layer, experts, weights, k }) => ({
+  return { result, traced };
+}
+
+/** A block that has run but whose results are still on the device. */
+interface BlockRun {
+  out: LmForward;
+  traced: TracedLayer[];
+  /** Every tensor to read, in the order {@link assemble} expects their values. */
+  toRead: tf.Tensor[];
+}
+
+/** The values of a block run's tensors (read in `toRead` order) as a {@link DecodeStep}. */
+function assemble(run: BlockRun, values: tf.TypedArray[], vocab: number): DecodeStep {
+  const [flat, ...rest] = values; // [1, n, V] first
+  const n = flat!.length / vocab;
+  const logProbs = Array.from({ length: n }, (_, i) => Float32Array.from(flat!.subarray(i * vocab, (i + 1) * vocab)));
+  const slots = (values: tf.TypedArray, p: number, k: number) => Array.from(values.subarray(p * k, (p + 1) * k));
+  const routing = Array.from({ length: n }, (_, p) =>
+    run.traced.map(({ layer, indices }, t) => ({
       layer,
-      experts: Array.from(experts.subarray(p * k, (p + 1) * k)),
-      weights: Array.from(weights.subarray(p * k, (p + 1) * k)),
+      experts: slots(rest[2 * t]!, p, indices.shape[1]),
+      weights: slots(rest[2 * t + 1]!, p, indices.shape[1]),
     })),
   );
-  return { result, routing };
+  const reports = rest.slice(2 * run.traced.length);
+  const layers = run.out.layers.map((r, i) => ({
+    layer: r.layer,
+    tokensPerExpert: Array.from(reports[4 * i]!),
+    routingEntropy: reports[4 * i + 1]![0]!,
+    dropRate: reports[4 * i + 2]![0]!,
+    stateNorm: reports[4 * i + 3]![0]!,
+  }));
+  return { logProbs, routing, layers };
 }
 
 /**
  * A decoding session over one stream: feed token ids (a prompt, then each new token) and read the next-token
  * log-probabilities, with the attention cache carried between calls. Puts the model in evaluation mode while it
- * lives; {@link LmDecoder.dispose} frees the cache and restores the mode.
+ * lives; {@link LmDecoder.dispose} frees the cache and restores the mode. {@link LmDecoder.step} reads its results
+ * synchronously (the browser's backends); {@link LmDecoder.stepAsync} never does (webgpu in Node, where a
+ * synchronous read throws).
  * @example
  * ```ts
  * const decoder = new LmDecoder(model);
@@ -117,6 +146,38 @@ export class LmDecoder {
 
   /** Feeds `ids` (one or more positions) and returns the log-probabilities after each, with the routing. */
   step(ids: ArrayLike<number>): DecodeStep {
+    const run = this.run(ids);
+    try {
+      return assemble(
+        run,
+        run.toRead.map((t) => t.dataSync() as tf.TypedArray),
+        this.model.config.vocab,
+      );
+    } finally {
+      this.free(run);
+    }
+  }
+
+  /** {@link LmDecoder.step} with asynchronous reads only. */
+  async stepAsync(ids: ArrayLike<number>): Promise<DecodeStep> {
+    const run = this.run(ids);
+    try {
+      const values = await Promise.all(run.toRead.map((t) => t.data() as Promise<tf.TypedArray>));
+      return assemble(run, values, this.model.config.vocab);
+    } finally {
+      this.free(run);
+    }
+  }
+
+  /** Frees the cache and restores the model's training mode. */
+  dispose(): void {
+    tf.dispose(this.cache);
+    this.cache = [];
+    this.model.train(this.wasTraining);
+  }
+
+  /** Checks `ids`, runs them through the model with the cache carried, and advances the position. */
+  private run(ids: ArrayLike<number>): BlockRun {
     const n = ids.length;
     if (n < 1) throw new ConfigError('LmDecoder.step: give at least one token id');
     const { vocab } = this.model.config;
@@ -126,34 +187,19 @@ export class LmDecoder {
         throw new ConfigError(`LmDecoder.step: token id ${id} is outside [0, ${vocab})`);
     }
     const input = tf.tensor2d(Int32Array.from(ids), [1, n], 'int32');
-    const { result: out, routing } = traceRouting(this.model, () => this.model.forward(input, this.cache));
-    const flat = out.logProbs.dataSync() as Float32Array; // [1, n, V]
-    const logProbs = Array.from({ length: n }, (_, i) => flat.slice(i * vocab, (i + 1) * vocab));
-    const layers = readLayerValuesSync(out.layers);
-    tf.dispose([input, out.logProbs, out.auxLoss, this.cache]);
-    disposeLayerReports(out.layers);
+    const { result: out, traced } = traceRouting(this.model, () => this.model.forward(input, this.cache));
+    tf.dispose([input, this.cache]);
     this.cache = out.nextCache;
     this.position += n;
-    return { logProbs, routing, layers };
+    const reports = out.layers.flatMap((r) => [r.tokensPerExpert, r.routingEntropy, r.dropRate, r.stateNorm]);
+    return { out, traced, toRead: [out.logProbs, ...traced.flatMap((t) => [t.indices, t.weights]), ...reports] };
   }
 
-  /** Frees the cache and restores the model's training mode. */
-  dispose(): void {
-    tf.dispose(this.cache);
-    this.cache = [];
-    this.model.train(this.wasTraining);
+  /** Frees a block run's tensors (not the cache it produced). */
+  private free(run: BlockRun): void {
+    tf.dispose([run.out.logProbs, run.out.auxLoss, ...run.traced.flatMap((t) => [t.indices, t.weights])]);
+    disposeLayerReports(run.out.layers);
   }
-}
-
-/** The reports as numbers, synchronously (the decoder's steps are synchronous; the reports are a few scalars). */
-function readLayerValuesSync(reports: readonly LmLayerReport[]): LmLayerValues[] {
-  return reports.map((r) => ({
-    layer: r.layer,
-    tokensPerExpert: Array.from(r.tokensPerExpert.dataSync()),
-    routingEntropy: r.routingEntropy.dataSync()[0]!,
-    dropRate: r.dropRate.dataSync()[0]!,
-    stateNorm: r.stateNorm.dataSync()[0]!,
-  }));
 }
 
 /**
@@ -208,17 +254,18 @@ export function sampleToken(logProbs: ArrayLike<number>, options: SamplingOption
 
 /**
  * Generates `tokens` ids after `prompt` (at least one id): the prompt goes through the model as one block, then
- * each new token as a block of one. Same model, prompt, options and seed → same ids.
+ * each new token as a block of one. Same model, prompt, options and seed → same ids. Reads nothing synchronously.
  * @example
  * ```ts
- * const ids = generateTokens(model, Int32Array.from([5, 9, 2]), { tokens: 20, temperature: 0.8, topK: 40, seed: 1 });
+ * const options = { tokens: 20, temperature: 0.8, topK: 40, seed: 1 };
+ * const ids = await generateTokens(model, Int32Array.from([5, 9, 2]), options);
  * ```
  */
-export function generateTokens(
+export async function generateTokens(
   model: SmoeLanguageModel,
   prompt: ArrayLike<number>,
   options: GenerateOptions,
-): Int32Array {
+): Promise<Int32Array> {
   if (!Number.isInteger(options.tokens) || options.tokens < 0)
     throw new ConfigError(`generate: tokens must be a non-negative integer, got ${options.tokens}`);
   if (prompt.length < 1) throw new ConfigError('generate: the prompt needs at least one token');
@@ -226,11 +273,11 @@ export function generateTokens(
   const decoder = new LmDecoder(model);
   const out = new Int32Array(options.tokens);
   try {
-    let step = decoder.step(prompt);
+    let step = await decoder.stepAsync(prompt);
     for (let t = 0; t < options.tokens; t++) {
       const id = sampleToken(step.logProbs.at(-1)!, options, rng);
       out[t] = id;
-      step = decoder.step([id]);
+      step = await decoder.stepAsync([id]);
       options.onToken?.(id, step);
     }
   } finally {

@@ -19,23 +19,34 @@ function entriesWithVariables(model: SmoeLanguageModel): { entry: OfficialEntry;
   });
 }
 
+/** Each official entry with its parameter in the official layout (a new tensor where transposed: the caller frees). */
+function officialTensors(model: SmoeLanguageModel): { entry: OfficialEntry; tensor: tf.Tensor; owned: boolean }[] {
+  return entriesWithVariables(model).map(({ entry, variable }) => {
+    const perm = PERM[entry.layout];
+    return { entry, tensor: perm ? tf.transpose(variable, perm) : variable, owned: perm !== null };
+  });
+}
+
+/** The entries and their values (read synchronously or not) as a state_dict; frees the transposed copies. */
+function toStateDict(parts: ReturnType<typeof officialTensors>, values: tf.TypedArray[]): Map<string, TensorData> {
+  const out = new Map<string, TensorData>();
+  parts.forEach(({ entry, tensor, owned }, i) => {
+    out.set(entry.official, { dtype: 'float32', shape: [...entry.shape], data: Float32Array.from(values[i]!) });
+    if (owned) tensor.dispose();
+  });
+  return out;
+}
+
 /**
  * The model's parameters as an official state_dict (PyTorch names and layouts), e.g. to write with
- * `writeSafetensors` or compare with a PyTorch run.
+ * `writeSafetensors` or compare with a PyTorch run. Reads synchronously; {@link saveWeights} does not.
  */
 export function officialStateDict(model: SmoeLanguageModel): Map<string, TensorData> {
-  const out = new Map<string, TensorData>();
-  for (const { entry, variable } of entriesWithVariables(model)) {
-    const perm = PERM[entry.layout];
-    const t = perm ? tf.transpose(variable, perm) : variable;
-    out.set(entry.official, {
-      dtype: 'float32',
-      shape: [...entry.shape],
-      data: (t.dataSync() as Float32Array).slice(),
-    });
-    if (t !== variable) t.dispose();
-  }
-  return out;
+  const parts = officialTensors(model);
+  return toStateDict(
+    parts,
+    parts.map((p) => p.tensor.dataSync() as tf.TypedArray),
+  );
 }
 
 /**
@@ -87,7 +98,8 @@ export function loadOfficialStateDict(
 }
 
 /**
- * Writes the model's weights to a safetensors file under the official PyTorch names (atomically).
+ * Writes the model's weights to a safetensors file under the official PyTorch names (atomically), reading them
+ * asynchronously (so it works on webgpu in Node, where a synchronous read throws).
  * @example
  * ```ts
  * await saveWeights(model, 'runs/momentum-smoe-tiny.safetensors', { preset: 'momentum-smoe-tiny' });
@@ -98,7 +110,9 @@ export async function saveWeights(
   file: string,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  await writeSafetensors(file, officialStateDict(model), { config: JSON.stringify(model.config), ...metadata });
+  const parts = officialTensors(model);
+  const values = await Promise.all(parts.map((p) => p.tensor.data() as Promise<tf.TypedArray>));
+  await writeSafetensors(file, toStateDict(parts, values), { config: JSON.stringify(model.config), ...metadata });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { maskedMean, maskedSum, realCount } from './masked.js';
+import { expertOneHot } from '../device-selection.js';
 
 /** Options of the balance losses. */
 export interface BalanceLossOptions {
@@ -29,7 +30,7 @@ export function switchBalanceLoss(
 ): tf.Scalar {
   return tf.tidy(() => {
     const experts = probs.shape[1];
-    const first = tf.oneHot(tf.reshape(tf.slice(indices, [0, 0], [-1, 1]), [-1]), experts).toFloat(); // [T, E]
+    const first = tf.reshape(expertOneHot(tf.slice(indices, [0, 0], [-1, 1]), experts), [-1, experts]); // [T, E]
     const f = maskedMean(first, options.mask); // [E]
     const p = maskedMean(probs, options.mask); // [E]
     return tf.mul(tf.sum(tf.mul(f, p)), experts) as tf.Scalar;
@@ -48,7 +49,7 @@ export function smoeBalanceLoss(probs: tf.Tensor2D, indices: tf.Tensor2D, option
     const [tokens, experts] = probs.shape;
     const k = indices.shape[1];
     const slots = tf.mul(realCount(tokens, options.mask), k); // N·k
-    const perToken = tf.sum(tf.oneHot(indices, experts).toFloat(), 1); // [T, E]: slots of each token at each expert
+    const perToken = tf.sum(expertOneHot(indices, experts), 1); // [T, E]: slots of each token at each expert
     const f = tf.div(maskedSum(perToken, options.mask), slots); // [E]
     const p = tf.div(maskedSum(probs, options.mask), slots); // [E]
     return tf.mul(tf.sum(tf.mul(f, p)), experts) as tf.Scalar;

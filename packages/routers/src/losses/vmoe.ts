@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { maskedMean, maskedSum } from './masked.js';
+import { expertOneHot } from '../device-selection.js';
 
 /** `(std(v) / mean(v))²` with the population std, written as variance / mean² (smooth even when v is constant). */
 function squaredCv(v: tf.Tensor1D): tf.Scalar {
@@ -45,8 +46,8 @@ export function loadLoss(inputs: LoadLossInputs): tf.Scalar {
     const { logits, noisyLogits, indices, noiseStd, mask } = inputs;
     const [, experts] = logits.shape;
     const k = indices.shape[1];
-    const kth = tf.reshape(tf.slice(indices, [0, k - 1], [-1, 1]), [-1]); // [T]
-    const threshold = tf.sum(tf.mul(tf.oneHot(kth, experts).toFloat(), noisyLogits), 1, true); // [T, 1]
+    const kth = tf.reshape(expertOneHot(tf.slice(indices, [0, k - 1], [-1, 1]), experts), [-1, experts]); // [T, E]
+    const threshold = tf.sum(tf.mul(kth, noisyLogits), 1, true); // [T, 1]
     const z = tf.div(tf.sub(threshold, logits), noiseStd); // [T, E]: noise needed to win, in σ units
     const p = tf.mul(tf.sub(1, tf.erf(tf.div(z, Math.SQRT2))), 0.5); // 1 − Φ(z)
     return squaredCv(maskedMean(p, mask) as tf.Tensor1D);
