@@ -7,7 +7,10 @@ describe.each(['wasm', 'cpu'] as const)('host copies on %s', (backend) => {
   it('readInto copies exactly what data() reads, at the offset, for views and slices too (seed 8)', async () => {
     await initBackend({ backend });
     const rng = new Rng(8);
-    const base = tf.tensor2d(Float32Array.from({ length: 60 }, () => rng.normal()), [6, 10]); // [6, 10]
+    const base = tf.tensor2d(
+      Float32Array.from({ length: 60 }, () => rng.normal()),
+      [6, 10],
+    ); // [6, 10]
     // A fresh kernel output, a reshape (shares the data) and a slice (its own data) of it.
     const parts = [tf.mul(base, 2), tf.reshape(base, [60]), tf.slice(base, [2, 0], [3, 10])];
     const out = new Float32Array(3 + parts.reduce((n, t) => n + t.size, 0)).fill(-7);

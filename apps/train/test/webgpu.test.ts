@@ -35,8 +35,20 @@ const trainLosses = (run: string): number[] =>
 describe('msmoe on webgpu', () => {
   it('4 steps in one go equal 2 steps, then --resume to 4: the same losses and the same weights, bit for bit', async () => {
     const { root, data, config } = tinySetup(5);
-    const flags = (out: string, steps: string) =>
-      ['--config', config, '--data', data, '--batch', '4', '--eval-every', '2', '--out', out, '--steps', steps];
+    const flags = (out: string, steps: string) => [
+      '--config',
+      config,
+      '--data',
+      data,
+      '--batch',
+      '4',
+      '--eval-every',
+      '2',
+      '--out',
+      out,
+      '--steps',
+      steps,
+    ];
     const whole = join(root, 'whole');
     const split = join(root, 'split');
     for (const args of [
@@ -53,12 +65,27 @@ describe('msmoe on webgpu', () => {
     const a = (await readSafetensors(join(whole, 'last.safetensors'))).tensors;
     const b = (await readSafetensors(join(split, 'last.safetensors'))).tensors;
     expect([...b.keys()]).toEqual([...a.keys()]);
-    for (const [name, t] of a) expect(Buffer.from(b.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    for (const [name, t] of a)
+      expect(Buffer.from(b.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
   }, 600_000);
 
   it('bench train-step --backend webgpu --json reports tokens/s', async () => {
     const { config } = tinySetup(6);
-    const r = await cli('bench', 'train-step', '--config', config, '--batch', '2', '--reps', '2', '--backend', 'webgpu', '--json');
+    const r = await cli(
+      'bench',
+      'train-step',
+      '--config',
+      config,
+      '--vocab',
+      '64',
+      '--batch',
+      '2',
+      '--reps',
+      '2',
+      '--backend',
+      'webgpu',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out) as { backend: string; tokens_per_s: number };
     expect(result.backend).toBe('webgpu');
@@ -67,10 +94,31 @@ describe('msmoe on webgpu', () => {
 
   it('data parallelism on webgpu is refused in one line that names what works', async () => {
     const { root, data, config } = tinySetup(7);
-    const r = await cli('train', '--config', config, '--data', data, '--out', join(root, 'run'), '--workers', '2', '--backend', 'webgpu');
+    const r = await cli(
+      'train',
+      '--config',
+      config,
+      '--data',
+      data,
+      '--out',
+      join(root, 'run'),
+      '--workers',
+      '2',
+      '--backend',
+      'webgpu',
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--workers 2 cannot run on --backend webgpu .*--backend tensorflow/);
     expect(r.err.split('\n')).toHaveLength(1);
+  });
+
+  it('a sum of more tensors than a shader binds at once (the global gradient norm) is right, with no device error', async () => {
+    const tensors = Array.from({ length: 37 }, (_, i) => tf.fill([64, 64], i)); // [64, 64] each, all i
+    const sum = tf.addN(tensors);
+    const values = await sum.data();
+    expect(values.every((v) => v === (36 * 37) / 2)).toBe(true); // Σ_{i<37} i
+    expect(() => checkDevice()).not.toThrow();
+    tf.dispose([sum, ...tensors]);
   });
 
   it('a tensor over the binding limit is refused with the fix, before it reaches the device', () => {

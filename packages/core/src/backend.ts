@@ -178,8 +178,5 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 export function describeBackend(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.package} (${s.reason})`).join('; ');
   const detail = report.adapter ? `, adapter: ${describeAdapterLine(report.adapter)}` : report.gpu ? ', GPU' : '';
-  return (
-    `backend ${report.backend} (${report.package}${detail})` +
-    (skipped ? `; skipped: ${skipped}` : '')
-  );
+  return `backend ${report.backend} (${report.package}${detail})` + (skipped ? `; skipped: ${skipped}` : '');
 }

@@ -58,6 +58,7 @@ const LIMITS = [
   'maxBufferSize',
   'maxComputeWorkgroupSizeX',
   'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
 ];
 const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
 const NO_VULKAN =
@@ -66,6 +67,8 @@ const NO_VULKAN =
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|softpipe/i;
 
 let deviceProblem: string | null = null;
+/** The adapter of the backend already registered: a second start reuses its device (a new one would orphan it). */
+let current: WebGpuAdapter | null = null;
 /**
  * Publishes the Dawn instance as `navigator.gpu`, where tfjs's backend checks for WebGPU support; held there, the
  * instance is also never collected (collected, it would free the device under the backend: a crash).
@@ -152,6 +155,9 @@ export async function startWebGpu(
   requires: ReturnType<typeof createRequire>[],
   allowSoftware: boolean,
 ): Promise<{ adapter: WebGpuAdapter } | { reason: string }> {
+  if (current && (allowSoftware || !current.software) && tf.findBackend('webgpu') && (await tf.setBackend('webgpu'))) {
+    return { adapter: current };
+  }
   const load = async <T>(pkg: string): Promise<T | null> => {
     for (const req of requires) {
       try {
@@ -192,6 +198,8 @@ export async function startWebGpu(
   tf.registerBackend('webgpu', () => new Checked(device, found.adapter.info));
   if (!(await tf.setBackend('webgpu'))) return { reason: "setBackend('webgpu') failed" };
   await tf.ready();
+  chunkAddN(requiredLimits.maxStorageBuffersPerShaderStage! - 1);
+  current = adapter;
   return { adapter };
 }
 
@@ -238,9 +246,46 @@ function checkedBackend(Base: BackendClass, adapter: WebGpuAdapter): BackendClas
           throw new Error(
             'a synchronous read (dataSync, arraySync) of a tensor on the webgpu backend: Node has no OffscreenCanvas, ' +
               'so code that runs on webgpu must read with `await tensor.data()`',
+            { cause: e },
           );
         }
       };
     }
   };
+}
+
+/**
+ * tfjs's webgpu `AddN` binds every input at once, so a sum of more tensors than the device's storage buffers per
+ * shader stage (8 by WebGPU's default; the global gradient norm sums one per parameter) fails validation. This wraps
+ * it to add at most `max` tensors per dispatch, in a tree.
+ */
+function chunkAddN(max: number): void {
+  const original = tf.getKernel('AddN', 'webgpu');
+  if (!original || original.kernelFunc.name === 'chunkedAddN') return;
+  const addN = original.kernelFunc;
+  const chunkedAddN: tf.KernelFunc = (args) => {
+    const backend = args.backend as tf.KernelBackend;
+    let level = args.inputs as unknown as tf.TensorInfo[];
+    const owned = new Set<tf.TensorInfo>();
+    while (level.length > max) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < level.length; i += max) {
+        const group = level.slice(i, i + max);
+        if (group.length === 1) next.push(group[0]!);
+        else {
+          const sum = addN({ ...args, inputs: group as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+          owned.add(sum);
+          next.push(sum);
+        }
+      }
+      // The backend defers releasing a buffer that a queued dispatch still reads.
+      for (const t of level) if (owned.has(t)) backend.disposeData(t.dataId);
+      level = next;
+    }
+    const out = addN({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    for (const t of level) if (owned.has(t)) backend.disposeData(t.dataId);
+    return out;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({ ...original, kernelFunc: chunkedAddN });
 }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend, type BackendReport } from '@momentum-smoe/core';
+import { disposeLayerReports } from '../src/index.js';
 import { randomIds, tinyModel } from './lm-helpers.js';
 
 const ARCHS = ['sgsgsg', 'smsmsm', 'sasasa', 'srsrsr'];
@@ -34,6 +35,7 @@ async function forwardAndGradients(arch: string): Promise<StepResult> {
     const g = grads[v.name];
     if (g) named.set(name, (await g.data()) as Float32Array);
   }
+  disposeLayerReports(fwd.layers);
   tf.dispose([fwd.logProbs, fwd.auxLoss, ...fwd.nextCache, ids, targets, ...cache, value, ...Object.values(grads)]);
   model.dispose();
   return { logProbs, loss, grads: named };

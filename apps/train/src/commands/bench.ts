@@ -1,7 +1,14 @@
 import { UsageError, helpText, intFlag, parseFlags, type FlagSpecs } from '../args.js';
 import { resolveModel } from '../data/model-config.js';
 import { benchTrainStep, type BenchResult } from '../training/bench-step.js';
-import { WORKERS_FLAG, checkBatchShares, parallelPlan, checkParallelBackend, pinGpu, runParallelJob } from '../training/dp-launch.js';
+import {
+  WORKERS_FLAG,
+  checkBatchShares,
+  parallelPlan,
+  checkParallelBackend,
+  pinGpu,
+  runParallelJob,
+} from '../training/dp-launch.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
 import type { Command } from './command.js';
 import { printProfile } from '../bench/profile-command.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { SmoeLanguageModel, evaluateLm, loadWeights, visionPreset } from '@momentum-smoe/models';
-import { Rng, listSome, readSafetensors } from '@momentum-smoe/core';
+import { Rng, checkDevice, listSome, readSafetensors } from '@momentum-smoe/core';
 import { loadCheckpoint } from '../training/checkpoint.js';
 import { assignFrom } from '../training/tensor-data.js';
 import type { LmRunConfig } from '../training/lm-trainer.js';
@@ -141,6 +141,7 @@ export const evalCommand: Command = {
     const ids = attackRate !== undefined ? data.attacked![split] : data.clean[split];
     const result = await evaluateLm(model, ids, { batch });
     model.dispose();
+    checkDevice(); // on webgpu a failed dispatch only raises an event: never print its number
     if (flags.json) console.log(JSON.stringify(result));
     else
       console.log(

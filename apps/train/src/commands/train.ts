@@ -13,7 +13,8 @@ import {
   checkBatchShares,
   isLeader,
   parallelPlan,
-  checkParallelBackend, pinGpu,
+  checkParallelBackend,
+  pinGpu,
   runParallelJob,
   shareIds,
 } from '../training/dp-launch.js';

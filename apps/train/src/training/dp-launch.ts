@@ -59,7 +59,8 @@ export function parallelPlan(
  */
 export function checkParallelBackend(command: string, plan: ParallelPlan, backend: string): void {
   if (backend !== 'webgpu' || plan.mode === 'single') return;
-  const how = plan.mode === 'workers' ? `--workers ${plan.size}` : `${plan.launcher.kind} with ${plan.launcher.size} ranks`;
+  const how =
+    plan.mode === 'workers' ? `--workers ${plan.size}` : `${plan.launcher.kind} with ${plan.launcher.size} ranks`;
   throw new UsageError(
     `msmoe ${command}: ${how} cannot run on --backend webgpu (every rank would get the same adapter); ` +
       'train in one process on webgpu, or data-parallel on tfjs-node-gpu (--backend tensorflow) or wasm',
