@@ -32,6 +32,9 @@
 ;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere.
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
+;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
+;;   i + key wrapping at 2^32), mix the lowbias32 integer hash: x ^= x >> 16, x *= 0x7feb352d, x ^= x >> 15,
+;;   x *= 0x846ca68b, x ^= x >> 16 (shifts logical). dst may be src.
 (module
   (import "env" "memory" (memory 1))
 
@@ -412,6 +415,39 @@
             (br $rest))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))))
+
+  (func $mix4 (param $x v128) (result v128)
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d)))
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x846ca68b 0x846ca68b 0x846ca68b 0x846ca68b)))
+    (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+
+  ;; the keep mask is all-ones lanes, so `scale & keep` is scale or +0 and x·0 keeps NaN and ±inf → NaN, as x·mask does
+  (func (export "dropoutF32") (param $src i32) (param $dst i32) (param $count i32) (param $key i32) (param $threshold i32)
+        (param $scale f32)
+    (local $i i32) (local $idx v128) (local $t v128) (local $sc v128)
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $t (i32x4.splat (local.get $threshold)))
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $key)) (v128.const i32x4 0 1 2 3)))
+    (loop $vectors
+      (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)) (then
+        (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $src))
+          (v128.and (local.get $sc) (i32x4.ge_u (i32x4.shr_u (call $mix4 (local.get $idx)) (i32.const 8)) (local.get $t)))))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vectors))))
+    (loop $rest
+      (if (i32.lt_u (local.get $i) (local.get $count)) (then
+        (f32.store (local.get $dst) (f32x4.extract_lane 0 (f32x4.mul (v128.load32_splat (local.get $src))
+          (v128.and (local.get $sc) (i32x4.ge_u (i32x4.shr_u (call $mix4 (local.get $idx)) (i32.const 8)) (local.get $t))))))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 1 1 1 1)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rest)))))
 
   (func $hsum (param $v v128) (result f32)
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))

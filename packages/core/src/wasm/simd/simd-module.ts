@@ -26,6 +26,7 @@ export interface SimdKernels {
   layerNormGradF32: KernelFn;
   relSoftmaxF32: KernelFn;
   relSoftmaxGradF32: KernelFn;
+  dropoutF32: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
