@@ -6,7 +6,7 @@
 export { installWasmPatches } from './wasm/index.js';
 export { groupedMatMul, groupedWeightGrad, type GroupedMatMulOptions } from './grouped-matmul.js';
 export { layerNorm, layerNormOps } from './layer-norm.js';
-export { relativeSoftmax, relativeSoftmaxOps } from './relative-softmax.js';
+export { relativeSoftmax, relativeSoftmaxOps, skewOps, type RelativeSoftmaxOptions } from './relative-softmax.js';
 export { seededDropout, seededDropoutOps, seededDropoutMask } from './dropout.js';
 export { softmaxNll, softmaxNllOps, softmaxNllGrad, softmaxNllGradOps, type SoftmaxNll } from './softmax-nll.js';
 export { adamStep, adamStepOps, squaredNorm, type AdamStepOptions, type AdamStepResult } from './adam-step.js';

@@ -27,9 +27,11 @@
 ;;   dx = ρ·(g − mean(g) − x̂·mean(g·x̂)) per row; dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy (overwritten).
 ;; relSoftmaxF32: the relative-position attention softmax over rows r < n·m (query i = r mod m of its block):
 ;;   dst[r, j] = softmax_j(scale·(qk[r, i + j] + pos[r, j])), j < l, with qk [n·m, l+m] (scores over [cache; block]
-;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4.
+;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4. With skewed = 1, dst is
+;;   [n·m, l+m] instead and gets the probabilities skewed back onto the keys: dst[r, i + j], zero elsewhere.
 ;; relSoftmaxGradF32: its backward from probs and dprobs [n·m, l]: ds = scale·probs·(dprobs − Σ_j probs·dprobs);
-;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere.
+;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere. With skewed = 1,
+;;   probs and dprobs are [n·m, l+m], read at columns i .. i+l−1 (as the forward wrote them).
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
 ;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
@@ -545,7 +547,7 @@
         (br $rowsLoop)))))
 
   (func (export "relSoftmaxF32") (param $qk i32) (param $pos i32) (param $n i32) (param $m i32) (param $l i32)
-        (param $scale f32) (param $dst i32)
+        (param $scale f32) (param $dst i32) (param $skewed i32)
     (local $row i32) (local $rows i32) (local $i i32) (local $src i32) (local $p i32) (local $out i32) (local $j i32)
     (local $bytes i32) (local $sc v128) (local $mx v128) (local $sum v128) (local $x v128) (local $m1 f32)
     (local.set $rows (i32.mul (local.get $n) (local.get $m)))
@@ -557,7 +559,19 @@
         (local.set $src (i32.add (local.get $qk)
           (i32.shl (i32.add (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (local.get $i)) (i32.const 2))))
         (local.set $p (i32.add (local.get $pos) (i32.mul (local.get $row) (local.get $bytes))))
-        (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))
+        (if (local.get $skewed)
+          (then
+            ;; the whole row [l+m] zeroed, then the window at column i written below
+            (local.set $out (i32.add (local.get $dst)
+              (i32.shl (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (i32.const 2))))
+            (local.set $j (i32.const 0))
+            (loop $zeroRow
+              (if (i32.lt_u (local.get $j) (i32.shl (i32.add (local.get $l) (local.get $m)) (i32.const 2))) (then
+                (v128.store (i32.add (local.get $out) (local.get $j)) (v128.const i32x4 0 0 0 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $zeroRow))))
+            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))))
+          (else (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))))
         (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
         (local.set $j (i32.const 0))
         (loop $scores
@@ -591,7 +605,7 @@
         (br $rowsLoop)))))
 
   (func (export "relSoftmaxGradF32") (param $probs i32) (param $dprobs i32) (param $n i32) (param $m i32) (param $l i32)
-        (param $scale f32) (param $dqk i32) (param $dpos i32)
+        (param $scale f32) (param $dqk i32) (param $dpos i32) (param $skewed i32)
     (local $row i32) (local $rows i32) (local $i i32) (local $pr i32) (local $dp i32) (local $dq i32) (local $j i32)
     (local $bytes i32) (local $wide i32) (local $sc v128) (local $s v128) (local $ds v128)
     (local.set $rows (i32.mul (local.get $n) (local.get $m)))
@@ -601,8 +615,14 @@
     (loop $rowsLoop
       (if (i32.lt_u (local.get $row) (local.get $rows)) (then
         (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
-        (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
-        (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))
+        (if (local.get $skewed)
+          (then
+            (local.set $pr (i32.add (i32.mul (local.get $row) (local.get $wide)) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $dp (i32.add (local.get $dprobs) (local.get $pr)))
+            (local.set $pr (i32.add (local.get $probs) (local.get $pr))))
+          (else
+            (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
+            (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))))
         (local.set $dq (i32.add (local.get $dqk) (i32.mul (local.get $row) (local.get $wide))))
         (local.set $s (v128.const i32x4 0 0 0 0))
         (local.set $j (i32.const 0))
