@@ -17,6 +17,7 @@ import { softmaxNllKernelConfigs } from './softmax-nll.js';
 import { layerNormKernelConfigs } from './layer-norm.js';
 import { relativeSoftmaxKernelConfigs } from './relative-softmax.js';
 import { dropoutKernelConfigs } from './dropout.js';
+import { softmaxProbsKernelConfigs } from './softmax-probs.js';
 
 /** The patch configs, built once (the wrapping ones hold tfjs-wasm's own kernels, captured before replacement). */
 let patches: tf.KernelConfig[] | null = null;
@@ -43,6 +44,7 @@ function buildPatches(): tf.KernelConfig[] | null {
     ...layerNormKernelConfigs,
     ...relativeSoftmaxKernelConfigs,
     ...dropoutKernelConfigs,
+    ...softmaxProbsKernelConfigs,
   ];
 }
 
@@ -56,7 +58,8 @@ function buildPatches(): tf.KernelConfig[] | null {
  * optimiser ops behind `adamStep` and `squaredNorm` (`MsmoeAdamStep`, `MsmoeSquaredNorm`) and the vocabulary NLL
  * behind `softmaxNll` / `softmaxNllGrad` (`MsmoeSoftmaxNll`, `MsmoeSoftmaxNllGrad`), `layerNorm`'s forward and
  * backward (`MsmoeLayerNorm`, `MsmoeLayerNormGrad`) and the attention's `relativeSoftmax` (`MsmoeRelativeSoftmax`,
- * `MsmoeRelativeSoftmaxGrad`) and `seededDropout` (`MsmoeSeededDropout`). The matMuls, `Exp`
+ * `MsmoeRelativeSoftmaxGrad`), `seededDropout` (`MsmoeSeededDropout`) and the NLL that keeps its softmax behind
+ * `softmaxWithNll` / `softmaxProbsNllGrad` (`MsmoeSoftmaxWithNll`, `MsmoeSoftmaxProbsNllGrad`). The matMuls, `Exp`
  * and the grouped products run our own SIMD kernels (simd/kernels.wat) where the module allows it.
  * Idempotent: a kernel already patched is left alone. Returns the names of the patched kernels (the same list on
  * every call), or `[]` when `@tensorflow/tfjs-backend-wasm` has not been loaded, in which case nothing is registered.

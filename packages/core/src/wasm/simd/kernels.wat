@@ -34,6 +34,10 @@
 ;;   probs and dprobs are [n·m, l+m], read at columns i .. i+l−1 (as the forward wrote them).
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
+;; rowSoftmaxF32: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = m = max_j z[r, j],
+;;   out[2r+1] = S = Σ_j e^(z[r, j] − m), and dst[r, j] = e^(z[r, j] − m) / S (the softmax; dst may not be z).
+;; scaleRowsColSums: dst[r, j] = p[r, j]·s[r] for rows × cols, and sums[j] = Σ_r dst[r, j] (overwritten; the
+;;   gradient of an NLL head from its softmax p, with the bias gradient in the same pass). dst may be p.
 ;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
 ;;   i + key wrapping at 2^32), mix the lowbias32 integer hash: x ^= x >> 16, x *= 0x7feb352d, x ^= x >> 15,
 ;;   x *= 0x846ca68b, x ^= x >> 16 (shifts logical). dst may be src.
@@ -413,6 +417,106 @@
           (if (i32.lt_u (local.get $j) (i32.shl (local.get $cols) (i32.const 2))) (then
             (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (f32x4.mul (local.get $sc)
               (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sh))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "rowSoftmaxF32") (param $z i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $to i32) (local $bytes i32) (local $end i32)
+    (local $mx v128) (local $sum v128) (local $e v128) (local $m f32) (local $s f32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $z) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $bytes))))
+        ;; max: vectors, then the lanes, then the last floats
+        (local.set $mx (v128.load32_splat (local.get $row)))
+        (local.set $j (i32.const 0))
+        (loop $maxVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $maxVec))))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (loop $maxRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $maxRest))))
+        ;; e^(z − max) written to dst and summed
+        (local.set $mx (f32x4.splat (local.get $m)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $expVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mx))))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (local.get $e))
+            (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $expVec))))
+        (local.set $s (call $hsum (local.get $sum)))
+        (loop $expRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $e (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $row) (local.get $j))) (local.get $mx))))
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (local.get $e)))
+            (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0 (local.get $e))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $expRest))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $m))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        ;; normalise (the row is still in cache)
+        (local.set $e (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (local.set $j (i32.const 0))
+        (loop $normVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (v128.store (i32.add (local.get $to) (local.get $j))
+              (f32x4.mul (v128.load (i32.add (local.get $to) (local.get $j))) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $normVec))))
+        (loop $normRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (f32.store (i32.add (local.get $to) (local.get $j))
+              (f32.mul (f32.load (i32.add (local.get $to) (local.get $j))) (f32x4.extract_lane 0 (local.get $e))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $normRest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "scaleRowsColSums") (param $p i32) (param $rows i32) (param $cols i32) (param $scale i32)
+        (param $dst i32) (param $sums i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $end i32) (local $src i32) (local $to i32)
+    (local $sc v128) (local $x v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (loop $zero
+      (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+        (f32.store (i32.add (local.get $sums) (local.get $j)) (f32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $zero))))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $src (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $sc (v128.load32_splat (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (loop $vec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $x (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $j))) (local.get $sc)))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (local.get $x))
+            (v128.store (i32.add (local.get $sums) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $sums) (local.get $j))) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vec))))
+        (loop $rest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (f32x4.mul (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sc)))
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (local.get $x)))
+            (f32.store (i32.add (local.get $sums) (local.get $j))
+              (f32.add (f32.load (i32.add (local.get $sums) (local.get $j))) (f32x4.extract_lane 0 (local.get $x))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $rest))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))

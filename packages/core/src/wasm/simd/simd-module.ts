@@ -27,6 +27,8 @@ export interface SimdKernels {
   relSoftmaxF32: KernelFn;
   relSoftmaxGradF32: KernelFn;
   dropoutF32: KernelFn;
+  rowSoftmaxF32: KernelFn;
+  scaleRowsColSums: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
