@@ -219,6 +219,9 @@ describe('BatchMatMul patch on wasm', () => {
       'MsmoeLayerNormGrad',
       'MsmoeRelativeSoftmax',
       'MsmoeRelativeSoftmaxGrad',
+      'MsmoeSeededDropout',
+      'MsmoeSoftmaxWithNll',
+      'MsmoeSoftmaxProbsNllGrad',
     ];
     const before = kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     expect(installWasmPatches()).toEqual(kernels);
