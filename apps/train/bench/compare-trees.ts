@@ -29,7 +29,8 @@ for (const config of stepConfigs().filter((c) => names.includes(c.name))) {
   );
   const [a, b] = [times.other!, times.this!];
   console.log(
-    `${config.name} (${report.backend}): other ${median(a).toFixed(0)} ms/step, this ${median(b).toFixed(0)} ms/step, ` +
+    `${config.name} (${report.backend}): other ${median(a).toFixed(0)} ms/step, ` +
+      `this ${median(b).toFixed(0)} ms/step, ` +
       `paired ratio other/this ${pairedRatio(a, b).toFixed(3)}`,
   );
   runs.other.dispose();

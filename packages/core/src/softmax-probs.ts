@@ -1,8 +1,8 @@
 /**
  * The next-token NLL over a vocabulary that keeps the softmax for its gradient, as two plain (non-differentiable) ops
- * for a custom gradient: the backward is then `dy·(probs − onehot)`, one multiply pass with no exponential, and gives
- * the bias gradient (the column sums) from the same pass. On wasm each is one SIMD kernel (wasm/softmax-probs.ts),
- * elsewhere tfjs ops, which are also the reference the kernels are tested against.
+ * for a custom gradient: the backward is then `dy·(probs − onehot)`, one multiply pass with no exponential, and
+ * gives the bias gradient (the column sums) from the same pass. On wasm each is one SIMD kernel
+ * (wasm/softmax-probs.ts), elsewhere tfjs ops, which are also the reference the kernels are tested against.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';

@@ -10,7 +10,7 @@ import { simdKernels } from './simd/simd-module.js';
 
 /** Kernel name: inputs `logits [N, V]`, `targets [N]` int32 → per-row NLL `[N]` and `softmax(logits)` `[N, V]`. */
 export const SOFTMAX_WITH_NLL = 'MsmoeSoftmaxWithNll';
-/** Kernel name: inputs `probs [N, V]`, `targets [N]`, `dy [N]` → `dy[r]·(probs_r − onehot(t_r))`, its column sums. */
+/** Kernel name: inputs `probs [N, V]`, `targets [N]`, `dy [N]` → `dy[r]·(probs_r − onehot(t_r))` + column sums. */
 export const SOFTMAX_PROBS_NLL_GRAD = 'MsmoeSoftmaxProbsNllGrad';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };

@@ -12,8 +12,8 @@ import { assertShape, softmaxProbsNllGrad, softmaxWithNll } from '@momentum-smoe
 /**
  * Mean negative log-likelihood of `targets` under `softmax(h·W + b)`, in nats, computed as
  * `mean(logsumexp(z) − z[target])` without materialising log-probabilities. The gradient is the closed form
- * `∂/∂z = dy · (softmax(z) − onehot(target)) / N`, made in one pass from the saved softmax (with its column sums,
- * the bias gradient), then pushed through the projection by two matMuls.
+ * `∂/∂z = dy · (softmax(z) − onehot(target)) / N`, made in one pass from the saved softmax (with its column
+ * sums, the bias gradient), then pushed through the projection by two matMuls.
  * Shapes: h: [N, H], weight: [H, V], bias: [V], targets: [N] int32 with values in [0, V) (not checked: that would
  * need a host sync) → scalar.
  * @example
