@@ -38,6 +38,8 @@
 ;;   out[2r+1] = S = Σ_j e^(z[r, j] − m), and dst[r, j] = e^(z[r, j] − m) / S (the softmax; dst may not be z).
 ;; scaleRowsColSums: dst[r, j] = p[r, j]·s[r] for rows × cols, and sums[j] = Σ_r dst[r, j] (overwritten; the
 ;;   gradient of an NLL head from its softmax p, with the bias gradient in the same pass). dst may be p.
+;; segmentSumF32: out [segments, inner] = 0, then out[ids[r]] += x[r] for each row r < rows of x [rows, inner]
+;;   whose id is in [0, segments) (the others are skipped).
 ;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
 ;;   i + key wrapping at 2^32), mix the lowbias32 integer hash: x ^= x >> 16, x *= 0x7feb352d, x ^= x >> 15,
 ;;   x *= 0x846ca68b, x ^= x >> 16 (shifts logical). dst may be src.
@@ -519,6 +521,35 @@
               (f32.add (f32.load (i32.add (local.get $sums) (local.get $j))) (f32x4.extract_lane 0 (local.get $x))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "segmentSumF32") (param $x i32) (param $ids i32) (param $rows i32) (param $inner i32) (param $out i32)
+        (param $segments i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $end i32) (local $src i32) (local $dst i32) (local $seg i32)
+    (local.set $bytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $segments) (local.get $bytes)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $seg (i32.load (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; unsigned compare: negative ids are skipped too
+        (if (i32.lt_u (local.get $seg) (local.get $segments)) (then
+          (local.set $src (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+          (local.set $dst (i32.add (local.get $out) (i32.mul (local.get $seg) (local.get $bytes))))
+          (local.set $j (i32.const 0))
+          (loop $vec
+            (if (i32.lt_u (local.get $j) (local.get $end)) (then
+              (v128.store (i32.add (local.get $dst) (local.get $j))
+                (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $j))) (v128.load (i32.add (local.get $src) (local.get $j)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $vec))))
+          (loop $rest
+            (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+              (f32.store (i32.add (local.get $dst) (local.get $j))
+                (f32.add (f32.load (i32.add (local.get $dst) (local.get $j))) (f32.load (i32.add (local.get $src) (local.get $j)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $rest))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))))
 
