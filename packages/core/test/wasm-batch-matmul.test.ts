@@ -209,6 +209,7 @@ describe('BatchMatMul patch on wasm', () => {
       'SplitV',
       'Identity',
       'Exp',
+      'Transpose',
       'MsmoeGroupedMatMul',
       'MsmoeGroupedWeightGrad',
       'MsmoeAdamStep',

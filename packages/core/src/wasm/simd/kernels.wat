@@ -40,6 +40,8 @@
 ;;   gradient of an NLL head from its softmax p, with the bias gradient in the same pass). dst may be p.
 ;; segmentSumF32: out [segments, inner] = 0, then out[ids[r]] += x[r] for each row r < rows of x [rows, inner]
 ;;   whose id is in [0, segments) (the others are skipped).
+;; swapMiddle32: dst [outer, b, a, inner] = src [outer, a, b, inner] with its two middle axes swapped, 32-bit
+;;   elements copied bit for bit (a transpose that moves runs of `inner` contiguous elements).
 ;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
 ;;   i + key wrapping at 2^32), mix the lowbias32 integer hash: x ^= x >> 16, x *= 0x7feb352d, x ^= x >> 15,
 ;;   x *= 0x846ca68b, x ^= x >> 16 (shifts logical). dst may be src.
@@ -552,6 +554,44 @@
               (br $rest))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))))
+
+  (func (export "swapMiddle32") (param $src i32) (param $dst i32) (param $outer i32) (param $a i32) (param $b i32)
+        (param $inner i32)
+    (local $o i32) (local $i i32) (local $j i32) (local $k i32) (local $run i32) (local $end i32) (local $to i32)
+    (local $block i32)
+    (local.set $run (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2)))
+    (local.set $block (i32.mul (i32.mul (local.get $a) (local.get $b)) (local.get $run)))
+    (loop $outerLoop
+      (if (i32.lt_u (local.get $o) (local.get $outer)) (then
+        (local.set $i (i32.const 0))
+        (loop $rowsLoop
+          (if (i32.lt_u (local.get $i) (local.get $a)) (then
+            ;; src walks [o, i, 0.., :] contiguously; dst[o, j, i, :] is a run every a·inner elements
+            (local.set $to (i32.add (i32.add (local.get $dst) (i32.mul (local.get $o) (local.get $block)))
+                                    (i32.mul (local.get $i) (local.get $run))))
+            (local.set $j (i32.const 0))
+            (loop $colsLoop
+              (if (i32.lt_u (local.get $j) (local.get $b)) (then
+                (local.set $k (i32.const 0))
+                (loop $vec
+                  (if (i32.lt_u (local.get $k) (local.get $end)) (then
+                    (v128.store (i32.add (local.get $to) (local.get $k)) (v128.load (i32.add (local.get $src) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $vec))))
+                (loop $rest
+                  (if (i32.lt_u (local.get $k) (local.get $run)) (then
+                    (i32.store (i32.add (local.get $to) (local.get $k)) (i32.load (i32.add (local.get $src) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $rest))))
+                (local.set $src (i32.add (local.get $src) (local.get $run)))
+                (local.set $to (i32.add (local.get $to) (i32.mul (local.get $a) (local.get $run))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $colsLoop))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rowsLoop))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $outerLoop)))))
 
   (func $mix4 (param $x v128) (result v128)
     (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))

@@ -27,6 +27,7 @@ export interface SimdKernels {
   relSoftmaxF32: KernelFn;
   relSoftmaxGradF32: KernelFn;
   dropoutF32: KernelFn;
+  swapMiddle32: KernelFn;
   segmentSumF32: KernelFn;
   rowSoftmaxF32: KernelFn;
   scaleRowsColSums: KernelFn;
