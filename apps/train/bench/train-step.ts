@@ -1,10 +1,11 @@
 /**
  * Training speed of one worker: tokens/s of a forward + backward + Adam step for the two configurations of the
  * PyTorch comparison (see `stepConfigs`), and, as a paired ratio of interleaved steps in the same process, the
- * speed-up of the fused kernels (relaxed-SIMD GEMM, Adam, NLL, layer norm, attention softmax) over the same step with
- * them switched off (plain SIMD GEMM, tfjs ops). Then a profile of each configuration (by part and by kernel) into
- * bench/results/train-step-profile.md. When a `python3` imports torch, bench/pytorch_train_step.py runs the same
- * configurations and its best tokens/s and our ratio to it are added.
+ * speed-up of the fused kernels (relaxed-SIMD GEMM, Adam, NLL, layer norm, attention softmax, dropout) over the same
+ * step with them switched off (plain SIMD GEMM, tfjs ops; dropout then draws its hash mask in JavaScript). Then a
+ * profile of each configuration (by part and by kernel) into bench/results/train-step-profile.md. When a `python3`
+ * imports torch, bench/pytorch_train_step.py runs the same configurations and its best tokens/s and our ratio to it
+ * are added.
  * Run: `pnpm --filter @momentum-smoe/train bench` (REPS=n for more repetitions, PROFILE=0 to skip the profile,
  * PYTORCH=0 to skip PyTorch).
  */
@@ -34,6 +35,9 @@ const FUSED = [
   'MsmoeLayerNormGrad',
   'MsmoeRelativeSoftmax',
   'MsmoeRelativeSoftmaxGrad',
+  'MsmoeSoftmaxWithNll',
+  'MsmoeSoftmaxProbsNllGrad',
+  'MsmoeSeededDropout',
 ];
 const fusedConfigs = FUSED.map((name) => tf.getKernel(name, 'wasm')).filter(
   (c): c is tf.KernelConfig => c !== undefined,

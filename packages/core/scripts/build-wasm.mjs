@@ -1,6 +1,7 @@
 // Assembles src/wasm/simd/kernels.wat into src/wasm/simd/kernels-binary.ts (base64), so that the package ships no
 // toolchain and no binary file. Two builds: plain SIMD, and relaxed SIMD where the GEMM's multiply-adds
-// `(f32x4.add (local.get $c) (f32x4.mul (local.get $av) (local.get $b)))` become one fused `f32x4.relaxed_madd`. Run `pnpm --filter @momentum-smoe/core build:wasm` after editing the .wat;
+// `(f32x4.add (local.get $c) (f32x4.mul (local.get $av) (local.get $b)))` and the Horner steps of the exponential's
+// polynomial become one fused `f32x4.relaxed_madd` each. Run `pnpm --filter @momentum-smoe/core build:wasm` after editing the .wat;
 // `--check` exits 1 when the committed file differs from a fresh assembly (a test runs it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +11,21 @@ const dir = fileURLToPath(new URL('../src/wasm/simd/', import.meta.url));
 
 const MULTIPLY_ADD = /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get \$av\) \(local\.get (\$\w+)\)\)\)/g;
 
-/** kernels.wat with the GEMM's multiply-adds fused (relaxed SIMD). */
+/** An operand the exponential's polynomial steps use: a local or a constant. */
+const SIMPLE = String.raw`\((?:local\.get \$\w+|v128\.const f32x4 [^)]*)\)`;
+/** The Horner steps of `$exp4`'s polynomial, `p = a·b + c`. */
+const HORNER = new RegExp(
+  String.raw`\(local\.set \$p \(f32x4\.add \(f32x4\.mul (${SIMPLE}) (${SIMPLE})\) (${SIMPLE})\)\)`,
+  'g',
+);
+
+/** kernels.wat with the GEMM's multiply-adds and the exponential's Horner steps fused (relaxed SIMD). */
 export function relaxedSource(wat) {
   const out = wat.replace(MULTIPLY_ADD, '(f32x4.relaxed_madd (local.get $av) (local.get $2) (local.get $1))');
   if (out === wat) throw new Error('kernels.wat: no multiply-add to fuse');
-  return out;
+  const horner = out.match(HORNER)?.length ?? 0;
+  if (horner !== 5) throw new Error(`kernels.wat: expected the 5 Horner steps of $exp4, found ${horner}`);
+  return out.replace(HORNER, '(local.set $p (f32x4.relaxed_madd $1 $2 $3))');
 }
 
 /** The .wat source assembled to a wasm binary (SIMD enabled; relaxed SIMD too when `relaxed`). */

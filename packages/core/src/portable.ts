@@ -6,8 +6,17 @@
 export { installWasmPatches } from './wasm/index.js';
 export { groupedMatMul, groupedWeightGrad, type GroupedMatMulOptions } from './grouped-matmul.js';
 export { layerNorm, layerNormOps } from './layer-norm.js';
-export { relativeSoftmax, relativeSoftmaxOps } from './relative-softmax.js';
+export { relativeSoftmax, relativeSoftmaxOps, skewOps, type RelativeSoftmaxOptions } from './relative-softmax.js';
+export { seededDropout, seededDropoutOps, seededDropoutMask } from './dropout.js';
 export { softmaxNll, softmaxNllOps, softmaxNllGrad, softmaxNllGradOps, type SoftmaxNll } from './softmax-nll.js';
+export {
+  softmaxWithNll,
+  softmaxWithNllOps,
+  softmaxProbsNllGrad,
+  softmaxProbsNllGradOps,
+  type SoftmaxWithNll,
+  type SoftmaxProbsNllGrad,
+} from './softmax-probs.js';
 export { adamStep, adamStepOps, squaredNorm, type AdamStepOptions, type AdamStepResult } from './adam-step.js';
 export { MomentumSmoeError, ShapeError, ConfigError, FileFormatError, listSome } from './errors.js';
 export { assertShape } from './shapes.js';

@@ -209,6 +209,7 @@ describe('BatchMatMul patch on wasm', () => {
       'SplitV',
       'Identity',
       'Exp',
+      'Transpose',
       'MsmoeGroupedMatMul',
       'MsmoeGroupedWeightGrad',
       'MsmoeAdamStep',
@@ -219,6 +220,9 @@ describe('BatchMatMul patch on wasm', () => {
       'MsmoeLayerNormGrad',
       'MsmoeRelativeSoftmax',
       'MsmoeRelativeSoftmaxGrad',
+      'MsmoeSeededDropout',
+      'MsmoeSoftmaxWithNll',
+      'MsmoeSoftmaxProbsNllGrad',
     ];
     const before = kernels.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     expect(installWasmPatches()).toEqual(kernels);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initBackend, relativeSoftmax, relativeSoftmaxOps } from '@momentum-smoe/core';
+import { Rng, initBackend, relativeSoftmax, relativeSoftmaxOps, skewOps } from '@momentum-smoe/core';
+import { forceKernelBuild } from '../src/wasm/simd/simd-module.js';
 
 const SEED = 6163;
 
@@ -57,5 +58,52 @@ describe('relativeSoftmax (wasm SIMD kernels, forward and backward)', () => {
     });
     tf.dispose([qk, pos, w, probs, ...fused, ...ops]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('relativeSoftmax with skewed output (wasm SIMD kernels, both builds)', () => {
+  // m = 6: the tfjs-ops path (skewOps of relativeSoftmaxOps); the others run the kernels
+  it.each([
+    { n: 3, m: 4, l: 8 },
+    { n: 2, m: 8, l: 4 },
+    { n: 2, m: 6, l: 8 },
+  ])('places the float64 probabilities at columns i .. i+L−1 (zeros elsewhere); gradients as tfjs ops: %o', (shape) => {
+    const { n, m, l } = shape;
+    const seed = SEED + 100 * m + l;
+    const rng = new Rng(seed);
+    const qkData = Float32Array.from(rng.uniformArray(n * m * (l + m), -3, 3));
+    const posData = Float32Array.from(rng.uniformArray(n * m * l, -3, 3));
+    const flat = reference(qkData, posData, n, m, l, 0.7);
+    const want = new Float64Array(n * m * (l + m)); // skewed by hand: row r, query i = r mod m
+    for (let r = 0; r < n * m; r++) for (let j = 0; j < l; j++) want[r * (l + m) + (r % m) + j] = flat[r * l + j]!;
+    const wData = rng.uniformArray(n * m * (l + m), -1, 1);
+    for (const build of ['relaxed', 'plain'] as const) {
+      forceKernelBuild(build);
+      const where = `${build} build, seed ${seed}`;
+      const before = tf.memory().numTensors;
+      const [qk, pos, w] = [
+        tf.tensor3d(qkData, [n, m, l + m]),
+        tf.tensor3d(posData, [n, m, l]),
+        tf.tensor3d(wData, [n, m, l + m]),
+      ];
+      const probs = relativeSoftmax(qk, pos, 0.7, { skewed: true });
+      expect(probs.shape).toEqual([n, m, l + m]);
+      const got = probs.dataSync();
+      expect(maxAbsError(got, want), where).toBeLessThan(1e-6);
+      want.forEach((v, k) => v === 0 && expect(got[k], `zero at ${k}, ${where}`).toBe(0));
+      const fusedLoss = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(relativeSoftmax(a as tf.Tensor3D, b as tf.Tensor3D, 0.7, { skewed: true }), w));
+      const opsLoss = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(skewOps(relativeSoftmaxOps(a as tf.Tensor3D, b as tf.Tensor3D, 0.7)), w));
+      const fused = tf.grads(fusedLoss)([qk, pos]);
+      const ops = tf.grads(opsLoss)([qk, pos]);
+      fused.forEach((g, i) => {
+        expect(g.shape).toEqual(ops[i]!.shape);
+        expect(maxAbsError(g.dataSync(), ops[i]!.dataSync()), `gradient ${i}, ${where}`).toBeLessThan(1e-6);
+      });
+      tf.dispose([qk, pos, w, probs, ...fused, ...ops]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    forceKernelBuild(null);
   });
 });

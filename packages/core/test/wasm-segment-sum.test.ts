@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
+import { forceKernelBuild } from '../src/wasm/simd/simd-module.js';
 import { backendDataIds, expectClose, randomArray, runOn } from './wasm-helpers.js';
 
 const SEED = 7331;
@@ -36,10 +37,26 @@ describe('UnsortedSegmentSum patch on wasm', () => {
     await tf.setBackend('wasm');
     const shape = tf.tidy(() => f().shape);
     expect(shape).toEqual([segments, ...inner]);
-    const [cpu, wasm] = [await runOn('cpu', f), await runOn('wasm', f)];
+    const cpu = await runOn('cpu', f);
     const ref = naiveSegmentSum(x, ids, innerSize, segments);
-    expectClose(wasm, [ref], 1e-6, `vs float64, seed ${seed}`);
-    expectClose(wasm, cpu, 1e-6, `vs cpu, seed ${seed}`);
+    for (const build of ['relaxed', 'plain'] as const) {
+      forceKernelBuild(build);
+      const wasm = await runOn('wasm', f);
+      forceKernelBuild(null);
+      expectClose(wasm, [ref], 1e-6, `${build} build vs float64, seed ${seed}`);
+      expectClose(wasm, cpu, 1e-6, `${build} build vs cpu, seed ${seed}`);
+    }
+  });
+
+  it('drops float32 rows whose ids are outside [0, numSegments), in both builds', async () => {
+    const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]; // [3, 6]: a vector and a tail per row
+    const f = () => tf.unsortedSegmentSum(tf.tensor2d(x, [3, 6]), tf.tensor1d([1, -1, 1], 'int32'), 2);
+    for (const build of ['relaxed', 'plain'] as const) {
+      forceKernelBuild(build);
+      const [wasm] = await runOn('wasm', f);
+      forceKernelBuild(null);
+      expect(Array.from(wasm!), build).toEqual([0, 0, 0, 0, 0, 0, 14, 16, 18, 20, 22, 24]);
+    }
   });
 
   it('drops ids outside [0, numSegments) and sums int32 exactly', async () => {

@@ -10,6 +10,7 @@ import {
   ShapeError,
   fastmoeExpertInit,
   groupedMatMul,
+  seededDropout,
   torchLinearInit,
   type Rng,
 } from '@momentum-smoe/core';
@@ -151,7 +152,7 @@ export class ExpertBank extends Module {
   /** Activation then dropout (training only), on any shape. */
   private hidden<T extends tf.Tensor>(pre: T): T {
     const act = this.activation === 'relu' ? tf.relu(pre) : gelu(pre);
-    return (this.dropoutActive() ? tf.dropout(act, this.dropout, undefined, this.rng.nextSeed()) : act) as T;
+    return (this.dropoutActive() ? seededDropout(act, this.dropout, this.rng.nextSeed()) : act) as T;
   }
 
   private dropoutActive(): boolean {

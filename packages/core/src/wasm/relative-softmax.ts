@@ -8,9 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, offsetOf } from './heap.js';
 import { simdKernels } from './simd/simd-module.js';
 
-/** Kernel name: inputs `qk [N, M, L+M]`, `pos [N, M, L]`, attr `scale` → probabilities `[N, M, L]`. */
+/**
+ * Kernel name: inputs `qk [N, M, L+M]`, `pos [N, M, L]`, attrs `scale`, `skewed` → probabilities `[N, M, L]`, or with
+ * `skewed` placed back onto the keys, `[N, M, L+M]` (zero outside each query's window).
+ */
 export const RELATIVE_SOFTMAX = 'MsmoeRelativeSoftmax';
-/** Kernel name: inputs `probs`, `dprobs [N, M, L]`, attr `scale` → `dqk [N, M, L+M]`, `dpos [N, M, L]`. */
+/**
+ * Kernel name: inputs `probs`, `dprobs` (`[N, M, L]`, or `[N, M, L+M]` with `skewed`), attrs `scale`, `skewed`
+ * (optional) and, with `skewed`, the span `l` → `dqk [N, M, L+M]`, `dpos [N, M, L]`.
+ */
 export const RELATIVE_SOFTMAX_GRAD = 'MsmoeRelativeSoftmaxGrad';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -29,10 +35,10 @@ export function relativeSoftmaxKernelsUsable(m: number, l: number): boolean {
 
 function relativeSoftmax(args: KernelArgs): tf.TensorInfo {
   const { qk, pos } = args.inputs as unknown as Record<'qk' | 'pos', tf.TensorInfo>;
-  const { scale } = args.attrs as unknown as { scale: number };
+  const { scale, skewed } = args.attrs as unknown as { scale: number; skewed: boolean };
   const backend = asWasmBackend(args.backend);
   const [n, m, l] = pos.shape as [number, number, number];
-  const out = backend.makeOutput([n, m, l], 'float32');
+  const out = backend.makeOutput([n, m, skewed ? l + m : l], 'float32');
   simdKernels(backend)!.relSoftmaxF32(
     offsetOf(backend, qk),
     offsetOf(backend, pos),
@@ -41,19 +47,22 @@ function relativeSoftmax(args: KernelArgs): tf.TensorInfo {
     l,
     scale,
     offsetOf(backend, out),
+    skewed ? 1 : 0,
   );
   return out;
 }
 
 function relativeSoftmaxGrad(args: KernelArgs): tf.TensorInfo[] {
   const { probs, dprobs } = args.inputs as unknown as Record<'probs' | 'dprobs', tf.TensorInfo>;
-  const { scale } = args.attrs as unknown as { scale: number };
+  const attrs = args.attrs as unknown as { scale: number; skewed?: boolean; l?: number };
+  const { scale, skewed } = attrs;
   const backend = asWasmBackend(args.backend);
-  const [n, m, l] = probs.shape as [number, number, number];
+  const [n, m, width] = probs.shape as [number, number, number];
+  const l = skewed ? attrs.l! : width;
   const dqk = backend.makeOutput([n, m, l + m], 'float32');
   const dpos = backend.makeOutput([n, m, l], 'float32');
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simdKernels(backend)!.relSoftmaxGradF32(at(probs), at(dprobs), n, m, l, scale, at(dqk), at(dpos));
+  simdKernels(backend)!.relSoftmaxGradF32(at(probs), at(dprobs), n, m, l, scale, at(dqk), at(dpos), skewed ? 1 : 0);
   return [dqk, dpos];
 }
 

@@ -1,10 +1,12 @@
 /**
  * `UnsortedSegmentSum` for wasm (tfjs-wasm has none): the backward of every `gather`, so of every embedding.
- * One pass over the rows on zero-copy heap views; ids outside `[0, numSegments)` are dropped, as the cpu kernel does.
+ * One pass over the rows, in place on the heap (float32: a SIMD kernel, kernels.wat `segmentSumF32`; int32, or
+ * without our SIMD module: a loop on heap views); ids outside `[0, numSegments)` are dropped, as the cpu kernel does.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, f32At, i32At, offsetOf } from './heap.js';
+import { simdKernels } from './simd/simd-module.js';
 
 function unsortedSegmentSum(args: {
   inputs: tf.NamedTensorInfoMap;
@@ -29,6 +31,12 @@ function unsortedSegmentSum(args: {
   }
   const inner = tf.util.sizeFromShape(x.shape.slice(1));
   const out = backend.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype);
+  const kernels = simdKernels(backend);
+  if (x.dtype === 'float32' && kernels) {
+    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+    kernels.segmentSumF32(at(x), at(segmentIds), rows, inner, at(out), numSegments);
+    return out;
+  }
   // views made after makeOutput, which may have grown the heap; the output is not zeroed
   const view = x.dtype === 'float32' ? f32At : i32At;
   const dst = view(backend, offsetOf(backend, out), numSegments * inner);

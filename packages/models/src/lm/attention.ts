@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { Module, type Rng, assertShape, relativeSoftmax } from '@momentum-smoe/core';
+import { Module, type Rng, assertShape, relativeSoftmax, skewOps } from '@momentum-smoe/core';
 import { Linear } from '../nn/linear.js';
 import { dropout } from '../nn/dropout.js';
 
@@ -28,21 +28,11 @@ export function unskew(x: tf.Tensor3D): tf.Tensor3D {
 
 /**
  * `_skew`, the inverse placement of {@link unskew}: relative-offset weights → weights over `[cache ; block]` keys,
- * with zeros outside each query's window. x: [N, M, L] → [N, M, L+M]
+ * with zeros outside each query's window. x: [N, M, L] → [N, M, L+M] (`skewOps` of @momentum-smoe/core; the
+ * attention itself gets this placement from `relativeSoftmax`'s `skewed` output).
  */
 export function skew(x: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [n, m, l] = x.shape;
-    const padded = tf.reshape(
-      tf.pad(x, [
-        [0, 0],
-        [0, 0],
-        [0, m + 1],
-      ]),
-      [n, m * (l + m + 1)],
-    );
-    return tf.reshape(tf.slice(padded, [0, 0], [n, m * (l + m)]), [n, m, l + m]);
-  });
+  return skewOps(x);
 }
 
 /** Options of {@link MultiHeadSeqAttention}. */
@@ -115,10 +105,12 @@ export class MultiHeadSeqAttention extends Module {
         m,
         l,
       ]) as tf.Tensor3D;
-      // softmax((unskew(q·kᵀ) + position) / √d_head): one kernel each way on wasm
-      const weights = relativeSoftmax(tf.matMul(q, k, false, true), position, 1 / Math.sqrt(this.dHead)); // [BK, M, L]
+      // skew(softmax((unskew(q·kᵀ) + position) / √d_head)): the weights on the [cache ; block] keys, zero outside
+      // each query's window, in one kernel each way on wasm (no separate skew)
+      const scale = 1 / Math.sqrt(this.dHead);
+      const weights = relativeSoftmax(tf.matMul(q, k, false, true), position, scale, { skewed: true }); // [BK, M, L+M]
       const probs = dropout(weights, this.options.dropout, this.training, this.options.rng);
-      const out = tf.matMul(skew(probs as tf.Tensor3D), v); // [BK, M, D]
+      const out = tf.matMul(probs, v); // [BK, M, D]
       const merged = tf.reshape(tf.transpose(tf.reshape(out, [b, heads, m, this.dHead]), [0, 2, 1, 3]), [b, m, dModel]);
       return this.proj_out.apply(merged as tf.Tensor3D);
     });

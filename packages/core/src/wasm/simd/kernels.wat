@@ -27,11 +27,24 @@
 ;;   dx = ρ·(g − mean(g) − x̂·mean(g·x̂)) per row; dgamma = Σ_r dy·x̂ and dbeta = Σ_r dy (overwritten).
 ;; relSoftmaxF32: the relative-position attention softmax over rows r < n·m (query i = r mod m of its block):
 ;;   dst[r, j] = softmax_j(scale·(qk[r, i + j] + pos[r, j])), j < l, with qk [n·m, l+m] (scores over [cache; block]
-;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4.
+;;   keys, read through the unskew window) and pos, dst [n·m, l]. l and m multiples of 4. With skewed = 1, dst is
+;;   [n·m, l+m] instead and gets the probabilities skewed back onto the keys: dst[r, i + j], zero elsewhere.
 ;; relSoftmaxGradF32: its backward from probs and dprobs [n·m, l]: ds = scale·probs·(dprobs − Σ_j probs·dprobs);
-;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere.
+;;   dpos = ds, and dqk [n·m, l+m] is ds placed at columns i .. i+l−1 of row r, zero elsewhere. With skewed = 1,
+;;   probs and dprobs are [n·m, l+m], read at columns i .. i+l−1 (as the forward wrote them).
 ;; expShiftScale: dst[r, j] = scale[r] · e^(z[r, j] − shift[r]) for rows × cols (a row's softmax times a factor, when
 ;;   shift[r] is its log-sum-exp); dst may be z.
+;; rowSoftmaxF32: for each row r < rows of z [rows, cols] (cols ≥ 1): out[2r] = m = max_j z[r, j],
+;;   out[2r+1] = S = Σ_j e^(z[r, j] − m), and dst[r, j] = e^(z[r, j] − m) / S (the softmax; dst may not be z).
+;; scaleRowsColSums: dst[r, j] = p[r, j]·s[r] for rows × cols, and sums[j] = Σ_r dst[r, j] (overwritten; the
+;;   gradient of an NLL head from its softmax p, with the bias gradient in the same pass). dst may be p.
+;; segmentSumF32: out [segments, inner] = 0, then out[ids[r]] += x[r] for each row r < rows of x [rows, inner]
+;;   whose id is in [0, segments) (the others are skipped).
+;; swapMiddle32: dst [outer, b, a, inner] = src [outer, a, b, inner] with its two middle axes swapped, 32-bit
+;;   elements copied bit for bit (a transpose that moves runs of `inner` contiguous elements).
+;; dropoutF32: dst[i] = src[i] · (keep ? scale : 0) for i < count, keep when (mix(i + key) >> 8) ≥ threshold (unsigned,
+;;   i + key wrapping at 2^32), mix the lowbias32 integer hash: x ^= x >> 16, x *= 0x7feb352d, x ^= x >> 15,
+;;   x *= 0x846ca68b, x ^= x >> 16 (shifts logical). dst may be src.
 (module
   (import "env" "memory" (memory 1))
 
@@ -413,6 +426,206 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowsLoop)))))
 
+  (func (export "rowSoftmaxF32") (param $z i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $to i32) (local $bytes i32) (local $end i32)
+    (local $mx v128) (local $sum v128) (local $e v128) (local $m f32) (local $s f32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $row (i32.add (local.get $z) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $bytes))))
+        ;; max: vectors, then the lanes, then the last floats
+        (local.set $mx (v128.load32_splat (local.get $row)))
+        (local.set $j (i32.const 0))
+        (loop $maxVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $mx (f32x4.pmax (local.get $mx) (v128.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $maxVec))))
+        (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+        (loop $maxRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $maxRest))))
+        ;; e^(z − max) written to dst and summed
+        (local.set $mx (f32x4.splat (local.get $m)))
+        (local.set $sum (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $expVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $mx))))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (local.get $e))
+            (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $expVec))))
+        (local.set $s (call $hsum (local.get $sum)))
+        (loop $expRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $e (call $exp4 (f32x4.sub (v128.load32_splat (i32.add (local.get $row) (local.get $j))) (local.get $mx))))
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (local.get $e)))
+            (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0 (local.get $e))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $expRest))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $m))
+        (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $s))
+        ;; normalise (the row is still in cache)
+        (local.set $e (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        (local.set $j (i32.const 0))
+        (loop $normVec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (v128.store (i32.add (local.get $to) (local.get $j))
+              (f32x4.mul (v128.load (i32.add (local.get $to) (local.get $j))) (local.get $e)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $normVec))))
+        (loop $normRest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (f32.store (i32.add (local.get $to) (local.get $j))
+              (f32.mul (f32.load (i32.add (local.get $to) (local.get $j))) (f32x4.extract_lane 0 (local.get $e))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $normRest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "scaleRowsColSums") (param $p i32) (param $rows i32) (param $cols i32) (param $scale i32)
+        (param $dst i32) (param $sums i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $end i32) (local $src i32) (local $to i32)
+    (local $sc v128) (local $x v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (loop $zero
+      (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+        (f32.store (i32.add (local.get $sums) (local.get $j)) (f32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $zero))))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $src (i32.add (local.get $p) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $bytes))))
+        (local.set $sc (v128.load32_splat (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $j (i32.const 0))
+        (loop $vec
+          (if (i32.lt_u (local.get $j) (local.get $end)) (then
+            (local.set $x (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $j))) (local.get $sc)))
+            (v128.store (i32.add (local.get $to) (local.get $j)) (local.get $x))
+            (v128.store (i32.add (local.get $sums) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $sums) (local.get $j))) (local.get $x)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vec))))
+        (loop $rest
+          (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+            (local.set $x (f32x4.mul (v128.load32_splat (i32.add (local.get $src) (local.get $j))) (local.get $sc)))
+            (f32.store (i32.add (local.get $to) (local.get $j)) (f32x4.extract_lane 0 (local.get $x)))
+            (f32.store (i32.add (local.get $sums) (local.get $j))
+              (f32.add (f32.load (i32.add (local.get $sums) (local.get $j))) (f32x4.extract_lane 0 (local.get $x))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $rest))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "segmentSumF32") (param $x i32) (param $ids i32) (param $rows i32) (param $inner i32) (param $out i32)
+        (param $segments i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $end i32) (local $src i32) (local $dst i32) (local $seg i32)
+    (local.set $bytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $segments) (local.get $bytes)))
+    (loop $rowsLoop
+      (if (i32.lt_u (local.get $r) (local.get $rows)) (then
+        (local.set $seg (i32.load (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; unsigned compare: negative ids are skipped too
+        (if (i32.lt_u (local.get $seg) (local.get $segments)) (then
+          (local.set $src (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+          (local.set $dst (i32.add (local.get $out) (i32.mul (local.get $seg) (local.get $bytes))))
+          (local.set $j (i32.const 0))
+          (loop $vec
+            (if (i32.lt_u (local.get $j) (local.get $end)) (then
+              (v128.store (i32.add (local.get $dst) (local.get $j))
+                (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $j))) (v128.load (i32.add (local.get $src) (local.get $j)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $vec))))
+          (loop $rest
+            (if (i32.lt_u (local.get $j) (local.get $bytes)) (then
+              (f32.store (i32.add (local.get $dst) (local.get $j))
+                (f32.add (f32.load (i32.add (local.get $dst) (local.get $j))) (f32.load (i32.add (local.get $src) (local.get $j)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $rest))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop)))))
+
+  (func (export "swapMiddle32") (param $src i32) (param $dst i32) (param $outer i32) (param $a i32) (param $b i32)
+        (param $inner i32)
+    (local $o i32) (local $i i32) (local $j i32) (local $k i32) (local $run i32) (local $end i32) (local $to i32)
+    (local $block i32)
+    (local.set $run (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $end (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2)))
+    (local.set $block (i32.mul (i32.mul (local.get $a) (local.get $b)) (local.get $run)))
+    (loop $outerLoop
+      (if (i32.lt_u (local.get $o) (local.get $outer)) (then
+        (local.set $i (i32.const 0))
+        (loop $rowsLoop
+          (if (i32.lt_u (local.get $i) (local.get $a)) (then
+            ;; src walks [o, i, 0.., :] contiguously; dst[o, j, i, :] is a run every a·inner elements
+            (local.set $to (i32.add (i32.add (local.get $dst) (i32.mul (local.get $o) (local.get $block)))
+                                    (i32.mul (local.get $i) (local.get $run))))
+            (local.set $j (i32.const 0))
+            (loop $colsLoop
+              (if (i32.lt_u (local.get $j) (local.get $b)) (then
+                (local.set $k (i32.const 0))
+                (loop $vec
+                  (if (i32.lt_u (local.get $k) (local.get $end)) (then
+                    (v128.store (i32.add (local.get $to) (local.get $k)) (v128.load (i32.add (local.get $src) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                    (br $vec))))
+                (loop $rest
+                  (if (i32.lt_u (local.get $k) (local.get $run)) (then
+                    (i32.store (i32.add (local.get $to) (local.get $k)) (i32.load (i32.add (local.get $src) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $rest))))
+                (local.set $src (i32.add (local.get $src) (local.get $run)))
+                (local.set $to (i32.add (local.get $to) (i32.mul (local.get $a) (local.get $run))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $colsLoop))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rowsLoop))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $outerLoop)))))
+
+  (func $mix4 (param $x v128) (result v128)
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x7feb352d 0x7feb352d 0x7feb352d 0x7feb352d)))
+    (local.set $x (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 15))))
+    (local.set $x (i32x4.mul (local.get $x) (v128.const i32x4 0x846ca68b 0x846ca68b 0x846ca68b 0x846ca68b)))
+    (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
+
+  ;; the keep mask is all-ones lanes, so `scale & keep` is scale or +0 and x·0 keeps NaN and ±inf → NaN, as x·mask does
+  (func (export "dropoutF32") (param $src i32) (param $dst i32) (param $count i32) (param $key i32) (param $threshold i32)
+        (param $scale f32)
+    (local $i i32) (local $idx v128) (local $t v128) (local $sc v128)
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $t (i32x4.splat (local.get $threshold)))
+    (local.set $idx (i32x4.add (i32x4.splat (local.get $key)) (v128.const i32x4 0 1 2 3)))
+    (loop $vectors
+      (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $count)) (then
+        (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $src))
+          (v128.and (local.get $sc) (i32x4.ge_u (i32x4.shr_u (call $mix4 (local.get $idx)) (i32.const 8)) (local.get $t)))))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vectors))))
+    (loop $rest
+      (if (i32.lt_u (local.get $i) (local.get $count)) (then
+        (f32.store (local.get $dst) (f32x4.extract_lane 0 (f32x4.mul (v128.load32_splat (local.get $src))
+          (v128.and (local.get $sc) (i32x4.ge_u (i32x4.shr_u (call $mix4 (local.get $idx)) (i32.const 8)) (local.get $t))))))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 1 1 1 1)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rest)))))
+
   (func $hsum (param $v v128) (result f32)
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
              (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
@@ -509,7 +722,7 @@
         (br $rowsLoop)))))
 
   (func (export "relSoftmaxF32") (param $qk i32) (param $pos i32) (param $n i32) (param $m i32) (param $l i32)
-        (param $scale f32) (param $dst i32)
+        (param $scale f32) (param $dst i32) (param $skewed i32)
     (local $row i32) (local $rows i32) (local $i i32) (local $src i32) (local $p i32) (local $out i32) (local $j i32)
     (local $bytes i32) (local $sc v128) (local $mx v128) (local $sum v128) (local $x v128) (local $m1 f32)
     (local.set $rows (i32.mul (local.get $n) (local.get $m)))
@@ -521,7 +734,19 @@
         (local.set $src (i32.add (local.get $qk)
           (i32.shl (i32.add (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (local.get $i)) (i32.const 2))))
         (local.set $p (i32.add (local.get $pos) (i32.mul (local.get $row) (local.get $bytes))))
-        (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))
+        (if (local.get $skewed)
+          (then
+            ;; the whole row [l+m] zeroed, then the window at column i written below
+            (local.set $out (i32.add (local.get $dst)
+              (i32.shl (i32.mul (local.get $row) (i32.add (local.get $l) (local.get $m))) (i32.const 2))))
+            (local.set $j (i32.const 0))
+            (loop $zeroRow
+              (if (i32.lt_u (local.get $j) (i32.shl (i32.add (local.get $l) (local.get $m)) (i32.const 2))) (then
+                (v128.store (i32.add (local.get $out) (local.get $j)) (v128.const i32x4 0 0 0 0))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $zeroRow))))
+            (local.set $out (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))))
+          (else (local.set $out (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $bytes))))))
         (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
         (local.set $j (i32.const 0))
         (loop $scores
@@ -555,7 +780,7 @@
         (br $rowsLoop)))))
 
   (func (export "relSoftmaxGradF32") (param $probs i32) (param $dprobs i32) (param $n i32) (param $m i32) (param $l i32)
-        (param $scale f32) (param $dqk i32) (param $dpos i32)
+        (param $scale f32) (param $dqk i32) (param $dpos i32) (param $skewed i32)
     (local $row i32) (local $rows i32) (local $i i32) (local $pr i32) (local $dp i32) (local $dq i32) (local $j i32)
     (local $bytes i32) (local $wide i32) (local $sc v128) (local $s v128) (local $ds v128)
     (local.set $rows (i32.mul (local.get $n) (local.get $m)))
@@ -565,8 +790,14 @@
     (loop $rowsLoop
       (if (i32.lt_u (local.get $row) (local.get $rows)) (then
         (local.set $i (i32.rem_u (local.get $row) (local.get $m)))
-        (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
-        (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))
+        (if (local.get $skewed)
+          (then
+            (local.set $pr (i32.add (i32.mul (local.get $row) (local.get $wide)) (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $dp (i32.add (local.get $dprobs) (local.get $pr)))
+            (local.set $pr (i32.add (local.get $probs) (local.get $pr))))
+          (else
+            (local.set $pr (i32.add (local.get $probs) (i32.mul (local.get $row) (local.get $bytes))))
+            (local.set $dp (i32.add (local.get $dprobs) (i32.mul (local.get $row) (local.get $bytes))))))
         (local.set $dq (i32.add (local.get $dqk) (i32.mul (local.get $row) (local.get $wide))))
         (local.set $s (v128.const i32x4 0 0 0 0))
         (local.set $j (i32.const 0))

@@ -26,6 +26,11 @@ export interface SimdKernels {
   layerNormGradF32: KernelFn;
   relSoftmaxF32: KernelFn;
   relSoftmaxGradF32: KernelFn;
+  dropoutF32: KernelFn;
+  swapMiddle32: KernelFn;
+  segmentSumF32: KernelFn;
+  rowSoftmaxF32: KernelFn;
+  scaleRowsColSums: KernelFn;
 }
 
 /** The parts of the `WebAssembly` global used here (typed locally: the project's `lib` has no DOM types). */
