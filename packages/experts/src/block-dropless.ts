@@ -7,7 +7,6 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '@momentum-smoe/core';
 import { type TokenChoicePlan, expertOneHot } from '@momentum-smoe/routers';
 import type { ExpertBank } from './expert-bank.js';
 import { routeRows } from './route-rows.js';
@@ -60,15 +59,9 @@ export function blockMaps(indices: tf.Tensor2D, experts: number, blockRows: numb
   return { slotOfAssignment, assignmentOfSlot, tokenOfSlot, expertOfBlock } as BlockMaps;
 }
 
-/** Exact GELU, `0.5·x·(1 + erf(x/√2))`, as the bank computes it. */
-function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
-
 /**
- * The bank's two layers on blocks of rows, block i on expert `expertOfBlock[i]`'s weights, with the bank's
- * activation and, in training, its dropout drawn from the bank's own generator (one seed per call, as
- * `applyBatched` draws): an `ExpertBank` method written here, next to its only caller.
+ * The bank's two layers on blocks of rows, block i on expert `expertOfBlock[i]`'s weights, with the bank's own
+ * activation and dropout between them ({@link ExpertBank.hidden}).
  * @param x `[B, b, dIn]`.
  * @param expertOfBlock `[B]` int32.
  * @returns `[B, b, dOut]`.
@@ -85,9 +78,7 @@ function applyBlocks(bank: ExpertBank, x: tf.Tensor3D, expertOfBlock: tf.Tensor1
     const w2 = gather(bank.w2, [blocks, bank.dHidden, bank.dOut]) as tf.Tensor3D;
     const b2 = gather(bank.b2, [blocks, 1, bank.dOut]);
     const pre = tf.add(tf.matMul(x, w1), b1); // [B, b, dHidden]
-    const act = bank.activation === 'relu' ? tf.relu(pre) : gelu(pre);
-    const generator = (bank as unknown as { rng: Rng }).rng; // the bank's private generator (see the README)
-    const h = bank.training && bank.dropout > 0 ? tf.dropout(act, bank.dropout, undefined, generator.nextSeed()) : act;
+    const h = bank.hidden(pre); // [B, b, dHidden]
     return tf.add(tf.matMul(h, w2), b2) as tf.Tensor3D; // [B, b, dOut]
   });
 }

@@ -149,8 +149,11 @@ export class ExpertBank extends Module {
     });
   }
 
-  /** Activation then dropout (training only), on any shape. */
-  private hidden<T extends tf.Tensor>(pre: T): T {
+  /**
+   * Activation then dropout (training only, one seed drawn from the bank's generator per call), on any shape: what
+   * every dispatch applies between the two layers.
+   */
+  hidden<T extends tf.Tensor>(pre: T): T {
     const act = this.activation === 'relu' ? tf.relu(pre) : gelu(pre);
     return (this.dropoutActive() ? seededDropout(act, this.dropout, this.rng.nextSeed()) : act) as T;
   }
