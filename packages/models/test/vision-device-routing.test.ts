@@ -111,7 +111,9 @@ describe.each(['cpu', 'wasm'] as const)('V-MoE with device routing on %s', (back
         });
         expect([...d.grads.keys()]).toEqual([...h.grads.keys()]);
         expect([...h.grads.keys()]).toContain('blocks.1.mlp.moe.router.weight');
-        for (const [name, g] of h.grads) expect(maxAbs(d.grads.get(name)!, g), `${what}: d/d ${name}`).toBeLessThan(1e-5);
+        for (const [name, g] of h.grads) {
+          expect(maxAbs(d.grads.get(name)!, g), `${what}: d/d ${name}`).toBeLessThan(1e-5);
+        }
       }
       tf.dispose([images, labels]);
       host.dispose();
