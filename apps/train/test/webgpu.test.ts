@@ -3,7 +3,7 @@
  * training resumes exactly, the train-step bench reports JSON, a tensor over the device's binding limit is a clear
  * error, and a device error stops the run instead of letting it log garbage.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,23 @@ describe('msmoe on webgpu', () => {
     expect(() => checkBindingSize([rows, 1024], 'float32', adapter)).toThrow(ConfigError);
     expect(() => tf.zeros([rows, 1024])).toThrow(/exceeds this GPU's storage-buffer binding limit .*--backend wasm/);
   });
+
+  it('trains and evaluates a small vmoe-mnist for 2 steps, its routers deciding on the device', async () => {
+    const { root } = tinySetup(7);
+    const out = join(root, 'vision');
+    const config = join(root, 'vision.json'); // the preset made small: 2 blocks of width 16, block 1 an MoE
+    const small = { hidden: 16, mlpDim: 32, heads: 2, blocks: 2, representationSize: 16 };
+    writeFileSync(config, JSON.stringify({ ...small, moe: { blocks: [1], expertHidden: 32 } }));
+    const r = await cli(
+      ...['train', '--preset', 'vmoe-mnist', '--config', config, '--corpus', 'mnist', '--steps', '2'],
+      ...['--batch', '4', '--eval-every', '2', '--out', out, '--backend', 'webgpu'],
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/backend webgpu .*adapter: /);
+    expect(r.out).toMatch(/best top-1 \d+\.\d\d%/);
+    expect(trainLosses(out)).toHaveLength(2);
+    expect(trainLosses(out).every(Number.isFinite)).toBe(true);
+  }, 600_000);
 
   it('an error the device reports only as an event stops the run (checkDevice throws)', async () => {
     expect(() => checkDevice()).not.toThrow();

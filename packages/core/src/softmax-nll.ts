@@ -73,6 +73,11 @@ export function softmaxNllGradOps(
     const [n, v] = logits.shape;
     const column = (t: tf.Tensor1D) => tf.reshape(t, [n, 1]);
     const probs = tf.exp(tf.sub(logits, column(lse)));
-    return tf.mul(tf.sub(probs, tf.oneHot(tf.cast(targets, 'int32'), v)), column(dy)) as tf.Tensor2D;
+    // float32 one-hot asked for directly on webgpu (its int32 OneHot does not compile there, tfjs 4.22), int32 then a
+    // cast elsewhere (wasm's OneHot writes int32 bits when asked for float32).
+    const ids = tf.cast(targets, 'int32');
+    const target =
+      tf.getBackend() === 'webgpu' ? tf.oneHot(ids, v, 1, 0, 'float32') : tf.cast(tf.oneHot(ids, v), 'float32');
+    return tf.mul(tf.sub(probs, target), column(dy)) as tf.Tensor2D;
   });
 }

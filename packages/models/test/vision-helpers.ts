@@ -1,5 +1,6 @@
 // Shared helpers of the vision tests: an independent parameter-count formula and float64 reference pieces.
-import type { VisionMoEConfig } from '../src/vision/index.js';
+import { NoisyTopKRouter } from '@momentum-smoe/routers';
+import { GroupedMoE, type VisionMoE, type VisionMoEConfig, visionPreset } from '../src/vision/index.js';
 
 /** Parameter count of a vision config, written from the architecture description (not from the code). */
 export function expectedParameterCount(c: VisionMoEConfig): number {
@@ -47,4 +48,37 @@ export function layerNorm64(
     for (let i = 0; i < d; i++) out[r * d + i] = (x[r * d + i]! - mean) * inv * scale[i]! + bias[i]!;
   }
   return out;
+}
+
+/**
+ * A small V-MoE for tests from an MNIST preset: 2 blocks (block 1 an MoE of 4 experts), width 16, routing groups of 2
+ * images (34 tokens), and a training capacity factor of 0.5 (capacity 12 for 68 assignments), so slots drop.
+ */
+export function tinyVisionConfig(preset: 'vmoe-mnist' | 'momentum-vmoe-mnist' | 'robust-vmoe-mnist'): VisionMoEConfig {
+  const base = visionPreset(preset);
+  return {
+    ...base,
+    hidden: 16,
+    mlpDim: 32,
+    heads: 2,
+    blocks: 2,
+    representationSize: 16,
+    moe: {
+      ...base.moe,
+      blocks: [1],
+      expertHidden: 32,
+      groupSize: 2,
+      batchPriority: true,
+      capacityFactor: { train: 0.5, eval: 1 },
+    },
+  };
+}
+
+/** Forces every V-MoE router of `model` to route on the host or on the device. */
+export function setVisionRouting(model: VisionMoE, routing: 'host' | 'device'): void {
+  for (const block of model.blocks) {
+    if (block.mlp instanceof GroupedMoE && block.mlp.layer.router instanceof NoisyTopKRouter) {
+      block.mlp.layer.router.routing = routing;
+    }
+  }
 }

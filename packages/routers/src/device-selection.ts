@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
  * never links its result to any input (tfjs has no gradient for comparisons, and a tape that reaches one throws; a
  * constant also lets every consumer of the ids compare them freely, as it may compare a host plan's).
  */
-function constant<T extends tf.Tensor>(f: () => T): T {
+export function constant<T extends tf.Tensor>(f: () => T): T {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: f(),
     gradFunc: () => tf.zerosLike(args[0] as tf.Tensor),

@@ -7,7 +7,11 @@ import { ConfigError, Rng, assertShape, uniformInit } from '@momentum-smoe/core'
 import type { TokenChoicePlan } from './plan.js';
 import { Router, type RouteOptions } from './router.js';
 import { pickSlots, slotOneHot, topKRows } from './selection.js';
-import { readMask } from './mask.js';
+import { checkMask, readMask } from './mask.js';
+import { deviceTopKOneHot, oneHotIds } from './device-selection.js';
+import { deviceFillCapacity } from './device-capacity.js';
+import { deviceCapacityPlan } from './device-capacity-plan.js';
+import { type RoutingMode, resolveRouting } from './routing-mode.js';
 import { tidyPlan } from './plan-lifetime.js';
 import { expertCapacity, fillCapacity, priorityOrder } from './capacity.js';
 import { importanceLoss, loadLoss } from './losses/vmoe.js';
@@ -42,6 +46,8 @@ export interface NoisyTopKRouterConfig {
     /** Weight of `zLoss`. */
     zLoss?: number;
   };
+  /** Where the top-k choice and the capacity drops are made ({@link RoutingMode}); default `auto`. */
+  routing?: RoutingMode;
 }
 
 /**
@@ -63,6 +69,12 @@ export class NoisyTopKRouter extends Router {
   readonly dModel: number;
   /** Gate weight `[d, E]`. */
   readonly weight: tf.Variable<tf.Rank.R2>;
+  /**
+   * Where the top-k choice and the capacity drops are made: `host` (one read of the gates per call, and of the mask;
+   * the plan carries `hostIndices`), `device` (no read; `hostIndices` is `null`) or `auto` (device on the webgpu
+   * backend). Both give the same plan values and gradients, and draw the same noise; set it to force a path.
+   */
+  routing: RoutingMode;
   private readonly noiseStd: number;
   private readonly capacityFactor: number;
   private readonly evalCapacityFactor: number;
@@ -91,6 +103,7 @@ export class NoisyTopKRouter extends Router {
     lossWeightsValid('NoisyTopKRouter', this.lossWeights);
     this.experts = config.experts;
     this.dModel = config.dModel;
+    this.routing = config.routing ?? 'auto';
     const rng = config.rng ?? new Rng(0);
     this.weight = this.param(
       'weight',
@@ -106,40 +119,88 @@ export class NoisyTopKRouter extends Router {
 
   /** {@link NoisyTopKRouter.route} for `x` already checked to be `[T, dModel]`. */
   override routeTrusted(x: tf.Tensor2D, options: RouteOptions = {}): TokenChoicePlan {
+    return resolveRouting(this.routing) === 'device' ? this.routeOnDevice(x, options) : this.routeOnHost(x, options);
+  }
+
+  /** Training noise, capacity and the logits: what both paths share (the noise is drawn on the host and uploaded). */
+  private prepare(x: tf.Tensor2D) {
     const tokens = x.shape[0];
     const { experts, topK } = this;
-    const valid = readMask(options.mask, tokens, 'NoisyTopKRouter');
     const sigma = this.noiseStd / experts;
     const noisy = this.training && sigma > 0;
     const factor = this.training ? this.capacityFactor : this.evalCapacityFactor;
     const capacity = expertCapacity({ tokens, experts, topK, factor, multipleOf: 4 });
+    const logits = tf.matMul<tf.Tensor2D>(x, this.weight); // [T, E]
+    const noisyLogits: tf.Tensor2D = noisy
+      ? tf.add<tf.Tensor2D>(logits, tf.tensor2d(this.rng!.normalArray(tokens * experts, 0, sigma), [tokens, experts]))
+      : logits;
+    return { tokens, sigma, noisy, capacity, logits, noisyLogits };
+  }
+
+  /** `importance` always, `load` only when noise was drawn, `zLoss`. */
+  private losses(
+    p: ReturnType<NoisyTopKRouter['prepare']>,
+    indices: tf.Tensor2D,
+    mask: tf.Tensor1D | undefined,
+  ): Record<string, tf.Scalar> {
+    const { logits, noisyLogits, sigma } = p;
+    const losses: Record<string, tf.Scalar> = { importance: importanceLoss(tf.softmax(logits), mask) };
+    if (p.noisy) losses['load'] = loadLoss({ logits, noisyLogits, indices, noiseStd: sigma, mask });
+    losses['zLoss'] = routerZLoss(logits, mask);
+    return losses;
+  }
+
+  /** The host path: gates (and the mask) read back once, top-k and capacity on the host copy. */
+  private routeOnHost(x: tf.Tensor2D, options: RouteOptions): TokenChoicePlan {
+    const tokens = x.shape[0];
+    const { experts, topK } = this;
+    const valid = readMask(options.mask, tokens, 'NoisyTopKRouter');
     return tidyPlan(() => {
-      const logits = tf.matMul<tf.Tensor2D>(x, this.weight); // [T, E]
-      const noisyLogits: tf.Tensor2D = noisy
-        ? tf.add<tf.Tensor2D>(logits, tf.tensor2d(this.rng!.normalArray(tokens * experts, 0, sigma), [tokens, experts]))
-        : logits;
-      const gates: tf.Tensor2D = tf.softmax(noisyLogits); // [T, E]
+      const p = this.prepare(x);
+      const gates: tf.Tensor2D = tf.softmax(p.noisyLogits); // [T, E]
       const gateData = gates.dataSync();
       const choices = topKRows(gateData, tokens, experts, topK); // [T, k]
       const indices = tf.tensor2d(choices, [tokens, topK], 'int32');
       const order = this.batchPriority
         ? priorityOrder(Float32Array.from({ length: tokens }, (_, t) => gateData[t * experts + choices[t * topK]!]!))
         : null;
-      const losses: Record<string, tf.Scalar> = { importance: importanceLoss(tf.softmax(logits), options.mask) };
-      if (noisy) losses['load'] = loadLoss({ logits, noisyLogits, indices, noiseStd: sigma, mask: options.mask });
-      losses['zLoss'] = routerZLoss(logits, options.mask);
       return tokenChoicePlan({
         experts,
         topK,
         indices,
         choices,
-        kept: fillCapacity(choices, tokens, topK, experts, capacity, order, valid),
+        kept: fillCapacity(choices, tokens, topK, experts, p.capacity, order, valid),
         gates: pickSlots(gates, slotOneHot(choices, tokens, topK, experts)), // [T, k]
-        logProbs: tf.logSoftmax(noisyLogits),
+        logProbs: tf.logSoftmax(p.noisyLogits),
         valid,
         mask: options.mask,
-        capacity,
-        losses,
+        capacity: p.capacity,
+        losses: this.losses(p, indices, options.mask),
+        lossWeights: this.lossWeights,
+      });
+    });
+  }
+
+  /** The device path: the same plan from device ops only (no read; `hostIndices` is `null`). */
+  private routeOnDevice(x: tf.Tensor2D, options: RouteOptions): TokenChoicePlan {
+    checkMask(options.mask, x.shape[0], 'NoisyTopKRouter');
+    return tidyPlan(() => {
+      const p = this.prepare(x);
+      const gates: tf.Tensor2D = tf.softmax(p.noisyLogits); // [T, E]
+      const oneHot = deviceTopKOneHot(gates, this.topK); // [T, k, E]
+      const indices = oneHotIds(oneHot); // [T, k]
+      const chosen = pickSlots(gates, oneHot); // [T, k]
+      const priority = this.batchPriority ? (tf.reshape(tf.slice(chosen, [0, 0], [-1, 1]), [-1]) as tf.Tensor1D) : null;
+      return deviceCapacityPlan({
+        experts: this.experts,
+        indices,
+        oneHot,
+        kept: deviceFillCapacity(oneHot, priority, p.capacity, options.mask),
+        gates: chosen,
+        logProbs: tf.logSoftmax(p.noisyLogits),
+        mask: options.mask,
+        capacity: p.capacity,
+        losses: this.losses(p, indices, options.mask),
         lossWeights: this.lossWeights,
       });
     });

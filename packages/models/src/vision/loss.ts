@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertShape } from '@momentum-smoe/core';
+import { expertOneHot } from '@momentum-smoe/routers';
 
 /**
  * Sigmoid (binary) cross-entropy, summed over classes and averaged over images, as V-MoE's `sigmoid_xent`
@@ -21,8 +22,11 @@ export function sigmoidCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D | 
   if (targets.rank === 2) assertShape(targets, logits.shape, 'sigmoidCrossEntropy targets ([images, classes])');
   else assertShape(targets, [logits.shape[0]], 'sigmoidCrossEntropy labels (one class id per image)');
   return tf.tidy(() => {
-    // y: [B, classes]
-    const y = targets.rank === 2 ? tf.cast(targets, 'float32') : tf.oneHot(tf.cast(targets, 'int32'), logits.shape[1]);
+    // y: [B, classes]; labels through expertOneHot, a one-hot that is right on every backend (webgpu included)
+    const classes = logits.shape[1];
+    const labels = () => tf.reshape(tf.cast(targets, 'int32'), [-1, 1]) as tf.Tensor2D; // [B, 1]
+    const y =
+      targets.rank === 2 ? tf.cast(targets, 'float32') : tf.reshape(expertOneHot(labels(), classes), [-1, classes]);
     const perClass = tf.sub(tf.softplus(logits), tf.mul(y, logits));
     return tf.mean(tf.sum(perClass, 1));
   });
