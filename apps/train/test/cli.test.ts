@@ -24,7 +24,7 @@ describe('msmoe errors name the fix in one line', () => {
     [
       ['train', '--preset', 'smoe-tiny', '--backend', 'gpu'],
       2,
-      /--backend 'gpu' is not one of auto, tensorflow, wasm, cpu/,
+      /--backend 'gpu' is not one of auto, tensorflow, webgpu, wasm, cpu/,
     ],
     [['data', 'wikitext', '--dir', '/no/such/corpus'], 1, /\/no\/such\/corpus/],
   ])('msmoe %j exits %i', async (argv, code, message) => {

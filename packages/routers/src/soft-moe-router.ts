@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, assertShape, normalInit } from '@momentum-smoe/core';
 import type { SoftPlan } from './plan.js';
 import { Router, type RouteOptions } from './router.js';
-import { readMask } from './mask.js';
+import { checkMask } from './mask.js';
 import { tidyPlan } from './plan-lifetime.js';
 import { meanEntropy } from './metrics.js';
 import { maskedSum } from './losses/masked.js';
@@ -88,7 +88,7 @@ export class SoftMoERouter extends Router {
   route(x: tf.Tensor2D, options: RouteOptions = {}): SoftPlan {
     assertShape(x, [null, this.dModel], 'SoftMoERouter input x (tokens × dModel)');
     const tokens = x.shape[0];
-    readMask(options.mask, tokens, 'SoftMoERouter');
+    checkMask(options.mask, tokens, 'SoftMoERouter');
     const { experts, slotsPerExpert } = this;
     return tidyPlan(() => {
       const logits = this.logits(x); // [T, E·S]
