@@ -32,7 +32,10 @@ function model(config: VisionMoEConfig, routing: 'host' | 'device'): VisionMoE {
 function batch(seed: number): { images: tf.Tensor4D; labels: tf.Tensor1D } {
   const rng = new Rng(seed);
   const images = tf.tensor4d(rng.normalArray(4 * 28 * 28), [4, 28, 28, 1]);
-  const labels = tf.tensor1d(Array.from({ length: 4 }, () => rng.int(10)), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: 4 }, () => rng.int(10)),
+    'int32',
+  );
   return { images, labels };
 }
 
