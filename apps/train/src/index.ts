@@ -70,7 +70,7 @@ export {
   type VisionVariantResult,
   type VisionCompareOptions,
 } from './vision/compare-vision.js';
-export { visionRecipe, VMOE_LIGHT1, type VisionRecipe, type VisionAugment } from './vision/recipe.js';
+export { visionRecipe, VMOE_LIGHT1, MNIST_SHIFT, type VisionRecipe, type VisionAugment } from './vision/recipe.js';
 export {
   corruptDigits,
   MNIST_CORRUPTIONS,

@@ -78,6 +78,8 @@ describe('compareVision', () => {
         ((100 * corrupted.reduce((a, b) => a + b, 0)) / corrupted.length).toFixed(2),
         r.robustness!.mCE!.toFixed(2),
       ]);
+      expect(r.trainSeconds).toBeGreaterThan(0);
+      expect(cells.slice(6, 8)).toEqual(['2', (r.trainSeconds / 60).toFixed(1)]);
     });
     expect(md).toContain('![top1](top1.svg)');
   });

@@ -26,8 +26,8 @@ export function isVisionPreset(name: unknown): boolean {
 }
 
 /**
- * Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`, trained with `augment`) at the model's input
- * size.
+ * Loads MNIST (`--corpus mnist`) or an ImageNet folder (`--data DIR`) at the model's input size; the training stream
+ * applies `augment` (the folder pipeline, or MNIST's digit shifts).
  */
 export async function visionData(
   data: string | undefined,
@@ -36,7 +36,7 @@ export async function visionData(
   augment?: VisionAugment | null,
 ): Promise<VisionData> {
   const limit = evalLimit === undefined ? {} : { testLimit: evalLimit, evalLimit };
-  if (data === undefined) return loadVisionData({ corpus: 'mnist', ...limit });
+  if (data === undefined) return loadVisionData({ corpus: 'mnist', ...limit, augment: augment ?? null });
   return loadVisionData({ imagenet: data, imageSize, ...limit, augment: augment ?? null });
 }
 

@@ -16,6 +16,7 @@ import {
   type MnistSplit,
 } from '@momentum-smoe/datasets';
 import type { VisionAugment } from '../vision/recipe.js';
+import { digitShift, shiftImage } from '../vision/digit-shift.js';
 
 /** One batch: `images: [count, size, size, channels]` model input, `labels: [count]` class ids. */
 export interface VisionBatch {
@@ -78,7 +79,13 @@ export interface VisionData {
 
 /** Where {@link loadVisionData} reads from. */
 export type VisionDataSpec =
-  | { corpus: 'mnist'; testFraction?: number; trainLimit?: number; testLimit?: number }
+  | {
+      corpus: 'mnist';
+      testFraction?: number;
+      trainLimit?: number;
+      testLimit?: number;
+      augment?: VisionAugment | null;
+    }
   | { imagenet: string; imageSize: number; evalLimit?: number; concurrency?: number; augment?: VisionAugment | null };
 
 /** MNIST digits in [0, 1] → model input in [−1, 1] (V-MoE's pixel range), `[N, 28, 28]` → `[N, 28, 28, 1]`. */
@@ -108,6 +115,7 @@ class MnistStream implements TrainStream {
     private readonly split: MnistSplit,
     private readonly batch: number,
     private readonly seed: number,
+    private readonly maxShift = 0,
   ) {
     if (!(Number.isInteger(batch) && batch > 0 && batch <= split.count)) {
       throw new RangeError(
@@ -126,10 +134,16 @@ class MnistStream implements TrainStream {
     const px = MNIST_SIZE * MNIST_SIZE;
     const images = new Float32Array(this.batch * px); // [B, 28, 28, 1]
     const labels = new Int32Array(this.batch);
+    const digit = new Float32Array(px); // [28, 28] in [−1, 1]
     for (let b = 0; b < this.batch; b++) {
       const i = this.order[this.index + b]!;
       const src = this.split.images.subarray(i * px, (i + 1) * px);
-      for (let p = 0; p < px; p++) images[b * px + p] = 2 * src[p]! - 1;
+      for (let p = 0; p < px; p++) digit[p] = 2 * src[p]! - 1;
+      const out = images.subarray(b * px, (b + 1) * px);
+      if (this.maxShift > 0) {
+        const [dx, dy] = digitShift(this.seed, this.epoch, i, this.maxShift);
+        shiftImage(digit, out, MNIST_SIZE, dx, dy, -1);
+      } else out.set(digit);
       labels[b] = this.split.labels[i]!;
     }
     this.index += this.batch;
@@ -251,7 +265,7 @@ export async function loadVisionData(spec: VisionDataSpec): Promise<VisionData> 
       imageSize: MNIST_SIZE,
       channels: 1,
       classes: Array.from({ length: MNIST_CLASSES }, (_, i) => String(i)),
-      train: (batch, seed) => new MnistStream(trainSplit, batch, seed),
+      train: (batch, seed) => new MnistStream(trainSplit, batch, seed, spec.augment?.digitShift ?? 0),
       eval: digitSplit('mnist test', testSplit),
       mnistTest: testSplit,
     };

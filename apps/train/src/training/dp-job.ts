@@ -70,7 +70,9 @@ export async function runDpJob(dp: DataParallel, job: DpJob, signal?: AbortSigna
       const { imageSize } = job.run.model;
       const augment = (job.run as { augment?: VisionAugment | null }).augment ?? null;
       const spec =
-        job.dataDir === undefined ? { corpus: 'mnist' as const } : { imagenet: job.dataDir, imageSize, augment };
+        job.dataDir === undefined
+          ? { corpus: 'mnist' as const, augment }
+          : { imagenet: job.dataDir, imageSize, augment };
       const data = await loadVisionData(spec);
       const { model, ...result } = await trainVision(job.run, data, job.outDir, {
         resume: job.resume,

@@ -37,6 +37,8 @@ export interface VisionVariantResult {
   robustness?: MnistRobustness;
   /** Training throughput. */
   imagesPerSecond: number;
+  /** Wall-clock seconds of training in this process (evaluation excluded; a resumed run counts its resumed part). */
+  trainSeconds: number;
   /** Scalar parameters of the model. */
   parameters: number;
 }
@@ -71,10 +73,12 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
     const model = { ...(options.modelFor ?? visionPreset)(variant), ...options.modelOverrides };
     for (const seed of options.seeds) {
       const run: VisionRunConfig = { name: `${variant} seed ${seed}`, model, seed, ...budget };
+      const started = performance.now();
       const r = await trainVision(run, data, join(options.outDir, variant, `seed-${seed}`), {
         resume: options.resume ?? false,
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      const trainSeconds = (performance.now() - started) / 1000;
       if (options.signal?.aborted) {
         r.model.dispose();
         throw new InterruptedError(
@@ -90,6 +94,7 @@ export async function compareVision(options: VisionCompareOptions): Promise<Visi
         clean: ev.clean,
         ...(ev.mnist ? { robustness: ev.mnist } : {}),
         imagesPerSecond: r.imagesPerSecond,
+        trainSeconds,
         parameters: r.model.parameterCount(),
       });
       r.model.dispose();

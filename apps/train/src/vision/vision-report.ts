@@ -16,7 +16,10 @@ export function corruptedTop1(r: VisionVariantResult): number {
   return all.length ? (100 * all.reduce((a, b) => a + b, 0)) / all.length : NaN;
 }
 
-/** The comparison table: top-1 and top-5 clean, mean corrupted top-1 and mCE (mean ± std over seeds). */
+/**
+ * The comparison table: top-1 and top-5 clean, mean corrupted top-1, mCE, training steps, wall-clock minutes and
+ * images/s (mean ± std over seeds).
+ */
 export function visionTable(results: VisionVariantResult[]): string {
   const variants = [...new Set(results.map((r) => r.variant))];
   const rows = variants.map((v) => {
@@ -28,12 +31,21 @@ export function visionTable(results: VisionVariantResult[]): string {
       formatMeanStd(rs.map(corruptedTop1)),
       formatMeanStd(rs.map((r) => r.robustness?.mCE ?? NaN)),
       formatMeanStd(
+        rs.map((r) => r.trainLoss.length),
+        0,
+      ),
+      formatMeanStd(
+        rs.map((r) => r.trainSeconds / 60),
+        1,
+      ),
+      formatMeanStd(
         rs.map((r) => r.imagesPerSecond),
         0,
       ),
     ];
   });
-  return markdownTable(['variant', 'top-1 %', 'top-5 %', 'corrupted top-1 %', 'mCE', 'train img/s'], rows);
+  const header = ['variant', 'top-1 %', 'top-5 %', 'corrupted top-1 %', 'mCE', 'steps', 'train min', 'train img/s'];
+  return markdownTable(header, rows);
 }
 
 /** Paths of what {@link writeVisionReport} wrote. */
