@@ -50,7 +50,10 @@ interface DawnModule {
 }
 type BackendClass = new (device: GpuDeviceLike, info: unknown) => tf.KernelBackend;
 
-/** The limits tfjs-backend-webgpu asks for: the adapter's own maxima, not WebGPU's defaults. */
+/**
+ * Limits requested at the adapter's own maxima rather than WebGPU's defaults: tfjs-backend-webgpu's list, plus the
+ * storage buffers per shader stage, so that a wide `AddN` binds in one dispatch where the GPU allows it.
+ */
 const LIMITS = [
   'maxComputeWorkgroupStorageSize',
   'maxComputeWorkgroupsPerDimension',
@@ -128,8 +131,8 @@ async function findAdapter(
   };
   if (process.platform !== 'linux') {
     const adapter = await requestAdapter([]);
-    if (adapter) return { adapter, api: 'native' };
-    reasons.push('Dawn found no adapter');
+    if (adapter && (allowSoftware || !describeAdapter(adapter, 'native').software)) return { adapter, api: 'native' };
+    reasons.push(adapter ? 'the adapter is a software one' : 'Dawn found no adapter');
   } else if (vulkanDrivers().length === 0) {
     reasons.push(NO_VULKAN);
   } else {

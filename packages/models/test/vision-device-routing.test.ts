@@ -47,7 +47,7 @@ async function lossAndGradients(m: VisionMoE, images: tf.Tensor4D, labels: tf.Te
     const out = m.loss(images, labels);
     kept = [out.logits, out.classification, out.auxLoss, ...Object.values(out.losses)].map((t) => tf.keep(t));
     blocks = out.blocks;
-    for (const b of blocks) Object.values(b.metrics).forEach((t) => tf.keep(t));
+    for (const b of blocks) for (const t of Object.values(b.metrics) as tf.Tensor[]) tf.keep(t);
     return out.loss;
   }, m.trainableParameters());
   const read = async (t: tf.Tensor) => Float32Array.from(await t.data());
