@@ -14,22 +14,7 @@ import {
   saveWeights,
 } from '../src/index.js';
 import { randomIds, setRouting, tinyModel } from './lm-helpers.js';
-
-/**
- * Makes every synchronous read of a tensor's values throw (`dataSync`, `arraySync`, … end in the engine's `readSync`;
- * the cpu backend's kernels read their own memory directly, so the backend's method would also catch non-transfers).
- * Asynchronous reads (`data()`) still work, as on webgpu in Node. Returns the undo.
- */
-function forbidSyncReads(): () => void {
-  const engine = tf.engine() as unknown as Record<'readSync', (...args: unknown[]) => unknown>;
-  const { readSync } = engine;
-  engine.readSync = () => {
-    throw new Error('synchronous read in device routing mode');
-  };
-  return () => {
-    engine.readSync = readSync;
-  };
-}
+import { forbidSyncReads } from './no-sync-reads.js';
 
 let undo = () => {};
 afterEach(() => undo());

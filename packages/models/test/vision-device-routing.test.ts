@@ -5,19 +5,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initBackend } from '@momentum-smoe/core';
 import { readMetrics, type RoutingPlan } from '@momentum-smoe/routers';
 import { VisionMoE, type VisionMoEConfig } from '../src/vision/index.js';
+import { forbidSyncReads } from './no-sync-reads.js';
 import { setVisionRouting, tinyVisionConfig } from './vision-helpers.js';
-
-/** Makes every synchronous read (`dataSync`, `arraySync`: the engine's `readSync`) throw. Returns the undo. */
-function forbidSyncReads(): () => void {
-  const engine = tf.engine() as unknown as Record<'readSync', (...args: unknown[]) => unknown>;
-  const { readSync } = engine;
-  engine.readSync = () => {
-    throw new Error('synchronous read in device routing mode');
-  };
-  return () => {
-    engine.readSync = readSync;
-  };
-}
 
 let undo = () => {};
 afterEach(() => undo());

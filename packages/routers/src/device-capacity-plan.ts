@@ -9,7 +9,7 @@ import type { RoutingMetrics, TokenChoicePlan } from './plan.js';
 import { meanEntropy } from './metrics.js';
 import { weightedTotal } from './loss-weights.js';
 
-/** What a device-routing capacity router hands to {@link deviceCapacityPlan}. */
+/** What a device-routing router hands to {@link deviceCapacityPlan}. */
 export interface DeviceCapacityParts {
   experts: number;
   /** `[T, k]` int32 expert choices. */
@@ -24,7 +24,8 @@ export interface DeviceCapacityParts {
   logProbs: tf.Tensor2D;
   /** `[T]`, non-zero for real tokens. */
   mask: tf.Tensor1D | undefined;
-  capacity: number;
+  /** Slots per expert, or `null` for a dropless router (then `kept` marks every slot of a real token). */
+  capacity: number | null;
   losses: Record<string, tf.Scalar>;
   lossWeights: Record<string, number | undefined>;
 }

@@ -5,9 +5,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RoutingMetrics, TokenChoicePlan } from './plan.js';
-import { meanEntropy } from './metrics.js';
-import { weightedTotal } from './loss-weights.js';
+import type { TokenChoicePlan } from './plan.js';
+import { deviceCapacityPlan } from './device-capacity-plan.js';
 
 /** What a device-routing token-choice router hands to {@link deviceTokenChoicePlan}. */
 export interface DeviceTokenChoiceParts {
@@ -36,24 +35,6 @@ export function deviceTokenChoicePlan(p: DeviceTokenChoiceParts): TokenChoicePla
     p.mask === undefined
       ? tf.ones([tokens, k])
       : tf.tile(tf.expandDims(tf.where(tf.notEqual(p.mask, 0), 1, 0), 1), [1, k]); // a selection: see device-selection
-  const tokensPerExpert = tf.sum(tf.mul(p.oneHot, tf.expandDims(kept, 2)), [0, 1]) as tf.Tensor1D; // [E]
-  const metrics: RoutingMetrics = {
-    tokensPerExpert,
-    routingEntropy: meanEntropy(p.logProbs, p.mask),
-    dropRate: tf.scalar(0),
-    maxLoad: tf.max(tokensPerExpert),
-    meanLoad: tf.mean(tokensPerExpert),
-  };
-  return {
-    kind: 'token-choice',
-    experts: p.experts,
-    indices: p.indices,
-    hostIndices: null,
-    weights: tf.mul(p.gates, kept),
-    kept,
-    capacity: null,
-    losses: p.losses,
-    auxLoss: weightedTotal(p.losses, p.lossWeights),
-    metrics,
-  };
+  // Every real slot kept: the capacity plan's drop rate is then exactly 0.
+  return deviceCapacityPlan({ ...p, kept, capacity: null });
 }

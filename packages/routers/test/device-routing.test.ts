@@ -10,31 +10,11 @@ import {
   type TokenChoicePlan,
 } from '@momentum-smoe/routers';
 import * as ref from './reference.js';
-import { gradients, randomInput, read2d } from './helpers.js';
+import { forbidReads, gradients, randomInput, read2d } from './helpers.js';
 
 const E = 5;
 const D = 4;
 const T = 9;
-
-/**
- * Makes every read of a tensor's values to the host throw (`dataSync`, `data`, `array`, … all end in the engine's
- * `readSync` or `read`; the cpu backend's kernels read their own memory directly, so the backend's methods would
- * also catch reads that are not transfers). Returns the undo.
- */
-function forbidReads(): () => void {
-  const target = tf.engine() as unknown as Record<'readSync' | 'read', (...args: unknown[]) => unknown>;
-  const { readSync, read } = target;
-  target.readSync = () => {
-    throw new Error('synchronous read on the device routing path');
-  };
-  target.read = () => {
-    throw new Error('read on the device routing path');
-  };
-  return () => {
-    target.readSync = readSync;
-    target.read = read;
-  };
-}
 
 let undo = () => {};
 afterEach(() => undo());

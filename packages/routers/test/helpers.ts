@@ -37,3 +37,23 @@ export function replay(rng: Rng): Rng {
   copy.setState(rng.state());
   return copy;
 }
+
+/**
+ * Makes every read of a tensor's values to the host throw (`dataSync`, `data`, `array`, … all end in the engine's
+ * `readSync` or `read`; the cpu backend's kernels read their own memory directly, so the backend's methods would
+ * also catch reads that are not transfers). Returns the undo.
+ */
+export function forbidReads(): () => void {
+  const target = tf.engine() as unknown as Record<'readSync' | 'read', (...args: unknown[]) => unknown>;
+  const { readSync, read } = target;
+  target.readSync = () => {
+    throw new Error('synchronous read on the device routing path');
+  };
+  target.read = () => {
+    throw new Error('read on the device routing path');
+  };
+  return () => {
+    target.readSync = readSync;
+    target.read = read;
+  };
+}

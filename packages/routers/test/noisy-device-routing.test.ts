@@ -10,28 +10,12 @@ import {
   type TokenChoicePlan,
 } from '@momentum-smoe/routers';
 import * as ref from './reference.js';
-import { gradients, randomInput, read2d } from './helpers.js';
+import { forbidReads, gradients, randomInput, read2d } from './helpers.js';
 
 const E = 4;
 const D = 3;
 const T = 14;
 const K = 2;
-
-/** Makes every read of a tensor's values to the host throw (see device-routing.test.ts). Returns the undo. */
-function forbidReads(): () => void {
-  const target = tf.engine() as unknown as Record<'readSync' | 'read', (...args: unknown[]) => unknown>;
-  const { readSync, read } = target;
-  target.readSync = () => {
-    throw new Error('synchronous read on the device routing path');
-  };
-  target.read = () => {
-    throw new Error('read on the device routing path');
-  };
-  return () => {
-    target.readSync = readSync;
-    target.read = read;
-  };
-}
 
 let undo = () => {};
 afterEach(() => undo());
