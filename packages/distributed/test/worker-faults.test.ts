@@ -31,9 +31,11 @@ describe('runWorkers when a worker fails', () => {
   });
 
   it('a collective whose peers never come fails after the timeout, naming the waiting rank', async () => {
-    const { error, seconds } = await failure({ fault: 'late', rank: 2 }, { timeoutMs: 500 });
-    expect(error!.message).toMatch(/^worker rank [01] of 3 failed: rank [01]: allReduce timed out after 500 ms/);
-    expect(seconds).toBeLessThan(9); // the late rank sleeps 10 s: the run did not wait for it
+    // The timeout also bounds the first all-reduce, where the ranks meet after starting up: it must exceed their
+    // start-up skew on a loaded machine (500 ms did not), and stay well below the late rank's 20 s.
+    const { error, seconds } = await failure({ fault: 'late', rank: 2 }, { timeoutMs: 4000 });
+    expect(error!.message).toMatch(/^worker rank [01] of 3 failed: rank [01]: allReduce timed out after 4000 ms/);
+    expect(seconds).toBeLessThan(16); // the late rank sleeps 20 s: the run did not wait for it
   });
 
   it('arrays of different lengths on different ranks are an error, not garbage', async () => {
