@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './cli-helper.js';
 import { LM_CONFIG_FIELDS } from '@momentum-smoe/models';
 import type { MetricsRecord } from '../src/report/metrics-log.js';
+import { TINY_CONFIG } from './tiny-run.js';
 
 describe('msmoe errors name the fix in one line', () => {
   it.each([
@@ -76,20 +77,7 @@ describe('msmoe data wikitext', () => {
 describe('msmoe bench train-step', () => {
   it('prints tokens/s, step time and backend as JSON for a config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-    const config = {
-      base: 'transformer',
-      arch: 'smsm',
-      layers: 2,
-      hidden: 16,
-      inner: 16,
-      heads: 2,
-      blockSize: 8,
-      attnSpan: 8,
-      experts: 4,
-      topK: 2,
-      dropout: 0,
-      vocab: 50,
-    };
+    const config = { ...TINY_CONFIG, dropout: 0, vocab: 50 };
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
     const r = await cli(
       'bench',

@@ -7,6 +7,7 @@ import { Rng, initBackend } from '@momentum-smoe/core';
 import { validateLmConfig, type LmLayerValues } from '@momentum-smoe/models';
 import type { MetricsRecord } from '../src/report/metrics-log.js';
 import { trainLm, type LmRunConfig } from '../src/training/lm-trainer.js';
+import { TINY_CONFIG } from './tiny-run.js';
 
 const SEED = 5;
 const VOCAB = 40;
@@ -20,16 +21,9 @@ function corpus(n: number, seed: number): Int32Array {
 const run = (arch: string): LmRunConfig => ({
   name: `tiny ${arch}`,
   model: validateLmConfig({
-    base: 'transformer',
+    ...TINY_CONFIG,
     arch,
     layers: arch.length / 2,
-    hidden: 16,
-    inner: 16,
-    heads: 2,
-    blockSize: 8,
-    attnSpan: 8,
-    experts: 4,
-    topK: 2,
     dropout: 0.1,
     vocab: VOCAB,
     mu: 0.7,

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../src/training/checkpoint.js';
 import { DivergedError } from '../src/training/divergence.js';
 import { trainLm, type LmRunConfig } from '../src/training/lm-trainer.js';
 import { fileSystemProblem } from '../src/training/run-folder.js';
+import { TINY_CONFIG } from './tiny-run.js';
 
 const VOCAB = 40;
 const corpus = (n: number, seed: number) => {
@@ -18,20 +19,7 @@ const train = corpus(4000, 1);
 const valid = corpus(600, 2);
 const run = (steps: number, evalEvery: number, lr = 3e-3): LmRunConfig => ({
   name: 'tiny',
-  model: validateLmConfig({
-    base: 'transformer',
-    arch: 'smsm',
-    layers: 2,
-    hidden: 16,
-    inner: 16,
-    heads: 2,
-    blockSize: 8,
-    attnSpan: 8,
-    experts: 4,
-    topK: 2,
-    dropout: 0.1,
-    vocab: VOCAB,
-  }),
+  model: validateLmConfig({ ...TINY_CONFIG, vocab: VOCAB }),
   steps,
   batch: 4,
   batchSplit: 1,

@@ -2,42 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@momentum-smoe/core';
 import { cli } from './cli-helper.js';
 import type { MetricsRecord } from '../src/report/metrics-log.js';
-
-/** A WikiText-format corpus of random sentences over a small vocabulary (seeded). */
-function writeCorpus(dir: string, seed: number): void {
-  const rng = new Rng(seed);
-  const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
-  const text = (lines: number) =>
-    Array.from({ length: lines }, () =>
-      Array.from({ length: 5 + rng.int(10) }, () => words[rng.int(words.length)]).join(' '),
-    ).join('\n') + '\n';
-  writeFileSync(join(dir, 'train.txt'), text(400));
-  writeFileSync(join(dir, 'valid.txt'), text(60));
-  writeFileSync(join(dir, 'test.txt'), text(60));
-}
+import { TINY_CONFIG, writeCorpus } from './tiny-run.js';
 
 describe('msmoe train → msmoe eval', () => {
   it('eval of the best checkpoint reproduces the validation loss the run logged, and resume continues the run', async () => {
     const data = mkdtempSync(join(tmpdir(), 'corpus-'));
     writeCorpus(data, 3);
     const dir = mkdtempSync(join(tmpdir(), 'run-'));
-    const config = {
-      base: 'transformer',
-      arch: 'smsm',
-      layers: 2,
-      hidden: 16,
-      inner: 16,
-      heads: 2,
-      blockSize: 8,
-      attnSpan: 8,
-      experts: 4,
-      topK: 2,
-      dropout: 0.1,
-      vocab: 1,
-    };
+    const config = TINY_CONFIG;
     writeFileSync(join(dir, 'model.json'), JSON.stringify(config));
     const out = join(dir, 'run');
     const common = ['--backend', 'wasm'];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, parseSafetensors } from '@momentum-smoe/core';
 import { cli } from './cli-helper.js';
+import { TINY_CONFIG } from './tiny-run.js';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
@@ -18,22 +19,7 @@ describe('msmoe web', () => {
     for (const split of ['train', 'valid', 'test'])
       writeFileSync(join(data, `${split}.txt`), text(split === 'train' ? 100 : 30));
     const dir = mkdtempSync(join(tmpdir(), 'web-run-'));
-    writeFileSync(
-      join(dir, 'model.json'),
-      JSON.stringify({
-        arch: 'smsm',
-        layers: 2,
-        hidden: 16,
-        inner: 16,
-        heads: 2,
-        blockSize: 8,
-        attnSpan: 8,
-        experts: 4,
-        topK: 2,
-        dropout: 0,
-        vocab: 1,
-      }),
-    );
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...TINY_CONFIG, dropout: 0 }));
     // A compare-style run folder: <variant>/seed-<s>/ with best.safetensors and vocab.txt.
     const out = join(dir, 'run', 'momentum', 'seed-1');
     mkdirSync(out, { recursive: true });
