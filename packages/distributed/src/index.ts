@@ -14,5 +14,6 @@ export { defaultMpiLibraries, mpiLibraryEnv } from './mpi/library.js';
 export { MpiCommunicator, type MpiOpenOptions } from './mpi/mpi-communicator.js';
 export { runWorkers, type RunWorkersOptions } from './run-workers.js';
 export { type SharedGroup, type SharedGroupOptions } from './shared-group.js';
+export { type SharedWasmMemory } from './sum-kernel.js';
 export { WorkerCommunicator } from './worker-communicator.js';
 export { postResult, workerMain, workerPayload } from './worker-entry.js';

@@ -1,8 +1,10 @@
 /**
  * The memory that the worker threads of one {@link runWorkers} call share: a control block (barrier counters and an
- * abort flag) and a growable data buffer. Built by the parent thread, handed to each worker in `workerData`.
+ * abort flag) and a shared WebAssembly memory for the data, so that the summation runs as a SIMD kernel on it. Built by
+ * the parent thread, handed to each worker in `workerData`.
  * @module
  */
+import { maxWasmPages, sharedMemory, wasmPageBytes, type SharedWasmMemory } from './sum-kernel.js';
 
 /** Control block slots (Int32). */
 export const Control = {
@@ -25,8 +27,8 @@ export interface SharedGroup {
   readonly size: number;
   /** Int32 control block: barrier counter and generation, abort flag, each rank's array length. */
   readonly control: SharedArrayBuffer;
-  /** Growable: one result region then one slot per rank, each `byteLength / (size + 1)` bytes. */
-  readonly data: SharedArrayBuffer;
+  /** Shared and growable: one result region then one slot per rank, each of the current region size. */
+  readonly memory: SharedWasmMemory;
   /** Bytes of each region before any growth (every rank starts from the same value). */
   readonly initialRegionBytes: number;
   /** A region never grows past this; larger arrays are reduced in pieces. */
@@ -39,7 +41,10 @@ export interface SharedGroup {
 export interface SharedGroupOptions {
   /** Bytes of each region at start (default 1 MiB); regions grow on demand up to `maxRegionBytes`. */
   initialRegionBytes?: number;
-  /** Largest region (default 256 MiB); an all-reduce of a larger array runs in pieces of this size. */
+  /**
+   * Largest region (default 256 MiB, and at most what lets the `size + 1` regions fit in the 4 GiB a WebAssembly
+   * memory can address); an all-reduce of a larger array runs in pieces of this size.
+   */
   maxRegionBytes?: number;
   /** How long a collective waits for the other ranks before failing (default 30 minutes, as PyTorch's). */
   timeoutMs?: number;
@@ -55,12 +60,13 @@ export function alignRegion(bytes: number): number {
 
 /** The shared memory of a group of `size` workers, without the per-rank part. */
 export function createSharedMemory(size: number, options: SharedGroupOptions = {}): Omit<SharedGroup, 'rank'> {
-  const maxRegionBytes = alignRegion(options.maxRegionBytes ?? 256 * 2 ** 20);
+  const addressable = Math.floor((maxWasmPages * wasmPageBytes) / (size + 1) / regionAlign) * regionAlign;
+  const maxRegionBytes = Math.min(alignRegion(options.maxRegionBytes ?? 256 * 2 ** 20), addressable);
   const initial = Math.min(alignRegion(options.initialRegionBytes ?? 2 ** 20), maxRegionBytes);
-  const data = new SharedArrayBuffer(initial * (size + 1), { maxByteLength: maxRegionBytes * (size + 1) });
+  const memory = sharedMemory(initial * (size + 1), maxRegionBytes * (size + 1));
   const control = new SharedArrayBuffer((Control.Lengths + size) * Int32Array.BYTES_PER_ELEMENT);
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-  return { size, control, data, initialRegionBytes: initial, maxRegionBytes, timeoutMs };
+  return { size, control, memory, initialRegionBytes: initial, maxRegionBytes, timeoutMs };
 }
 
 /** Marks the group aborted (first writer wins) and wakes every rank waiting in a collective. */

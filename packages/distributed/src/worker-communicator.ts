@@ -3,6 +3,7 @@ import { AtomicBarrier } from './atomic-barrier.js';
 import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from './communicator.js';
 import { CollectiveAbortedError, DistributedError } from './errors.js';
 import { abortGroup, alignRegion, Control, type SharedGroup } from './shared-group.js';
+import { growMemory, SumKernel } from './sum-kernel.js';
 
 /** The key under which {@link runWorkers} puts a worker's {@link SharedGroup} into `workerData`. */
 export const groupKey = '@momentum-smoe/distributed:group';
@@ -11,9 +12,9 @@ export const groupKey = '@momentum-smoe/distributed:group';
 const splitAlign = 16;
 
 /**
- * One worker thread's member of a group started by {@link runWorkers}. The ranks exchange data through one
- * `SharedArrayBuffer`: each copies its array into its own slot, each then sums a disjoint part of the elements over
- * the slots in rank order (0, 1, 2, …) into a shared result, and each copies the result back. Two barriers per
+ * One worker thread's member of a group started by {@link runWorkers}. The ranks exchange data through one shared
+ * WebAssembly memory: each copies its array into its own slot, each then sums a disjoint part of the elements over
+ * the slots in rank order (0, 1, 2, …) into a shared result with a SIMD kernel, and each copies the result back. Two barriers per
  * all-reduce, no message copies; the sum of every element is taken in the same order whichever thread computes it,
  * so results are bit-identical from run to run. Arrays longer than the shared regions are reduced in pieces.
  *
@@ -34,6 +35,7 @@ export class WorkerCommunicator implements Communicator {
   private readonly sync: AtomicBarrier;
   private readonly lengths: Int32Array;
   private regionBytes: number;
+  private readonly kernel: SumKernel;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -45,6 +47,7 @@ export class WorkerCommunicator implements Communicator {
     this.sync = new AtomicBarrier(group.control, group.rank, group.size, group.timeoutMs);
     this.lengths = new Int32Array(group.control, Control.Lengths * Int32Array.BYTES_PER_ELEMENT, group.size);
     this.regionBytes = group.initialRegionBytes;
+    this.kernel = new SumKernel(group.memory);
   }
 
   /**
@@ -104,50 +107,43 @@ export class WorkerCommunicator implements Communicator {
   /** All-reduce of an array that fits one region. */
   private async reducePiece(x: Float32Array, op: ReduceOp): Promise<void> {
     const n = x.length;
-    const region = this.ensureRegion(x.byteLength);
-    const slot = (r: number) => new Float32Array(this.group.data, region * (1 + r), n);
-    slot(this.rank).set(x);
+    const region = await this.ensureRegion(x.byteLength);
+    new Float32Array(this.group.memory.buffer, region * (1 + this.rank), n).set(x);
     await this.arriveWithLength('allReduce', x.byteLength);
-    // This rank's part of the elements: out[i] = slot0[i] + slot1[i] + … in rank order, rounded to float32 each time.
+    // This rank's part [lo, hi) of the elements: out = slot0 + slot1 + … in rank order, rounded to float32 each time.
     const per = Math.ceil(n / this.size / splitAlign) * splitAlign;
     const lo = Math.min(n, this.rank * per);
-    const hi = Math.min(n, lo + per);
-    const out = new Float32Array(this.group.data, lo * Float32Array.BYTES_PER_ELEMENT, hi - lo);
-    out.set(slot(0).subarray(lo, hi));
+    const count = Math.min(n, lo + per) - lo;
+    const at = (byteOffset: number) => byteOffset + lo * Float32Array.BYTES_PER_ELEMENT;
+    const out = at(0);
     for (let r = 1; r < this.size; r++) {
-      const s = slot(r).subarray(lo, hi);
-      if (r < this.size - 1 || op === 'sum') for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
-      else for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! + s[i]!) / this.size; // last: the mean
+      const acc = r === 1 ? at(region) : out;
+      if (r === this.size - 1 && op === 'mean') this.kernel.addDivide(out, acc, at(region * (1 + r)), count, this.size);
+      else this.kernel.add(out, acc, at(region * (1 + r)), count);
     }
     await this.sync.arrive('allReduce');
-    x.set(new Float32Array(this.group.data, 0, n));
+    x.set(new Float32Array(this.group.memory.buffer, 0, n));
   }
 
   private async broadcastPiece(bytes: Uint8Array, root: number): Promise<void> {
-    this.ensureRegion(bytes.length);
+    await this.ensureRegion(bytes.length);
     // Nobody may still be reading the result region of the previous collective when the root overwrites it.
     await this.arriveWithLength('broadcast', bytes.length);
-    if (this.rank === root) new Uint8Array(this.group.data, 0, bytes.length).set(bytes);
+    if (this.rank === root) new Uint8Array(this.group.memory.buffer, 0, bytes.length).set(bytes);
     await this.sync.arrive('broadcast');
-    if (this.rank !== root) bytes.set(new Uint8Array(this.group.data, 0, bytes.length));
+    if (this.rank !== root) bytes.set(new Uint8Array(this.group.memory.buffer, 0, bytes.length));
   }
 
   /**
    * Grows the shared regions to hold `bytes`. Every rank makes the same calls, so every rank computes the same
-   * region size; the result region sits first and never moves, so growing never disturbs a rank that is still
-   * copying out the previous result.
+   * region size and knows when the memory must grow: rank 0 grows it while the others wait at a barrier. The result
+   * region sits first and never moves, so growing never disturbs a rank that is still copying out the previous result.
    */
-  private ensureRegion(bytes: number): number {
+  private async ensureRegion(bytes: number): Promise<number> {
     if (bytes <= this.regionBytes) return this.regionBytes;
     const region = alignRegion(bytes);
-    const target = region * (this.size + 1);
-    if (this.group.data.byteLength < target) {
-      try {
-        this.group.data.grow(target);
-      } catch (e) {
-        if (this.group.data.byteLength < target) throw e; // another rank grew it meanwhile: fine
-      }
-    }
+    if (this.rank === 0) growMemory(this.group.memory, region * (this.size + 1));
+    await this.sync.arrive('grow');
     this.regionBytes = region;
     return region;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runWorkers, WorkerCommunicator, type Communicator } from '../src/index.js';
 import { rankData, type ExercisePayload } from './fixtures/data.js';
 import type { ExerciseResult } from './fixtures/exercise.js';
+import { sharedMemory } from '../src/sum-kernel.js';
 import { bits, referenceReduce, reverseOrderSum } from './reference.js';
 
 const entry = new URL('./fixtures/worker-exercise.mjs', import.meta.url);
@@ -59,7 +60,7 @@ describe('WorkerCommunicator', () => {
       rank: 0,
       size: 2,
       control: new SharedArrayBuffer(64),
-      data: new SharedArrayBuffer(1024),
+      memory: sharedMemory(1024, 1024),
       initialRegionBytes: 256,
       maxRegionBytes: 256,
       timeoutMs: 1000,
