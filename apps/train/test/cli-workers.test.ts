@@ -61,6 +61,10 @@ describe('msmoe --workers', () => {
       ['bench', 'train-step', '--preset', 'smoe-tiny', '--batch', '8', '--workers', 'two'],
       /--workers must be an integer ≥ 1 or 'auto', got 'two'/,
     ],
+    [
+      ['bench', 'train-step', '--preset', 'smoe-tiny', '--batch', '8', '--paired'],
+      /--paired compares ranks with one worker; add --workers 2/,
+    ],
   ])('msmoe %j is a one-line usage error', async (argv, message) => {
     const r = await cli(...(argv as string[]));
     expect(r.code).toBe(2);
@@ -107,13 +111,14 @@ describe('msmoe --workers', () => {
       '--batch',
       '4',
       '--reps',
-      '2',
+      '3',
       '--warmup',
       '1',
       '--workers',
       '2',
       '--backend',
       'wasm',
+      '--paired',
       '--json',
     );
     expect(b.code, b.err).toBe(0);
@@ -124,8 +129,14 @@ describe('msmoe --workers', () => {
       allreduce_share: number;
       workers: number;
       gradient_bytes: number;
+      paired: Record<string, number>;
     };
     expect(j.workers).toBe(2);
+    // --paired: one worker alone and two without the all-reduce, timed between the data-parallel steps
+    expect(Object.keys(j.paired).sort()).toEqual(
+      ['independent_speedup', 'independent_tokens_per_s', 'one_worker_tokens_per_s', 'speedup'].sort(),
+    );
+    for (const v of Object.values(j.paired)) expect(Number.isFinite(v) && v > 0, JSON.stringify(j.paired)).toBe(true);
     expect(j.tokens_per_s).toBeCloseTo((4 * 8) / (j.step_ms / 1000), 6);
     expect(j.allreduce_ms).toBeGreaterThan(0);
     expect(j.allreduce_share).toBeCloseTo(j.allreduce_ms / j.step_ms, 9);

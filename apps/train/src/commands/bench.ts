@@ -7,6 +7,7 @@ import {
   parallelPlan,
   checkParallelBackend,
   pinGpu,
+  planSize,
   runParallelJob,
 } from '../training/dp-launch.js';
 import { BACKEND_FLAG, startBackend } from './common.js';
@@ -22,6 +23,10 @@ const FLAGS: FlagSpecs = {
   reps: { type: 'string', help: 'timed steps (the median is reported)', default: '5' },
   json: { type: 'boolean', help: 'print JSON' },
   profile: { type: 'boolean', help: 'print where a step’s time goes, by model part and by kernel' },
+  paired: {
+    type: 'boolean',
+    help: 'with --workers N (or mpirun): also time one worker alone and N without the all-reduce, interleaved',
+  },
   ...BACKEND_FLAG,
   ...WORKERS_FLAG,
 };
@@ -56,6 +61,11 @@ export const benchCommand: Command = {
     pinGpu(plan);
     checkParallelBackend('bench train-step', plan, String(flags.backend));
     checkBatchShares('bench train-step', plan, batch);
+    if (flags.paired && planSize(plan) < 2) {
+      throw new UsageError(
+        'msmoe bench train-step: --paired compares ranks with one worker; add --workers 2 (or more)',
+      );
+    }
     await startBackend(String(flags.backend));
     if (flags.profile) return printProfile(config, batch, intFlag('bench train-step', 'reps', flags.reps)!);
     const options = {
@@ -63,6 +73,7 @@ export const benchCommand: Command = {
       batch,
       warmup: intFlag('bench train-step', 'warmup', flags.warmup, { min: 0 })!,
       reps: intFlag('bench train-step', 'reps', flags.reps)!,
+      paired: flags.paired === true,
     };
     let result: BenchResult;
     if (plan.mode === 'single') result = await benchTrainStep(options);
@@ -81,6 +92,13 @@ export const benchCommand: Command = {
         `${result.step_ms.toFixed(1)} ms per step, ${Math.round(result.tokens_per_s)} tokens/s ` +
           `on ${result.backend} × ${result.workers}${reduce}`,
       );
+      const p = result.paired;
+      if (p)
+        console.log(
+          `paired: one worker ${Math.round(p.one_worker_tokens_per_s)} tokens/s, so ${p.speedup.toFixed(2)}× with ` +
+            `${result.workers}; ${result.workers} without the all-reduce ${Math.round(p.independent_tokens_per_s)} ` +
+            `tokens/s (${p.independent_speedup.toFixed(2)}×)`,
+        );
     }
   },
 };

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@momentum-smoe/core';
 import { SmoeLanguageModel, type LmConfig } from '@momentum-smoe/models';
 import type { DataParallel } from './data-parallel.js';
+import type { StepSync } from './loop.js';
 import { Adam } from './optimizer.js';
 
 /** What to time. */
@@ -18,6 +19,26 @@ export interface BenchOptions {
   warmup: number;
   /** Timed steps (the median is reported). */
   reps: number;
+  /**
+   * With two or more ranks, also time, interleaved with the data-parallel steps, rank 0 alone stepping on the whole
+   * batch (the others idle) and every rank stepping on its share without the all-reduce ({@link PairedResult}).
+   */
+  paired?: boolean;
+}
+
+/**
+ * The data-parallel step against one rank and against independent ranks, measured in one run: each repetition times
+ * one step of each kind, in an order that rotates, so that load drifting over the run affects all three alike.
+ */
+export interface PairedResult {
+  /** Rank 0 alone on the whole global batch while the other ranks idle: what one worker does on this machine. */
+  one_worker_tokens_per_s: number;
+  /** Every rank on its share with no all-reduce (each its own update), timed until the last rank is done. */
+  independent_tokens_per_s: number;
+  /** Median over repetitions of one worker's step time over the data-parallel step's: the data-parallel speed-up. */
+  speedup: number;
+  /** The same for the independent ranks: what this machine gives that many ranks with no communication at all. */
+  independent_speedup: number;
 }
 
 /** Rank 0's timings (every rank waits for the others at each all-reduce, so the ranks' steps line up). */
@@ -33,6 +54,8 @@ export interface BenchResult {
   /** Bytes of gradient each rank sends into the all-reduce per step. */
   gradient_bytes: number;
   backend: string;
+  /** With {@link BenchOptions.paired}. */
+  paired?: PairedResult;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -49,44 +72,59 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
   const sync = dp && dp.size > 1 ? dp.stepSync(params) : null;
   await sync?.prepare();
   const m = config.blockSize;
-  const ids = () =>
-    // [B / ranks, M]
-    tf.tensor2d(
-      Int32Array.from({ length: local * m }, () => rng.int(config.vocab)),
-      [local, m],
-      'int32',
-    );
-  const [x, y] = [ids(), ids()];
-  let cache = model.initCache(local);
-  const step = async (): Promise<number> => {
-    let next: tf.Tensor3D[] = [];
-    const { value, grads: rankGrads } = tf.variableGrads(() => {
-      const out = model.loss(x, y, cache);
-      next = out.nextCache.map((t) => tf.keep(t));
-      return out.loss;
-    });
-    let grads = rankGrads;
-    let reduceMs = 0;
-    if (sync) {
-      const t0 = performance.now();
-      grads = await sync.meanGradients(grads, []);
-      reduceMs = performance.now() - t0;
-    }
-    optimizer.apply(grads, 1e-4).dispose();
-    await value.data(); // the step is done once its loss can be read
-    tf.dispose([value, ...Object.values(grads), ...cache]);
-    cache = next;
-    return reduceMs;
+  /** A training step on `rows` streams of random tokens of its own; returns the all-reduce's time (ms). */
+  const stepper = (rows: number, withSync: StepSync | null) => {
+    const ids = () =>
+      // [rows, M]
+      tf.tensor2d(
+        Int32Array.from({ length: rows * m }, () => rng.int(config.vocab)),
+        [rows, m],
+        'int32',
+      );
+    const [x, y] = [ids(), ids()];
+    let cache = model.initCache(rows);
+    return {
+      step: async (): Promise<number> => {
+        let next: tf.Tensor3D[] = [];
+        const { value, grads: rankGrads } = tf.variableGrads(() => {
+          const out = model.loss(x, y, cache);
+          next = out.nextCache.map((t) => tf.keep(t));
+          return out.loss;
+        });
+        let grads = rankGrads;
+        let reduceMs = 0;
+        if (withSync) {
+          const t0 = performance.now();
+          grads = await withSync.meanGradients(grads, []);
+          reduceMs = performance.now() - t0;
+        }
+        optimizer.apply(grads, 1e-4).dispose();
+        await value.data(); // the step is done once its loss can be read
+        tf.dispose([value, ...Object.values(grads), ...cache]);
+        cache = next;
+        return reduceMs;
+      },
+      dispose: () => tf.dispose([x, y, ...cache]),
+    };
   };
-  for (let i = 0; i < options.warmup; i++) await step();
+  const main = stepper(local, sync);
+  const paired =
+    options.paired && dp && dp.size > 1 ? pairedSteps(dp, stepper(batch, null), stepper(local, null)) : null;
+  for (let i = 0; i < options.warmup; i++) {
+    await main.step();
+    if (paired) for (const phase of paired.phases) await phase.run();
+  }
   const times: number[] = [];
   const reduces: number[] = [];
   for (let i = 0; i < options.reps; i++) {
+    if (paired) await paired.timeOthers(i, 'before');
     const t0 = performance.now();
-    reduces.push(await step());
+    reduces.push(await main.step());
     times.push(performance.now() - t0);
+    if (paired) await paired.timeOthers(i, 'after');
   }
-  tf.dispose([x, y, ...cache]);
+  main.dispose();
+  paired?.dispose();
   optimizer.dispose();
   const gradientBytes = [...params.values()].filter((p) => p.trainable).reduce((a, p) => a + 4 * p.size, 0);
   model.dispose();
@@ -100,5 +138,51 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
     workers: dp?.size ?? 1,
     gradient_bytes: gradientBytes,
     backend: tf.getBackend(),
+    ...(paired ? { paired: paired.result(times, batch * m) } : {}),
+  };
+}
+
+type Stepper = { step(): Promise<number>; dispose(): void };
+
+/**
+ * The two comparison steps of a paired benchmark: rank 0 alone on the whole batch, and every rank on its share with
+ * no all-reduce. Every rank runs the same barriers in the same order; a phase starts at a barrier, so that no rank is
+ * still finishing the previous one, and ends at one, so that rank 0's time covers the slowest rank.
+ */
+function pairedSteps(dp: DataParallel, whole: Stepper, share: Stepper) {
+  const phases = [
+    { name: 'one', run: async () => (dp.rank === 0 ? await whole.step() : 0), times: [] as number[] },
+    { name: 'independent', run: () => share.step(), times: [] as number[] },
+  ];
+  return {
+    phases,
+    /** Times the comparison steps of repetition `rep` that fall before or after its data-parallel step. */
+    async timeOthers(rep: number, when: 'before' | 'after') {
+      // The data-parallel step goes first, second or third in turn.
+      const position = rep % (phases.length + 1);
+      for (const [i, phase] of phases.entries()) {
+        if (i < position !== (when === 'before')) continue;
+        await dp.comm.barrier();
+        const t0 = performance.now();
+        await phase.run();
+        await dp.comm.barrier();
+        phase.times.push(performance.now() - t0);
+      }
+      if (when === 'before') await dp.comm.barrier();
+    },
+    /** The comparison, from the data-parallel step times (ms) of the same repetitions and the tokens of a step. */
+    result(dpTimes: number[], tokens: number): PairedResult {
+      const [one, independent] = phases.map((p) => p.times) as [number[], number[]];
+      return {
+        one_worker_tokens_per_s: tokens / (median(one) / 1000),
+        independent_tokens_per_s: tokens / (median(independent) / 1000),
+        speedup: median(one.map((t, i) => t / dpTimes[i]!)),
+        independent_speedup: median(one.map((t, i) => t / independent[i]!)),
+      };
+    },
+    dispose() {
+      whole.dispose();
+      share.dispose();
+    },
   };
 }

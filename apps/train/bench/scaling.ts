@@ -1,0 +1,61 @@
+/**
+ * Data-parallel scaling on this machine, for issue 11's configuration (`--preset smoe-tiny --vocab 8192 --batch 16`):
+ * `msmoe bench train-step --workers N --paired` (default N = 2) RUNS times (default 3), each timing REPS repetitions
+ * (default 12) of three interleaved steps on the same global batch: rank 0 alone, the N ranks with the all-reduce,
+ * and the N ranks without it (what the machine gives N busy cores with no communication). Ratios are paired within
+ * each repetition, so that load drifting over the run cancels; the result is the median over runs.
+ * Run: `pnpm --filter @momentum-smoe/train bench:scaling`; JSON in bench/results/train-scaling.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median, writeResult } from '../../../bench/harness.js';
+import type { BenchResult, PairedResult } from '../src/training/bench-step.js';
+
+const runs = Number(process.env.RUNS ?? 3);
+const reps = Number(process.env.REPS ?? 12);
+const workers = Number(process.env.WORKERS ?? 2);
+const backend = process.env.BACKEND ?? 'wasm';
+const config = ['--preset', 'smoe-tiny', '--vocab', '8192', '--batch', '16'];
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+function pairedBench(): BenchResult & { paired: PairedResult } {
+  const flags = ['--workers', String(workers), '--paired', '--backend', backend, '--reps', String(reps), '--json'];
+  const out = spawnSync(
+    process.execPath,
+    ['--conditions=@momentum-smoe/source', '--import', 'tsx', cli, 'bench', 'train-step', ...config, ...flags],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (out.status !== 0) throw new Error(`msmoe bench train-step --paired failed (exit ${out.status})`);
+  return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as BenchResult & { paired: PairedResult };
+}
+
+const results: (BenchResult & { paired: PairedResult })[] = [];
+for (let run = 0; run < runs; run++) {
+  const r = pairedBench();
+  results.push(r);
+  console.error(
+    `run ${run + 1}/${runs}: one worker ${Math.round(r.paired.one_worker_tokens_per_s)} tokens/s, ${workers} workers ` +
+      `${Math.round(r.tokens_per_s)} (${r.paired.speedup.toFixed(2)}×), without the all-reduce ` +
+      `${Math.round(r.paired.independent_tokens_per_s)} (${r.paired.independent_speedup.toFixed(2)}×)`,
+  );
+}
+const round2 = (x: number) => Number(x.toFixed(2));
+const speedups = results.map((r) => r.paired.speedup);
+const ceilings = results.map((r) => r.paired.independent_speedup);
+writeResult('train-scaling', {
+  config: config.join(' '),
+  backend,
+  workers,
+  runs,
+  reps,
+  tokens_per_s_one_worker: Math.round(median(results.map((r) => r.paired.one_worker_tokens_per_s))),
+  tokens_per_s: Math.round(median(results.map((r) => r.tokens_per_s))),
+  tokens_per_s_without_allreduce: Math.round(median(results.map((r) => r.paired.independent_tokens_per_s))),
+  speedup: round2(median(speedups)),
+  speedup_without_allreduce: round2(median(ceilings)),
+  speedup_per_run: speedups.map(round2),
+  speedup_without_allreduce_per_run: ceilings.map(round2),
+  allreduce_ms: Number(median(results.map((r) => r.allreduce_ms)).toFixed(1)),
+  allreduce_share: Number(median(results.map((r) => r.allreduce_share)).toFixed(3)),
+  target: 1.7,
+});
