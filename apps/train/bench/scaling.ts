@@ -1,9 +1,10 @@
 /**
  * Data-parallel scaling on this machine, for issue 11's configuration (`--preset smoe-tiny --vocab 8192 --batch 16`):
  * `msmoe bench train-step --workers N --paired` (default N = 2) RUNS times (default 3), each timing REPS repetitions
- * (default 12) of three interleaved steps on the same global batch: rank 0 alone, the N ranks with the all-reduce,
- * and the N ranks without it (what the machine gives N busy cores with no communication). Ratios are paired within
- * each repetition, so that load drifting over the run cancels; the result is the median over runs.
+ * (default 12) of interleaved steps on the same global batch: rank 0 alone, the N ranks with the all-reduce, and the
+ * N ranks without it, meeting after each step (the ceiling of any synchronous data parallelism here) or free-running
+ * (what the machine's cores give when nobody waits). Ratios are paired within each repetition, so that load drifting
+ * over the run cancels; the result is the median over runs.
  * Run: `pnpm --filter @momentum-smoe/train bench:scaling`; JSON in bench/results/train-scaling.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,13 +36,14 @@ for (let run = 0; run < runs; run++) {
   results.push(r);
   console.error(
     `run ${run + 1}/${runs}: one worker ${Math.round(r.paired.one_worker_tokens_per_s)} tokens/s, ${workers} workers ` +
-      `${Math.round(r.tokens_per_s)} (${r.paired.speedup.toFixed(2)}×), without the all-reduce ` +
-      `${Math.round(r.paired.independent_tokens_per_s)} (${r.paired.independent_speedup.toFixed(2)}×)`,
+      `${Math.round(r.tokens_per_s)} (${r.paired.speedup.toFixed(2)}×); without the all-reduce, lockstep ` +
+      `${Math.round(r.paired.lockstep_tokens_per_s)} (${r.paired.lockstep_speedup.toFixed(2)}×), free-running ` +
+      `${Math.round(r.paired.free_running_tokens_per_s)} (${r.paired.free_running_speedup.toFixed(2)}×)`,
   );
 }
 const round2 = (x: number) => Number(x.toFixed(2));
-const speedups = results.map((r) => r.paired.speedup);
-const ceilings = results.map((r) => r.paired.independent_speedup);
+const perRun = (key: 'speedup' | 'lockstep_speedup' | 'free_running_speedup') =>
+  results.map((r) => round2(r.paired[key]));
 writeResult('train-scaling', {
   config: config.join(' '),
   backend,
@@ -50,11 +52,14 @@ writeResult('train-scaling', {
   reps,
   tokens_per_s_one_worker: Math.round(median(results.map((r) => r.paired.one_worker_tokens_per_s))),
   tokens_per_s: Math.round(median(results.map((r) => r.tokens_per_s))),
-  tokens_per_s_without_allreduce: Math.round(median(results.map((r) => r.paired.independent_tokens_per_s))),
-  speedup: round2(median(speedups)),
-  speedup_without_allreduce: round2(median(ceilings)),
-  speedup_per_run: speedups.map(round2),
-  speedup_without_allreduce_per_run: ceilings.map(round2),
+  tokens_per_s_lockstep: Math.round(median(results.map((r) => r.paired.lockstep_tokens_per_s))),
+  tokens_per_s_free_running: Math.round(median(results.map((r) => r.paired.free_running_tokens_per_s))),
+  speedup: median(perRun('speedup')),
+  lockstep_speedup: median(perRun('lockstep_speedup')),
+  free_running_speedup: median(perRun('free_running_speedup')),
+  speedup_per_run: perRun('speedup'),
+  lockstep_speedup_per_run: perRun('lockstep_speedup'),
+  free_running_speedup_per_run: perRun('free_running_speedup'),
   allreduce_ms: Number(median(results.map((r) => r.allreduce_ms)).toFixed(1)),
   allreduce_share: Number(median(results.map((r) => r.allreduce_share)).toFixed(3)),
   target: 1.7,

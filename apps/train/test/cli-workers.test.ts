@@ -134,7 +134,14 @@ describe('msmoe --workers', () => {
     expect(j.workers).toBe(2);
     // --paired: one worker alone and two without the all-reduce, timed between the data-parallel steps
     expect(Object.keys(j.paired).sort()).toEqual(
-      ['independent_speedup', 'independent_tokens_per_s', 'one_worker_tokens_per_s', 'speedup'].sort(),
+      [
+        'one_worker_tokens_per_s',
+        'lockstep_tokens_per_s',
+        'free_running_tokens_per_s',
+        'speedup',
+        'lockstep_speedup',
+        'free_running_speedup',
+      ].sort(),
     );
     for (const v of Object.values(j.paired)) expect(Number.isFinite(v) && v > 0, JSON.stringify(j.paired)).toBe(true);
     expect(j.tokens_per_s).toBeCloseTo((4 * 8) / (j.step_ms / 1000), 6);

@@ -8,6 +8,18 @@
 export type ReduceOp = 'sum' | 'mean';
 
 /**
+ * Where {@link Communicator.allReduceStaged} takes this rank's elements from and puts the result: the communicator
+ * calls `write` and then `read` once for each range of elements it reduces at a time (in order; a long array comes
+ * in several ranges). Both are synchronous and must not keep `view`: it is the communicator's buffer.
+ */
+export interface ReduceStaging {
+  /** Fills `view` with this rank's elements `[start, start + view.length)`. */
+  write(view: Float32Array, start: number): void;
+  /** Takes the reduced elements `[start, start + view.length)` from `view`. */
+  read(view: Float32Array, start: number): void;
+}
+
+/**
  * A group of `size` ranks that run the same program on different data (PyTorch's process group). Every rank must call
  * the same collectives in the same order with arrays of the same length; the calls are asynchronous so the event
  * loop (progress output, Ctrl-C) keeps running while a rank waits for the others.
@@ -32,6 +44,12 @@ export interface Communicator {
    * results are bit-identical run to run. `'mean'` divides the sum by `size`.
    */
   allReduce(data: Float32Array, op?: ReduceOp): Promise<void>;
+  /**
+   * The same all-reduce of `length` elements without an array of the caller's: the caller writes its elements
+   * straight into the communicator's buffer and reads the result straight out of it (see {@link ReduceStaging}).
+   * Worker threads save two copies of the whole array this way (into and out of an intermediate array).
+   */
+  allReduceStaged(length: number, staging: ReduceStaging, op?: ReduceOp): Promise<void>;
   /** In place: every rank ends with `root`'s bytes (`data` must have the same byte length on every rank). */
   broadcast(data: Float32Array | Uint8Array, root?: number): Promise<void>;
   /** Resolves once every rank has called it. */
@@ -55,4 +73,20 @@ export function checkRoot(root: number, size: number): void {
 /** The bytes of a typed array, as a view on the same memory. */
 export function bytesOf(data: Float32Array | Uint8Array): Uint8Array {
   return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * {@link Communicator.allReduceStaged} for a communicator that reduces arrays of the caller's: stages through one
+ * array, reused from call to call while the length stays the same.
+ */
+export class StagingArray {
+  private array = new Float32Array(0);
+
+  /** Writes into the array, reduces it with `reduce`, reads the result out. */
+  async reduce(length: number, staging: ReduceStaging, reduce: (data: Float32Array) => Promise<void>): Promise<void> {
+    if (this.array.length !== length) this.array = new Float32Array(length);
+    staging.write(this.array, 0);
+    await reduce(this.array);
+    staging.read(this.array, 0);
+  }
 }

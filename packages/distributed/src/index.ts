@@ -5,7 +5,7 @@
  * {@link detectLauncher} to tell whether `mpirun`, `mpiexec` or `srun` started this process.
  * @module
  */
-export { type Communicator, type ReduceOp } from './communicator.js';
+export { type Communicator, type ReduceOp, type ReduceStaging } from './communicator.js';
 export { CollectiveAbortedError, DistributedError, MpiUnavailableError, WorkerFailedError } from './errors.js';
 export { detectLauncher, tasksPerNode, type LauncherInfo, type LauncherKind } from './launcher.js';
 export { LocalCommunicator } from './local-communicator.js';

@@ -1,4 +1,11 @@
-import { checkReduceOp, checkRoot, type Communicator, type ReduceOp } from './communicator.js';
+import {
+  checkReduceOp,
+  checkRoot,
+  StagingArray,
+  type Communicator,
+  type ReduceOp,
+  type ReduceStaging,
+} from './communicator.js';
 
 /**
  * The communicator of a single process: size 1, every collective leaves the data as it is. The default when training
@@ -15,9 +22,15 @@ export class LocalCommunicator implements Communicator {
   readonly size = 1;
   readonly localRank = 0;
   readonly localSize = 1;
+  private readonly staging = new StagingArray();
 
   async allReduce(_data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
     checkReduceOp(op);
+  }
+
+  async allReduceStaged(length: number, staging: ReduceStaging, op: ReduceOp = 'sum'): Promise<void> {
+    checkReduceOp(op);
+    await this.staging.reduce(length, staging, async () => {});
   }
 
   async broadcast(_data: Float32Array | Uint8Array, root = 0): Promise<void> {

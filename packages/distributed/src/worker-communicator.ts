@@ -1,6 +1,14 @@
 import { workerData } from 'node:worker_threads';
 import { AtomicBarrier } from './atomic-barrier.js';
-import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from './communicator.js';
+import {
+  bytesOf,
+  checkReduceOp,
+  checkRoot,
+  StagingArray,
+  type Communicator,
+  type ReduceOp,
+  type ReduceStaging,
+} from './communicator.js';
 import { CollectiveAbortedError, DistributedError } from './errors.js';
 import { abortGroup, alignRegion, Control, type SharedGroup } from './shared-group.js';
 import { growMemory, SumKernel } from './sum-kernel.js';
@@ -36,6 +44,7 @@ export class WorkerCommunicator implements Communicator {
   private readonly lengths: Int32Array;
   private regionBytes: number;
   private readonly kernel: SumKernel;
+  private readonly staging = new StagingArray();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -65,12 +74,20 @@ export class WorkerCommunicator implements Communicator {
   }
 
   allReduce(data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
+    const staging: ReduceStaging = {
+      write: (view, start) => view.set(data.subarray(start, start + view.length)),
+      read: (view, start) => data.set(view, start),
+    };
+    return this.allReduceStaged(data.length, staging, op);
+  }
+
+  allReduceStaged(length: number, staging: ReduceStaging, op: ReduceOp = 'sum'): Promise<void> {
     checkReduceOp(op);
     return this.enqueue(async () => {
-      if (this.size === 1) return;
+      if (this.size === 1) return this.staging.reduce(length, staging, async () => {});
       const pieceLength = this.group.maxRegionBytes / Float32Array.BYTES_PER_ELEMENT;
-      for (let start = 0; start < data.length || start === 0; start += pieceLength) {
-        await this.reducePiece(data.subarray(start, Math.min(data.length, start + pieceLength)), op);
+      for (let start = 0; start < length || start === 0; start += pieceLength) {
+        await this.reducePiece(start, Math.min(length, start + pieceLength) - start, staging, op);
       }
     });
   }
@@ -104,12 +121,12 @@ export class WorkerCommunicator implements Communicator {
     return next;
   }
 
-  /** All-reduce of an array that fits one region. */
-  private async reducePiece(x: Float32Array, op: ReduceOp): Promise<void> {
-    const n = x.length;
-    const region = await this.ensureRegion(x.byteLength);
-    new Float32Array(this.group.memory.buffer, region * (1 + this.rank), n).set(x);
-    await this.arriveWithLength('allReduce', x.byteLength);
+  /** All-reduce of the `n` elements from `start` on, which fit one region. */
+  private async reducePiece(start: number, n: number, staging: ReduceStaging, op: ReduceOp): Promise<void> {
+    const byteLength = n * Float32Array.BYTES_PER_ELEMENT;
+    const region = await this.ensureRegion(byteLength);
+    staging.write(new Float32Array(this.group.memory.buffer, region * (1 + this.rank), n), start);
+    await this.arriveWithLength('allReduce', byteLength);
     // This rank's part [lo, hi) of the elements: out = slot0 + slot1 + … in rank order, rounded to float32 each time.
     const per = Math.ceil(n / this.size / splitAlign) * splitAlign;
     const lo = Math.min(n, this.rank * per);
@@ -122,7 +139,7 @@ export class WorkerCommunicator implements Communicator {
       else this.kernel.add(out, acc, at(region * (1 + r)), count);
     }
     await this.sync.arrive('allReduce');
-    x.set(new Float32Array(this.group.memory.buffer, 0, n));
+    staging.read(new Float32Array(this.group.memory.buffer, 0, n), start);
   }
 
   private async broadcastPiece(bytes: Uint8Array, root: number): Promise<void> {

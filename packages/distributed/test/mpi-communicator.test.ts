@@ -31,6 +31,10 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(mean));
       expect(bits(rank.sum)).toEqual(bits(workers[r]!.sum));
       expect(bits(rank.mean)).toEqual(bits(workers[r]!.mean));
+      // the staged form: one range on MPI (through an array of the communicator's), equal to the worker threads'
+      expect(bits(rank.staged), `seed ${seed}`).toEqual(bits(mean));
+      expect(rank.ranges).toEqual([[0, length]]);
+      expect(bits(workers[r]!.staged)).toEqual(bits(mean));
       expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, length)));
       expect(Array.from(new Set(rank.bytes))).toEqual([root + 7]);
     }
@@ -47,6 +51,7 @@ describe.skipIf(!mpirun)('MpiCommunicator under mpirun (Open MPI, shared memory)
     for (const rank of ranks) {
       expect(bits(rank.sum), `seed ${seed}`).toEqual(bits(sum));
       expect(bits(rank.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, 3, length, 'mean')));
+      expect(bits(rank.staged), `seed ${seed}`).toEqual(bits(referenceReduce(seed, 3, length, 'mean')));
       expect(bits(rank.floats)).toEqual(bits(rankData(seed + 1, root, length))); // 12,004 bytes: 5 broadcast pieces
     }
   });

@@ -89,6 +89,8 @@ export interface RankReport {
   library: string;
   sum: Float32Array;
   mean: Float32Array;
+  staged: Float32Array;
+  ranges: [number, number][];
   floats: Float32Array;
   bytes: Uint8Array;
 }
@@ -104,6 +106,7 @@ export function results(out: Launch): RankReport[] {
       ...(r as unknown as RankReport),
       sum: floats(r.sum),
       mean: floats(r.mean),
+      staged: floats(r.staged),
       floats: floats(r.floats),
       bytes: decode(r.bytes),
     }));

@@ -18,6 +18,7 @@ describe.skipIf(!mpich)("MpiCommunicator on MPICH's ABI (integer handles, MPI_IN
     for (const r of reports) {
       expect(bits(r.sum), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'sum')));
       expect(bits(r.mean), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'mean')));
+      expect(bits(r.staged), `seed ${seed}`).toEqual(bits(referenceReduce(seed, ranks, length, 'mean')));
       expect(bits(r.floats)).toEqual(bits(rankData(seed + 1, root, length)));
     }
   });

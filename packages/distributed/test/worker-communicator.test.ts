@@ -25,6 +25,13 @@ describe('WorkerCommunicator', () => {
     for (const r of results) {
       expect(bits(r.sum), `seed ${payload.seed}, rank ${r.rank}`).toEqual(bits(sum));
       expect(bits(r.mean), `seed ${payload.seed}, rank ${r.rank}`).toEqual(bits(mean));
+      // staged: written into and read out of the shared regions directly, in three ranges of at most 4,096 floats
+      expect(bits(r.staged), `seed ${payload.seed}, rank ${r.rank}`).toEqual(bits(mean));
+      expect(r.ranges).toEqual([
+        [0, 4096],
+        [4096, 4096],
+        [8192, payload.length - 8192],
+      ]);
       // 40 KB from rank 2 in three pieces of at most 16 KiB
       expect(bits(r.floats)).toEqual(bits(rankData(payload.seed + 1, payload.root, payload.length)));
     }
@@ -50,6 +57,7 @@ describe('WorkerCommunicator', () => {
     }
     const [single] = await run(1, { ...payload, root: 0 });
     expect(bits(single!.sum)).toEqual(bits(rankData(payload.seed, 0, payload.length)));
+    expect(bits(single!.staged)).toEqual(bits(rankData(payload.seed, 0, payload.length)));
     expect(bits(single!.mean)).toEqual(bits(rankData(payload.seed, 0, payload.length)));
   });
 

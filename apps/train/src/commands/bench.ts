@@ -25,7 +25,7 @@ const FLAGS: FlagSpecs = {
   profile: { type: 'boolean', help: 'print where a step’s time goes, by model part and by kernel' },
   paired: {
     type: 'boolean',
-    help: 'with --workers N (or mpirun): also time one worker alone and N without the all-reduce, interleaved',
+    help: 'with --workers N (or mpirun): also time one worker, and N without the all-reduce, interleaved',
   },
   ...BACKEND_FLAG,
   ...WORKERS_FLAG,
@@ -96,8 +96,9 @@ export const benchCommand: Command = {
       if (p)
         console.log(
           `paired: one worker ${Math.round(p.one_worker_tokens_per_s)} tokens/s, so ${p.speedup.toFixed(2)}× with ` +
-            `${result.workers}; ${result.workers} without the all-reduce ${Math.round(p.independent_tokens_per_s)} ` +
-            `tokens/s (${p.independent_speedup.toFixed(2)}×)`,
+            `${result.workers}; without the all-reduce ${Math.round(p.lockstep_tokens_per_s)} tokens/s in lockstep ` +
+            `(${p.lockstep_speedup.toFixed(2)}×), ${Math.round(p.free_running_tokens_per_s)} free-running ` +
+            `(${p.free_running_speedup.toFixed(2)}×)`,
         );
     }
   },

@@ -21,24 +21,32 @@ export interface BenchOptions {
   reps: number;
   /**
    * With two or more ranks, also time, interleaved with the data-parallel steps, rank 0 alone stepping on the whole
-   * batch (the others idle) and every rank stepping on its share without the all-reduce ({@link PairedResult}).
+   * batch (the others idle) and every rank stepping on its share without the all-reduce, in lockstep and free-running
+   * ({@link PairedResult}).
    */
   paired?: boolean;
 }
 
 /**
- * The data-parallel step against one rank and against independent ranks, measured in one run: each repetition times
- * one step of each kind, in an order that rotates, so that load drifting over the run affects all three alike.
+ * The data-parallel step against one rank and against ranks that do not communicate, measured in one run: each
+ * repetition times one step of each kind, in an order that rotates, so that load drifting over the run affects all
+ * alike. Speed-ups are medians over repetitions of one worker's step time over the other kind's (per step of the same
+ * global batch). The data-parallel step cannot beat the lockstep one (it does the same and the all-reduce); the
+ * lockstep one falls short of the free-running one by what waiting each step for the slowest rank costs.
  */
 export interface PairedResult {
   /** Rank 0 alone on the whole global batch while the other ranks idle: what one worker does on this machine. */
   one_worker_tokens_per_s: number;
-  /** Every rank on its share with no all-reduce (each its own update), timed until the last rank is done. */
-  independent_tokens_per_s: number;
-  /** Median over repetitions of one worker's step time over the data-parallel step's: the data-parallel speed-up. */
+  /** Every rank on its share with no all-reduce (each its own update), meeting at a barrier after the step. */
+  lockstep_tokens_per_s: number;
+  /** Every rank three steps on its share in a row with no all-reduce and no barrier between them. */
+  free_running_tokens_per_s: number;
+  /** The data-parallel speed-up over one worker. */
   speedup: number;
-  /** The same for the independent ranks: what this machine gives that many ranks with no communication at all. */
-  independent_speedup: number;
+  /** The speed-up of the lockstep ranks: the most a synchronous data-parallel step could reach here. */
+  lockstep_speedup: number;
+  /** The speed-up of the free-running ranks: what this machine's cores give when nobody waits for anybody. */
+  free_running_speedup: number;
 }
 
 /** Rank 0's timings (every rank waits for the others at each all-reduce, so the ranks' steps line up). */
@@ -144,21 +152,32 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
 
 type Stepper = { step(): Promise<number>; dispose(): void };
 
+/** Steps each rank runs back to back in the free-running phase. */
+const freeRunningSteps = 3;
+
 /**
- * The two comparison steps of a paired benchmark: rank 0 alone on the whole batch, and every rank on its share with
- * no all-reduce. Every rank runs the same barriers in the same order; a phase starts at a barrier, so that no rank is
- * still finishing the previous one, and ends at one, so that rank 0's time covers the slowest rank.
+ * The comparison steps of a paired benchmark: rank 0 alone on the whole batch, and every rank on its share with no
+ * all-reduce, in lockstep and free-running. Every rank runs the same barriers in the same order; a phase starts at a
+ * barrier, so that no rank is still finishing the previous one, and ends at one, so that rank 0's time covers the
+ * slowest rank.
  */
 function pairedSteps(dp: DataParallel, whole: Stepper, share: Stepper) {
   const phases = [
-    { name: 'one', run: async () => (dp.rank === 0 ? await whole.step() : 0), times: [] as number[] },
-    { name: 'independent', run: () => share.step(), times: [] as number[] },
+    { steps: 1, run: async () => (dp.rank === 0 ? await whole.step() : 0), times: [] as number[] },
+    { steps: 1, run: () => share.step(), times: [] as number[] },
+    {
+      steps: freeRunningSteps,
+      run: async () => {
+        for (let i = 0; i < freeRunningSteps; i++) await share.step();
+      },
+      times: [] as number[],
+    },
   ];
   return {
     phases,
     /** Times the comparison steps of repetition `rep` that fall before or after its data-parallel step. */
     async timeOthers(rep: number, when: 'before' | 'after') {
-      // The data-parallel step goes first, second or third in turn.
+      // The data-parallel step goes first, second, … in turn.
       const position = rep % (phases.length + 1);
       for (const [i, phase] of phases.entries()) {
         if (i < position !== (when === 'before')) continue;
@@ -166,18 +185,21 @@ function pairedSteps(dp: DataParallel, whole: Stepper, share: Stepper) {
         const t0 = performance.now();
         await phase.run();
         await dp.comm.barrier();
-        phase.times.push(performance.now() - t0);
+        phase.times.push((performance.now() - t0) / phase.steps);
       }
       if (when === 'before') await dp.comm.barrier();
     },
     /** The comparison, from the data-parallel step times (ms) of the same repetitions and the tokens of a step. */
     result(dpTimes: number[], tokens: number): PairedResult {
-      const [one, independent] = phases.map((p) => p.times) as [number[], number[]];
+      const [one, lockstep, free] = phases.map((p) => p.times) as [number[], number[], number[]];
+      const speedup = (times: number[]) => median(one.map((t, i) => t / times[i]!));
       return {
         one_worker_tokens_per_s: tokens / (median(one) / 1000),
-        independent_tokens_per_s: tokens / (median(independent) / 1000),
-        speedup: median(one.map((t, i) => t / dpTimes[i]!)),
-        independent_speedup: median(one.map((t, i) => t / independent[i]!)),
+        lockstep_tokens_per_s: tokens / (median(lockstep) / 1000),
+        free_running_tokens_per_s: tokens / (median(free) / 1000),
+        speedup: speedup(dpTimes),
+        lockstep_speedup: speedup(lockstep),
+        free_running_speedup: speedup(free),
       };
     },
     dispose() {

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { MomentumSmoeError, Rng } from '@momentum-smoe/core';
-import type { Communicator } from '@momentum-smoe/distributed';
+import type { Communicator, ReduceStaging } from '@momentum-smoe/distributed';
 import type { StepSync } from './loop.js';
-import { readInto, tensorCopy } from './host-copy.js';
+import { heapView, hostValues, tensorCopy } from './host-copy.js';
 
 /** A mistake in how a data-parallel run is set up (e.g. a batch the ranks cannot share); one line, for the user. */
 export class DataParallelError extends MomentumSmoeError {
@@ -65,35 +65,59 @@ export class DataParallel {
   /**
    * The {@link StepSync} of a run over `params`: before the first step every rank takes rank 0's weights (and checks
    * them by checksum); each step averages the gradients of every parameter, in `params` order, in one all-reduce.
+   * The gradients are written straight into the communicator's buffer and the means read straight out of it.
    */
   stepSync(params: Map<string, tf.Variable>): StepSync {
-    const trainable = [...params].filter(([, p]) => p.trainable);
-    const total = trainable.reduce((n, [, p]) => n + p.size, 0);
-    // [Σ sizes + readings]: every gradient in params order, then the step's readings; one array reused every step.
-    let flat = new Float32Array(0);
+    // Where each gradient sits in the all-reduced array: [Σ sizes] in params order, then the step's readings.
+    const layout: GradientSlot[] = [];
+    let total = 0;
+    for (const p of params.values()) {
+      if (!p.trainable) continue;
+      layout.push({ name: p.name, shape: p.shape, offset: total, size: p.size });
+      total += p.size;
+    }
     return {
       rank: this.rank,
       size: this.size,
       prepare: () => this.syncParameters(params),
       meanGradients: async (grads, readings) => {
-        if (flat.length !== total + readings.length) flat = new Float32Array(total + readings.length);
-        let offset = 0;
-        for (const [, p] of trainable) {
-          const g = grads[p.name];
-          if (g) await readInto(g, flat, offset);
-          else flat.fill(0, offset, offset + p.size);
-          offset += p.size;
-        }
-        flat.set(readings, offset);
-        tf.dispose(Object.values(grads));
-        await this.comm.allReduce(flat, 'mean');
+        // Off wasm the values come to the host first; on wasm they are read off the heap as they are written.
+        const host = await Promise.all(layout.map(async (e) => (grads[e.name] ? hostValues(grads[e.name]!) : null)));
         const out: tf.NamedTensorMap = {};
-        offset = 0;
-        for (const [, p] of trainable) {
-          out[p.name] = tensorCopy(flat.subarray(offset, offset + p.size), p.shape);
-          offset += p.size;
-        }
-        for (let i = 0; i < readings.length; i++) readings[i] = flat[offset + i]!;
+        const spanning = new Map<string, Float32Array>(); // gradients split over two pieces of the all-reduce
+        const staging: ReduceStaging = {
+          write: (view, start) => {
+            for (const [i, e] of layout.entries()) {
+              const [lo, hi] = overlap(e, start, view.length);
+              if (lo >= hi) continue;
+              const g = grads[e.name];
+              const src = g ? (host[i] ?? heapView(g)!) : null;
+              if (src) view.set(src.subarray(lo - e.offset, hi - e.offset), lo - start);
+              else view.fill(0, lo - start, hi - start);
+            }
+            const [lo, hi] = overlap({ offset: total, size: readings.length }, start, view.length);
+            for (let j = lo; j < hi; j++) view[j - start] = readings[j - total]!;
+          },
+          read: (view, start) => {
+            for (const e of layout) {
+              const [lo, hi] = overlap(e, start, view.length);
+              if (lo >= hi) continue;
+              const part = view.subarray(lo - start, hi - start);
+              if (lo === e.offset && hi === e.offset + e.size) {
+                out[e.name] = tensorCopy(part, e.shape);
+                continue;
+              }
+              const whole = spanning.get(e.name) ?? new Float32Array(e.size);
+              spanning.set(e.name, whole);
+              whole.set(part, lo - e.offset);
+              if (hi === e.offset + e.size) out[e.name] = tf.tensor(whole, e.shape, 'float32');
+            }
+            const [lo, hi] = overlap({ offset: total, size: readings.length }, start, view.length);
+            for (let j = lo; j < hi; j++) readings[j - total] = view[j - start]!;
+          },
+        };
+        await this.comm.allReduceStaged(total + readings.length, staging, 'mean');
+        tf.dispose(Object.values(grads));
         return out;
       },
     };
@@ -154,6 +178,19 @@ export class DataParallel {
     await this.comm.allReduce(values, 'sum');
     return values;
   }
+}
+
+/** Where one parameter's gradient sits in the all-reduced array. */
+interface GradientSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+/** The elements `[lo, hi)` that `[offset, offset + size)` shares with the piece `[start, start + length)`. */
+function overlap({ offset, size }: { offset: number; size: number }, start: number, length: number): [number, number] {
+  return [Math.max(offset, start), Math.min(offset + size, start + length)];
 }
 
 /** SHA-256 over every parameter's bytes, in `params` order. */

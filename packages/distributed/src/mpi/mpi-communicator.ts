@@ -1,5 +1,13 @@
 import { inspect } from 'node:util';
-import { bytesOf, checkReduceOp, checkRoot, type Communicator, type ReduceOp } from '../communicator.js';
+import {
+  bytesOf,
+  checkReduceOp,
+  checkRoot,
+  StagingArray,
+  type Communicator,
+  type ReduceOp,
+  type ReduceStaging,
+} from '../communicator.js';
 import { DistributedError } from '../errors.js';
 import { threadSerialized } from './abi.js';
 import { detectLauncher } from '../launcher.js';
@@ -52,6 +60,7 @@ export class MpiCommunicator implements Communicator {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private scratch = new Float32Array(0);
+  private readonly staging = new StagingArray();
   private readonly pieceElements: number;
 
   private constructor(lib: MpiLibrary, ownsMpi: boolean, pieceElements: number | undefined) {
@@ -121,15 +130,12 @@ export class MpiCommunicator implements Communicator {
 
   allReduce(data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
     checkReduceOp(op);
-    return this.enqueue(async () => {
-      if (this.size > 1) {
-        for (let start = 0; start < data.length; start += this.pieceElements) {
-          const piece = data.subarray(start, Math.min(data.length, start + this.pieceElements));
-          await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
-        }
-      }
-      if (op === 'mean') for (let i = 0; i < data.length; i++) data[i]! /= this.size;
-    });
+    return this.enqueue(() => this.reduceInPlace(data, op));
+  }
+
+  allReduceStaged(length: number, staging: ReduceStaging, op: ReduceOp = 'sum'): Promise<void> {
+    checkReduceOp(op);
+    return this.enqueue(() => this.staging.reduce(length, staging, (data) => this.reduceInPlace(data, op)));
   }
 
   broadcast(data: Float32Array | Uint8Array, root = 0): Promise<void> {
@@ -171,6 +177,16 @@ export class MpiCommunicator implements Communicator {
   /** `MPI_Abort`: ends every rank of the job at once with `code` (for a fatal error on one rank). */
   abort(code = 1): void {
     this.lib.fn.MPI_Abort(this.lib.abi.commWorld, code);
+  }
+
+  private async reduceInPlace(data: Float32Array, op: ReduceOp): Promise<void> {
+    if (this.size > 1) {
+      for (let start = 0; start < data.length; start += this.pieceElements) {
+        const piece = data.subarray(start, Math.min(data.length, start + this.pieceElements));
+        await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
+      }
+    }
+    if (op === 'mean') for (let i = 0; i < data.length; i++) data[i]! /= this.size;
   }
 
   private async nativeSum(x: Float32Array): Promise<void> {
