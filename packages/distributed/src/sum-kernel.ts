@@ -1,6 +1,6 @@
 /**
- * The summation of the worker threads' all-reduce, in WebAssembly SIMD directly on the group's shared memory
- * (sum-kernel.wat). A JavaScript loop over `Float32Array` views takes about 5 ns per element here (scalar loads and a
+ * The summation of the all-reduce, in WebAssembly SIMD directly on a shared memory (sum-kernel.wat): the worker
+ * threads' group memory, and the MPI ranks' staging memory. A JavaScript loop over `Float32Array` views takes about 5 ns per element here (scalar loads and a
  * float64 round trip); the kernel adds four lanes at a time and is memory-bound (about 0.4 ns per element, 2 M
  * elements in under 1 ms on the 2-core development VM), which was 15–20 ms of every smoe-tiny step on two workers.
  * Every element is rounded to float32 after each operation, as {@link sumReference} does, so results are the same bits.
@@ -36,6 +36,7 @@ export class SumKernel {
   private readonly exports: {
     addF32(dst: number, a: number, b: number, n: number): void;
     addDivF32(dst: number, a: number, b: number, n: number, d: number): void;
+    divF32(dst: number, n: number, d: number): void;
   };
 
   constructor(memory: SharedWasmMemory) {
@@ -52,6 +53,11 @@ export class SumKernel {
   /** `dst[i] = (a[i] + b[i]) / d` for `i < n`, each operation rounded to float32: the last step of a mean. */
   addDivide(dst: number, a: number, b: number, n: number, d: number): void {
     this.exports.addDivF32(dst, a, b, n, d);
+  }
+
+  /** `dst[i] = dst[i] / d` for `i < n`, rounded to float32. */
+  divide(dst: number, n: number, d: number): void {
+    this.exports.divF32(dst, n, d);
   }
 }
 

@@ -13,7 +13,7 @@ describe('SumKernel (the all-reduce summation in WebAssembly SIMD on shared memo
 
   // Lengths around the four-lane width (tails of 0–3), and unaligned element offsets.
   const cases = [0, 1, 3, 4, 5, 8, 37, 1000, 4099].flatMap((n) => [0, 1, 6].map((shift) => ({ n, shift })));
-  it.each(cases)('add and addDivide equal the float32 reference bit for bit: %o', ({ n, shift }) => {
+  it.each(cases)('add, addDivide and divide equal the float32 reference bit for bit: %o', ({ n, shift }) => {
     const seed = 17 + n + shift;
     const memory = sharedMemory(3 * 4 * (n + 8), 4 * wasmPageBytes);
     const kernel = new SumKernel(memory);
@@ -33,6 +33,10 @@ describe('SumKernel (the all-reduce summation in WebAssembly SIMD on shared memo
     expect(bits(view(0)), `seed ${seed}`).toEqual(bits(expected));
     // the inputs are untouched
     expect(bits(view(1))).toEqual(bits(a));
+
+    kernel.divide(base(1), n, 7);
+    const divided = Float32Array.from(a, (x) => x / 7);
+    expect(bits(view(1)), `seed ${seed}`).toEqual(bits(divided));
   });
 
   it('the reference rounds to float32 after the addition and after the division', () => {

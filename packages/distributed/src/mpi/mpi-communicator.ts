@@ -3,12 +3,12 @@ import {
   bytesOf,
   checkReduceOp,
   checkRoot,
-  StagingArray,
   type Communicator,
   type ReduceOp,
   type ReduceStaging,
 } from '../communicator.js';
 import { DistributedError } from '../errors.js';
+import { growMemory, sharedMemory, SumKernel, type SharedWasmMemory } from '../sum-kernel.js';
 import { threadSerialized } from './abi.js';
 import { detectLauncher } from '../launcher.js';
 import { loadMpiLibrary, mpiLibraryEnv, type MpiFunction, type MpiFunctionName, type MpiLibrary } from './library.js';
@@ -18,7 +18,7 @@ export interface MpiOpenOptions {
   /** The MPI library to load, a path or a file name (default: `$MSMOE_MPI_LIBRARY`, then the usual sonames). */
   library?: string;
   /**
-   * Largest number of elements one MPI call moves (default 2^24 with more than two ranks, which bounds the scratch
+   * Largest number of elements one MPI call moves (default 2^24 with more than two ranks, which bounds the staging
    * memory of the rank-order sum to 128 MB, else 2^28); longer arrays go in pieces.
    */
   pieceElements?: number;
@@ -26,8 +26,10 @@ export interface MpiOpenOptions {
 
 /** Elements per MPI call: MPI counts are C ints; large arrays go in pieces of this many elements. */
 const maxCount = 2 ** 28;
-/** Elements per rank-order piece (64 MB): bounds the scratch memory of that algorithm to 128 MB. */
+/** Elements per rank-order piece (64 MB): bounds the staging memory of that algorithm to 128 MB. */
 const rankOrderPiece = 2 ** 24;
+/** The staging memory may grow to what a 32-bit WebAssembly memory addresses (4 GiB), room for two 2^28-float pieces. */
+const maxStagingBytes = 2 ** 32;
 
 /**
  * The ranks of an MPI job (`mpirun`, `mpiexec`, `srun`), through the system's MPI library (Open MPI or an MPICH
@@ -39,7 +41,8 @@ const rankOrderPiece = 2 ** 24;
  * itself (a float sum of two numbers does not depend on their order); with more, each rank receives every rank's
  * copy of its share of the elements (`MPI_Alltoall`), sums them in rank order and the shares are gathered back
  * (`MPI_Allgather`), the same traffic as a ring all-reduce. So an MPI run and a {@link WorkerCommunicator} run of the
- * same size give the same bits.
+ * same size give the same bits. Arrays are staged piece by piece in a shared WebAssembly memory, where the same SIMD
+ * kernels as the worker threads' take the rank-order sum and the mean.
  *
  * @example
  * ```ts
@@ -59,8 +62,9 @@ export class MpiCommunicator implements Communicator {
   private readonly ownsMpi: boolean;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
-  private scratch = new Float32Array(0);
-  private readonly staging = new StagingArray();
+  /** Where the all-reduce stages its pieces, made on first use (a shared WebAssembly memory, for the SIMD kernels). */
+  private memory: SharedWasmMemory | undefined;
+  private kernel: SumKernel | undefined;
   private readonly pieceElements: number;
 
   private constructor(lib: MpiLibrary, ownsMpi: boolean, pieceElements: number | undefined) {
@@ -129,13 +133,20 @@ export class MpiCommunicator implements Communicator {
   }
 
   allReduce(data: Float32Array, op: ReduceOp = 'sum'): Promise<void> {
-    checkReduceOp(op);
-    return this.enqueue(() => this.reduceInPlace(data, op));
+    const staging: ReduceStaging = {
+      write: (view, start) => view.set(data.subarray(start, start + view.length)),
+      read: (view, start) => data.set(view, start),
+    };
+    return this.allReduceStaged(data.length, staging, op);
   }
 
   allReduceStaged(length: number, staging: ReduceStaging, op: ReduceOp = 'sum'): Promise<void> {
     checkReduceOp(op);
-    return this.enqueue(() => this.staging.reduce(length, staging, (data) => this.reduceInPlace(data, op)));
+    return this.enqueue(async () => {
+      for (let start = 0; start < length; start += this.pieceElements) {
+        await this.reducePiece(start, Math.min(length, start + this.pieceElements) - start, staging, op);
+      }
+    });
   }
 
   broadcast(data: Float32Array | Uint8Array, root = 0): Promise<void> {
@@ -179,41 +190,67 @@ export class MpiCommunicator implements Communicator {
     this.lib.fn.MPI_Abort(this.lib.abi.commWorld, code);
   }
 
-  private async reduceInPlace(data: Float32Array, op: ReduceOp): Promise<void> {
-    if (this.size > 1) {
-      for (let start = 0; start < data.length; start += this.pieceElements) {
-        const piece = data.subarray(start, Math.min(data.length, start + this.pieceElements));
-        await (this.size === 2 ? this.nativeSum(piece) : this.rankOrderSum(piece));
+  /**
+   * All-reduce of the `n` elements from `start` on, in the staging memory: the caller writes them at its start, MPI
+   * sums there, the SIMD kernels take the rank-order sum (more than two ranks) and the mean, and the caller reads
+   * the result.
+   */
+  private async reducePiece(start: number, n: number, staging: ReduceStaging, op: ReduceOp): Promise<void> {
+    const f32 = Float32Array.BYTES_PER_ELEMENT;
+    const { abi } = this.lib;
+    if (this.size <= 2) {
+      const kernel = this.reserve(n * f32);
+      const piece = this.floats(0, n);
+      staging.write(piece, start);
+      if (this.size === 2) {
+        await this.callAsync('MPI_Allreduce', abi.inPlace, piece, n, abi.float, abi.sum, abi.commWorld);
+        if (op === 'mean') kernel.divide(0, n, this.size);
       }
+      return staging.read(this.floats(0, n), start);
     }
-    if (op === 'mean') for (let i = 0; i < data.length; i++) data[i]! /= this.size;
-  }
-
-  private async nativeSum(x: Float32Array): Promise<void> {
-    const { abi } = this.lib;
-    await this.callAsync('MPI_Allreduce', abi.inPlace, x, x.length, abi.float, abi.sum, abi.commWorld);
-  }
-
-  /** Alltoall of equal shares, a rank-order sum of this rank's share, allgather of the shares. */
-  private async rankOrderSum(x: Float32Array): Promise<void> {
-    const { abi } = this.lib;
-    const share = Math.ceil(x.length / this.size);
+    // Alltoall of equal shares, a rank-order sum of this rank's share, allgather of the shares. Memory: the piece
+    // (padded to whole shares) as the send buffer, then the receive buffer.
+    const share = Math.ceil(n / this.size);
     const total = share * this.size;
-    if (this.scratch.length < 2 * total) this.scratch = new Float32Array(2 * total);
-    const send = this.scratch.subarray(0, total);
-    const recv = this.scratch.subarray(total, 2 * total);
-    send.set(x);
-    send.fill(0, x.length);
-    await this.callAsync('MPI_Alltoall', send, share, abi.float, recv, share, abi.float, abi.commWorld);
-    // recv holds rank r's copy of this rank's share at [r * share, (r + 1) * share): sum them in rank order.
-    const mine = send.subarray(0, share);
-    mine.set(recv.subarray(0, share));
+    const recv = total * f32;
+    const kernel = this.reserve(2 * total * f32);
+    staging.write(this.floats(0, n), start);
+    this.floats(n * f32, total - n).fill(0);
+    const [send, received] = [this.floats(0, total), this.floats(recv, total)];
+    await this.callAsync('MPI_Alltoall', send, share, abi.float, received, share, abi.float, abi.commWorld);
+    // The receive buffer holds rank r's copy of this rank's share at [r · share, (r + 1) · share): sum in rank order
+    // into the send buffer's first share (no longer needed), dividing at the last addition for a mean.
     for (let r = 1; r < this.size; r++) {
-      const part = recv.subarray(r * share, (r + 1) * share);
-      for (let i = 0; i < share; i++) mine[i]! += part[i]!;
+      const acc = r === 1 ? recv : 0;
+      const part = recv + r * share * f32;
+      if (r === this.size - 1 && op === 'mean') kernel.addDivide(0, acc, part, share, this.size);
+      else kernel.add(0, acc, part, share);
     }
-    await this.callAsync('MPI_Allgather', mine, share, abi.float, recv, share, abi.float, abi.commWorld);
-    x.set(recv.subarray(0, x.length));
+    const mine = this.floats(0, share);
+    await this.callAsync(
+      'MPI_Allgather',
+      mine,
+      share,
+      abi.float,
+      this.floats(recv, total),
+      share,
+      abi.float,
+      abi.commWorld,
+    );
+    staging.read(this.floats(recv, n), start);
+  }
+
+  /** Grows the staging memory to at least `bytes`; returns the kernels that work on it. */
+  private reserve(bytes: number): SumKernel {
+    this.memory ??= sharedMemory(bytes, maxStagingBytes);
+    this.kernel ??= new SumKernel(this.memory);
+    growMemory(this.memory, bytes);
+    return this.kernel;
+  }
+
+  /** A float view of the staging memory (made anew: growing replaces the buffer). */
+  private floats(byteOffset: number, length: number): Float32Array {
+    return new Float32Array(this.memory!.buffer, byteOffset, length);
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
