@@ -1,11 +1,10 @@
 /**
  * Data-parallel scaling on this machine, for the configuration of the project's scaling target (`--preset smoe-tiny
  * --vocab 8192 --batch 16`): `msmoe bench train-step --workers N --paired` (default N = 2) RUNS times (default 3),
- * each timing REPS repetitions
- * (default 12) of interleaved steps on the same global batch: rank 0 alone, the N ranks with the all-reduce, and the
- * N ranks without it, meeting after each step (the ceiling of any synchronous data parallelism here) or free-running
- * (what the machine's cores give when nobody waits). Ratios are paired within each repetition, so that load drifting
- * over the run cancels; the result is the median over runs.
+ * each timing REPS repetitions (default 12) of interleaved steps on the same global batch: rank 0 alone, the N ranks
+ * with the all-reduce, and the N ranks without it, meeting after each step (the ceiling of any synchronous data
+ * parallelism here) or free-running (what the machine's cores give when nobody waits). Ratios are paired within each
+ * repetition, so that load drifting over the run cancels; the result is the median over runs.
  * Run: `pnpm --filter @momentum-smoe/train bench:scaling`; JSON in bench/results/train-scaling.json.
  */
 import { spawnSync } from 'node:child_process';
