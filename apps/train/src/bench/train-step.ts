@@ -1,11 +1,13 @@
 /**
- * One language-model training step (forward, backward, Adam) on random tokens, shared by `msmoe bench train-step
- * --profile` and the train-step benchmark, and the two configurations that benchmark measures.
+ * One language-model training step (forward, backward, the gradient all-reduce when data-parallel, Adam) on random
+ * tokens, shared by `msmoe bench train-step` (with and without `--profile`) and the train-step benchmark, and the two
+ * configurations that benchmark measures.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@momentum-smoe/core';
 import { SmoeLanguageModel, validateLmConfig, type LmConfig } from '@momentum-smoe/models';
+import type { StepSync } from '../training/loop.js';
 import { Adam } from '../training/optimizer.js';
 
 /** A benchmarked configuration: the model and the batch it trains on. */
@@ -52,14 +54,67 @@ export function stepConfigs(): StepConfig[] {
   ];
 }
 
-/** A model, its optimiser and fixed random tokens, stepped by {@link TrainStep.step}. */
-export interface TrainStep {
-  model: SmoeLanguageModel;
-  optimizer: Adam;
+/** Training steps on fixed random tokens, stepped by {@link TokenSteps.step}. */
+export interface TokenSteps {
   /** Tokens one step trains on (batch × block). */
   tokens: number;
-  /** One step; resolves once its loss can be read. */
-  step(): Promise<void>;
+  /** One step; resolves once its loss can be read, with the time (ms) the gradient all-reduce took (0 without). */
+  step(): Promise<number>;
+  /** Frees the tokens and the attention cache. */
+  dispose(): void;
+}
+
+/**
+ * Steps of `model` with `optimizer` on `batch` streams of random tokens drawn from `rng`, the attention cache carried
+ * from step to step; with `sync`, the gradients are averaged over the data-parallel ranks before the update.
+ */
+export function tokenSteps(
+  model: SmoeLanguageModel,
+  optimizer: Adam,
+  batch: number,
+  rng: Rng,
+  sync: StepSync | null = null,
+): TokenSteps {
+  const { blockSize: m, vocab } = model.config;
+  const ids = () =>
+    // [batch, M]
+    tf.tensor2d(
+      Int32Array.from({ length: batch * m }, () => rng.int(vocab)),
+      [batch, m],
+      'int32',
+    );
+  const [x, y] = [ids(), ids()];
+  let cache = model.initCache(batch);
+  return {
+    tokens: batch * m,
+    async step() {
+      let next: tf.Tensor3D[] = [];
+      const { value, grads: rankGrads } = tf.variableGrads(() => {
+        const out = model.loss(x, y, cache);
+        next = out.nextCache.map((t) => tf.keep(t));
+        return out.loss;
+      });
+      let grads = rankGrads;
+      let reduceMs = 0;
+      if (sync) {
+        const t0 = performance.now();
+        grads = await sync.meanGradients(grads, []);
+        reduceMs = performance.now() - t0;
+      }
+      optimizer.apply(grads, 1e-4).dispose();
+      await value.data(); // the step is done once its loss can be read
+      tf.dispose([value, ...Object.values(grads), ...cache]);
+      cache = next;
+      return reduceMs;
+    },
+    dispose: () => tf.dispose([x, y, ...cache]),
+  };
+}
+
+/** A model, its optimiser and fixed random tokens, stepped by {@link TrainStep.step}. */
+export interface TrainStep extends TokenSteps {
+  model: SmoeLanguageModel;
+  optimizer: Adam;
   /** Frees the model, optimiser, tokens and cache. */
   dispose(): void;
 }
@@ -69,33 +124,14 @@ export function makeTrainStep(config: LmConfig, batch: number, seed = 0): TrainS
   const rng = new Rng(seed);
   const model = new SmoeLanguageModel(config, { rng });
   const optimizer = new Adam(model.namedParameters());
-  const m = config.blockSize;
-  const ids = () =>
-    tf.tensor2d(
-      Int32Array.from({ length: batch * m }, () => rng.int(config.vocab)),
-      [batch, m],
-      'int32',
-    );
-  const [x, y] = [ids(), ids()];
-  let cache = model.initCache(batch);
+  const steps = tokenSteps(model, optimizer, batch, rng);
   return {
     model,
     optimizer,
-    tokens: batch * m,
-    async step() {
-      let next: tf.Tensor3D[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.loss(x, y, cache);
-        next = out.nextCache.map((t) => tf.keep(t));
-        return out.loss;
-      });
-      optimizer.apply(grads, 1e-4).dispose();
-      await value.data(); // the step is done once its loss can be read
-      tf.dispose([value, ...Object.values(grads), ...cache]);
-      cache = next;
-    },
+    tokens: steps.tokens,
+    step: () => steps.step(),
     dispose() {
-      tf.dispose([x, y, ...cache]);
+      steps.dispose();
       optimizer.dispose();
       model.dispose();
     },

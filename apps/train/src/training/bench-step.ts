@@ -9,6 +9,7 @@ import { SmoeLanguageModel, type LmConfig } from '@momentum-smoe/models';
 import type { DataParallel } from './data-parallel.js';
 import type { StepSync } from './loop.js';
 import { Adam } from './optimizer.js';
+import { tokenSteps, type TokenSteps } from '../bench/train-step.js';
 
 /** What to time. */
 export interface BenchOptions {
@@ -80,41 +81,7 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
   const sync = dp && dp.size > 1 ? dp.stepSync(params) : null;
   await sync?.prepare();
   const m = config.blockSize;
-  /** A training step on `rows` streams of random tokens of its own; returns the all-reduce's time (ms). */
-  const stepper = (rows: number, withSync: StepSync | null) => {
-    const ids = () =>
-      // [rows, M]
-      tf.tensor2d(
-        Int32Array.from({ length: rows * m }, () => rng.int(config.vocab)),
-        [rows, m],
-        'int32',
-      );
-    const [x, y] = [ids(), ids()];
-    let cache = model.initCache(rows);
-    return {
-      step: async (): Promise<number> => {
-        let next: tf.Tensor3D[] = [];
-        const { value, grads: rankGrads } = tf.variableGrads(() => {
-          const out = model.loss(x, y, cache);
-          next = out.nextCache.map((t) => tf.keep(t));
-          return out.loss;
-        });
-        let grads = rankGrads;
-        let reduceMs = 0;
-        if (withSync) {
-          const t0 = performance.now();
-          grads = await withSync.meanGradients(grads, []);
-          reduceMs = performance.now() - t0;
-        }
-        optimizer.apply(grads, 1e-4).dispose();
-        await value.data(); // the step is done once its loss can be read
-        tf.dispose([value, ...Object.values(grads), ...cache]);
-        cache = next;
-        return reduceMs;
-      },
-      dispose: () => tf.dispose([x, y, ...cache]),
-    };
-  };
+  const stepper = (rows: number, withSync: StepSync | null) => tokenSteps(model, optimizer, rows, rng, withSync);
   const main = stepper(local, sync);
   const paired =
     options.paired && dp && dp.size > 1 ? pairedSteps(dp, stepper(batch, null), stepper(local, null)) : null;
@@ -150,8 +117,6 @@ export async function benchTrainStep(options: BenchOptions, dp?: DataParallel): 
   };
 }
 
-type Stepper = { step(): Promise<number>; dispose(): void };
-
 /** Steps each rank runs back to back in the free-running phase. */
 const freeRunningSteps = 3;
 
@@ -161,7 +126,7 @@ const freeRunningSteps = 3;
  * barrier, so that no rank is still finishing the previous one, and ends at one, so that rank 0's time covers the
  * slowest rank.
  */
-function pairedSteps(dp: DataParallel, whole: Stepper, share: Stepper) {
+function pairedSteps(dp: DataParallel, whole: TokenSteps, share: TokenSteps) {
   const phases = [
     { steps: 1, run: async () => (dp.rank === 0 ? await whole.step() : 0), times: [] as number[] },
     { steps: 1, run: () => share.step(), times: [] as number[] },
